@@ -1,0 +1,158 @@
+"""Stages, their entry rules, the append-only stage history and the lost reasons.
+
+The stages are the agreement between marketing, sales and customer success; admins edit them
+(and their rules) in the app, so nothing here is hard-coded per stage.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from playbook.models import Team, TenantModel
+
+
+class StageDefinition(TenantModel):
+    key = models.SlugField(max_length=40)
+    name = models.CharField(max_length=60)
+    position = models.PositiveIntegerField()
+    team = models.CharField("owning team", max_length=20, choices=Team.choices)
+    definition = models.TextField(blank=True)
+    probability = models.PositiveSmallIntegerField(
+        default=0, help_text="Percent, for the weighted forecast."
+    )
+    sla_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Days a record may stay in this stage."
+    )
+    is_won = models.BooleanField(default=False)
+    is_closed = models.BooleanField(default=False)
+    is_retired = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="stage_unique_key"),
+        ]
+        indexes = [models.Index(fields=["workspace", "position"], name="stage_ws_position")]
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class RuleKind(models.TextChoices):
+    FIELD_PRESENT = "field_present", "Field is filled in"
+    FIELD_IN = "field_in", "Field is one of"
+    NUMBER_RANGE = "number_range", "Number is in range"
+    CONTACT_PHONE_VALID = "contact_phone_valid", "Primary contact's phone is valid"
+    CONTACT_EMAIL_VALID = "contact_email_valid", "Primary contact's e-mail is valid"
+    ICP_AT_LEAST = "icp_at_least", "ICP score at least"
+    ACTIVITY_DONE = "activity_done", "Activity of a kind done"
+    FLAG_SET = "flag_set", "Flag is set"
+    HAS_CONTACT = "has_contact", "Has a contact"
+
+
+class QualificationRule(TenantModel):
+    """One entry rule of a stage. `params` is typed by `kind` (validated by the rules service)."""
+
+    stage = models.ForeignKey(StageDefinition, on_delete=models.CASCADE, related_name="rules")
+    kind = models.CharField(max_length=30, choices=RuleKind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    message = models.CharField(
+        max_length=200, help_text="What a rep reads when this rule is unmet."
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "stage", "position"], name="rule_ws_stage_pos"),
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.message
+
+
+class TransitionKind(models.TextChoices):
+    CREATED = "created", "Created"
+    FORWARD = "forward", "Moved forward"
+    BACK = "back", "Moved back"
+    LOST = "lost", "Marked lost"
+    NURTURE = "nurture", "Recycled to nurture"
+    REOPENED = "reopened", "Reopened"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class StageTransition(TenantModel):
+    """One move of a Record between stages. Append-only: history is never rewritten."""
+
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="transitions"
+    )
+    kind = models.CharField(max_length=10, choices=TransitionKind.choices)
+    from_stage = models.ForeignKey(
+        StageDefinition, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    to_stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    seconds_in_previous = models.PositiveBigIntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "record", "-at"], name="transition_ws_record"),
+            models.Index(fields=["workspace", "to_stage", "at"], name="transition_ws_to_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_stage=models.F("to_stage"))
+                | Q(kind__in=["lost", "nurture", "reopened"]),
+                name="transition_moves_somewhere",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.record_id}: {self.from_stage_id} -> {self.to_stage_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Stage history is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Stage history is append-only.")
+
+
+class LostReason(TenantModel):
+    label = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "position"], name="lostreason_ws_pos")]
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label

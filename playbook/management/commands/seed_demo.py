@@ -1,0 +1,59 @@
+import time
+from importlib import import_module
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from playbook import demo
+from playbook.models import Role, Workspace
+
+# Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`.
+APP_SEEDERS = ["records.demo"]
+
+
+class Command(BaseCommand):
+    help = "Create a demo workspace with one user per role and realistic data (bulk inserts)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--workspace", default="demo", help="slug of the demo workspace")
+        parser.add_argument("--name", default="Acme Demo")
+        parser.add_argument("--records", type=int, default=300)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing (but print the logins) when any workspace exists",
+        )
+
+    def handle(self, *args, **opts):
+        slug = opts["workspace"]
+        if opts["records"] < 0 or opts["records"] > 5_000_000:
+            raise CommandError("--records must be between 0 and 5,000,000.")
+        if opts["if_empty"] and Workspace.objects.exists():
+            self.stdout.write("Database already has data; not seeding.")
+            if Workspace.objects.filter(slug=slug).exists():
+                self._print_logins(slug)
+            return
+        if Workspace.objects.filter(slug=slug).exists():
+            raise CommandError(f"Workspace '{slug}' exists already; pick another --workspace.")
+        started = time.monotonic()
+        with transaction.atomic():
+            ctx = demo.seed_workspace(slug=slug, name=opts["name"], records=opts["records"])
+            for dotted in APP_SEEDERS:
+                module = import_module(dotted)
+                t0 = time.monotonic()
+                module.seed(ctx)
+                self.stdout.write(f"  {dotted}: {time.monotonic() - t0:.1f}s")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Seeded workspace '{slug}' with {opts['records']} records "
+                f"in {time.monotonic() - started:.1f}s."
+            )
+        )
+        self._print_logins(slug)
+
+    def _print_logins(self, slug):
+        self.stdout.write(
+            f"Demo workspace: /w/{slug}/   password for every demo user: {demo.DEMO_PASSWORD}"
+        )
+        for role in Role:
+            self.stdout.write(f"  {role.label:<26} {demo.demo_email(role, slug=slug)}")

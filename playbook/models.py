@@ -1,0 +1,166 @@
+"""Tenancy: the Workspace (the tenant), its members and their roles.
+
+Every tenant-owned model elsewhere subclasses `TenantModel`, so the NOT NULL workspace FK is never
+forgotten; each declares its own indexes leading with `workspace`.
+"""
+
+import hashlib
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email, password=None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. Users log in with their e-mail; what they may do depends on each Membership."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def display_name(self):
+        return self.full_name or self.email.split("@")[0]
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    LEADER = "leader", "Leader"
+    MARKETING = "marketing", "Marketing"
+    SDR = "sdr", "SDR"
+    AE = "ae", "Account executive"
+    SE = "se", "Sales engineer"
+    CSM = "csm", "Customer success manager"
+    RENEWALS = "renewals", "Renewals"
+
+
+class Team(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    INSIDE_SALES = "inside_sales", "Inside Sales"
+    SALES = "sales", "Sales"
+    CUSTOMER_SUCCESS = "customer_success", "Customer Success"
+    RENEWALS = "renewals", "Renewals"
+
+
+# Admins and leaders oversee every team and belong to none.
+TEAM_OF_ROLE = {
+    Role.MARKETING: Team.MARKETING,
+    Role.SDR: Team.INSIDE_SALES,
+    Role.AE: Team.SALES,
+    Role.SE: Team.SALES,
+    Role.CSM: Team.CUSTOMER_SUCCESS,
+    Role.RENEWALS: Team.RENEWALS,
+}
+
+
+class Workspace(models.Model):
+    """The tenant. Its slug is the `/w/<slug>/` prefix of every page inside it."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=50, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class TenantModel(models.Model):
+    """Base for every tenant-owned table: a NOT NULL workspace that no lookup may skip."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class Membership(TenantModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    team = models.CharField(max_length=20, choices=Team.choices, blank=True)
+    is_active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    # Round-robin handoffs pick the active team member assigned longest ago.
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="membership_unique_user"),
+        ]
+        indexes = [models.Index(fields=["workspace", "team", "is_active"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}) in {self.workspace_id}"
+
+    def save(self, *args, **kwargs):
+        self.team = TEAM_OF_ROLE.get(self.role, "")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_admin(self):
+        return self.role == Role.ADMIN
+
+
+class Invitation(TenantModel):
+    """An e-mailed link to join a workspace with a role. Only the token's hash is stored."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "email"])]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_pending(self):
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

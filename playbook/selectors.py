@@ -1,0 +1,56 @@
+from django.db.models import QuerySet
+
+from playbook.models import Invitation, Membership, User, Workspace
+
+
+def membership_for(*, user: User, workspace_slug: str) -> Membership | None:
+    return (
+        Membership.objects.select_related("workspace")
+        .filter(user=user, workspace__slug=workspace_slug, is_active=True)
+        .first()
+    )
+
+
+def memberships_of_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.select_related("workspace")
+        .filter(user=user, is_active=True)
+        .order_by("workspace__name")
+    )
+
+
+def members(workspace: Workspace, *, active_only: bool = False) -> QuerySet[Membership]:
+    qs = Membership.objects.filter(workspace=workspace).select_related("user")
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return qs.order_by("-is_active", "user__full_name", "user__email")
+
+
+def membership_in(workspace: Workspace, *, membership_id: int) -> Membership | None:
+    return (
+        Membership.objects.select_related("user")
+        .filter(workspace=workspace, pk=membership_id)
+        .first()
+    )
+
+
+def pending_invitations(workspace: Workspace) -> list[Invitation]:
+    qs = Invitation.objects.filter(
+        workspace=workspace, accepted_at__isnull=True, revoked_at__isnull=True
+    ).order_by("-created_at")
+    return [inv for inv in qs if inv.is_pending]
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("workspace")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
+
+
+def workspace_users(workspace: Workspace) -> QuerySet[User]:
+    """Users who are active members: the people records and tasks can be assigned to."""
+    return User.objects.filter(
+        memberships__workspace=workspace, memberships__is_active=True
+    ).order_by("full_name", "email")

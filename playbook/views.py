@@ -1,0 +1,206 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from playbook import selectors, services
+from playbook.access import admin_required, get_for_workspace_or_404
+from playbook.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    RoleForm,
+    SignupForm,
+    WorkspaceForm,
+    apply_service_error,
+)
+from playbook.middleware import SESSION_KEY
+from playbook.models import Invitation, Membership
+
+
+def root(request):
+    """`/`: a member goes to the workspace they used last (or their first); others log in."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = list(selectors.memberships_of_user(user=request.user))
+    if not memberships:
+        return redirect("workspace_list")
+    last = request.session.get(SESSION_KEY)
+    chosen = next((m for m in memberships if m.workspace.slug == last), memberships[0])
+    return redirect("home", workspace_slug=chosen.workspace.slug)
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("root")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, workspace = services.workspace_signup(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                full_name=form.cleaned_data["full_name"],
+                workspace_name=form.cleaned_data["workspace_name"],
+                workspace_slug=form.cleaned_data["workspace_slug"],
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to {workspace.name}. You are its admin.")
+            return redirect("home", workspace_slug=workspace.slug)
+    return render(request, "registration/signup.html", {"form": form}, status=_status(form))
+
+
+@login_required
+def workspace_list(request):
+    """The user's workspaces (to switch between) and a form to start another one."""
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace = services.workspace_create(
+                name=form.cleaned_data["workspace_name"],
+                slug=form.cleaned_data["workspace_slug"] or form.cleaned_data["workspace_name"],
+                owner=request.user,
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"Workspace {workspace.name} created.")
+            return redirect("home", workspace_slug=workspace.slug)
+    return render(request, "playbook/workspace_list.html", {"form": form}, status=_status(form))
+
+
+def home(request):
+    """The workspace home: who you are, your role, and the workspace's members."""
+    return render(
+        request,
+        "playbook/home.html",
+        {"members": selectors.members(request.workspace, active_only=True)},
+    )
+
+
+def members(request, invite_form=None):
+    workspace = request.workspace
+    context = {
+        "members": selectors.members(workspace),
+        "invitations": selectors.pending_invitations(workspace)
+        if request.membership.is_admin
+        else [],
+        "invite_form": invite_form or InviteForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+    }
+    status = 400 if invite_form is not None and invite_form.errors else 200
+    return render(request, "playbook/members.html", context, status=status)
+
+
+@require_POST
+@admin_required
+def member_invite(request):
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                workspace=request.workspace,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                accept_url_builder=lambda token: request.build_absolute_uri(
+                    reverse("invitation_accept", args=[token])
+                ),
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("members", workspace_slug=request.workspace.slug)
+    return members(request, invite_form=form)
+
+
+@require_POST
+@admin_required
+def member_role(request, membership_id):
+    membership = get_for_workspace_or_404(request.workspace, Membership, pk=membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed roles.")
+    else:
+        try:
+            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
+    return redirect("members", workspace_slug=request.workspace.slug)
+
+
+@require_POST
+@admin_required
+def member_active(request, membership_id):
+    membership = get_for_workspace_or_404(request.workspace, Membership, pk=membership_id)
+    activate = request.POST.get("is_active") == "1"
+    try:
+        services.membership_set_active(membership=membership, is_active=activate)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        verb = "reactivated" if activate else "deactivated"
+        messages.success(request, f"{membership.user} {verb}.")
+    return redirect("members", workspace_slug=request.workspace.slug)
+
+
+@require_POST
+@admin_required
+def invitation_revoke(request, invitation_id):
+    invitation = get_for_workspace_or_404(request.workspace, Invitation, pk=invitation_id)
+    services.invitation_revoke(workspace=request.workspace, invitation_id=invitation.pk)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("members", workspace_slug=request.workspace.slug)
+
+
+def invitation_accept(request, token):
+    invitation = selectors.invitation_by_token(token=token)
+    if invitation is None:
+        context = {"errors": ["This invitation link is not valid. Ask an admin for a new one."]}
+        return render(request, "registration/invitation_accept.html", context, status=404)
+    context = {"invitation": invitation}
+    if request.user.is_authenticated:
+        form = None
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation, user=request.user)
+            except ValidationError as exc:
+                context["errors"] = exc.messages
+            else:
+                messages.success(request, f"You joined {invitation.workspace.name}.")
+                return redirect("home", workspace_slug=invitation.workspace.slug)
+    else:
+        form = AcceptInvitationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = services.invitation_accept(
+                    invitation=invitation,
+                    full_name=form.cleaned_data["full_name"],
+                    password=form.cleaned_data["password1"],
+                )
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            else:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, f"Welcome to {invitation.workspace.name}.")
+                return redirect("home", workspace_slug=invitation.workspace.slug)
+    if not invitation.is_pending and "errors" not in context:
+        context["errors"] = [
+            "This invitation has already been used. Log in instead."
+            if invitation.accepted_at
+            else "This invitation has expired or was withdrawn. Ask an admin for a new one."
+        ]
+    context["form"] = form
+    status = 400 if context.get("errors") or (form is not None and form.errors) else 200
+    return render(request, "registration/invitation_accept.html", context, status=status)
+
+
+def _status(form) -> int:
+    return 400 if form.is_bound and form.errors else 200

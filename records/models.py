@@ -1,0 +1,273 @@
+"""The one customer Record, its contacts, its timeline and the workspace's custom fields.
+
+A Record is never converted or copied as it moves through the pipeline: it is curated. Stage
+lives here as a nullable FK that the pipeline app fills.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from playbook.models import TenantModel
+
+
+class Source(models.TextChoices):
+    WEBINAR = "webinar", "Webinar"
+    CONTENT_DOWNLOAD = "content_download", "Content download"
+    EVENT = "event", "Event"
+    DEMO_REQUEST = "demo_request", "Demo request"
+    OUTBOUND = "outbound", "Outbound"
+    REFERRAL = "referral", "Referral"
+    PARTNER = "partner", "Partner"
+    OTHER = "other", "Other"
+
+
+class RevenueBand(models.TextChoices):
+    UNDER_1M = "lt_1m", "Under $1M"
+    M1_10 = "1m_10m", "$1M–10M"
+    M10_50 = "10m_50m", "$10M–50M"
+    M50_250 = "50m_250m", "$50M–250M"
+    OVER_250M = "gt_250m", "Over $250M"
+
+
+class RecordStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    LOST = "lost", "Lost"
+    NURTURE = "nurture", "Nurture"
+
+
+class Record(TenantModel):
+    name = models.CharField("company name", max_length=200)
+    domain = models.CharField(max_length=253, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    revenue_band = models.CharField(max_length=12, choices=RevenueBand.choices, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.OTHER)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # Qualification flags: the facts reps confirm, which stage rules can require.
+    problem_acknowledged = models.BooleanField(default=False)
+    buying_intent = models.BooleanField(default=False)
+    details_verified = models.BooleanField(default=False)
+    decision_maker_identified = models.BooleanField(default=False)
+    contract_signed = models.BooleanField(default=False)
+
+    expected_arr = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    expected_close_date = models.DateField(null=True, blank=True)
+
+    status = models.CharField(
+        max_length=10, choices=RecordStatus.choices, default=RecordStatus.OPEN
+    )
+    lost_reason = models.CharField(max_length=200, blank=True)
+
+    # Filled and moved only by pipeline.services; history is pipeline.StageTransition.
+    stage = models.ForeignKey(
+        "pipeline.StageDefinition",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="records",
+    )
+    stage_entered_at = models.DateTimeField(null=True, blank=True)
+
+    icp_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    icp_scored_at = models.DateTimeField(null=True, blank=True)
+
+    custom_fields = models.JSONField(default=dict, blank=True)
+
+    # Optimistic concurrency: a save carries the version it read; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at", "version", "icp_scored_at", "stage_entered_at"],
+    )
+
+    class Meta:
+        indexes = [
+            # The list's default order (newest activity first) and its keyset cursor.
+            models.Index(fields=["workspace", "-updated_at", "-id"], name="record_ws_updated"),
+            models.Index(fields=["workspace", "name", "id"], name="record_ws_name"),
+            models.Index(fields=["workspace", "owner"], name="record_ws_owner"),
+            models.Index(fields=["workspace", "stage", "-icp_score"], name="record_ws_stage"),
+            models.Index(fields=["workspace", "source"], name="record_ws_source"),
+            models.Index(fields=["workspace", "status"], name="record_ws_status"),
+            models.Index(fields=["workspace", "icp_score"], name="record_ws_icp"),
+            models.Index(fields=["workspace", "created_at"], name="record_ws_created"),
+            models.Index(fields=["workspace", "deleted_at"], name="record_ws_deleted"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+
+class Seniority(models.TextChoices):
+    C_LEVEL = "c_level", "C-level"
+    VP = "vp", "VP"
+    DIRECTOR = "director", "Director"
+    MANAGER = "manager", "Manager"
+    INDIVIDUAL = "individual", "Individual contributor"
+    OTHER = "other", "Other"
+
+
+class Contact(TenantModel):
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    email_valid = models.BooleanField(default=False)
+    # As typed, so a rep can see and fix what was entered; `phone` is E.164 when parseable.
+    phone_raw = models.CharField(max_length=50, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    phone_valid = models.BooleanField(default=False)
+    job_title = models.CharField(max_length=150, blank=True)
+    seniority = models.CharField(max_length=12, choices=Seniority.choices, blank=True)
+    is_primary = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record"], condition=Q(is_primary=True), name="contact_one_primary"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "record"], name="contact_ws_record"),
+            models.Index(fields=["workspace", "email"], name="contact_ws_email"),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def full_name(self):
+        return str(self)
+
+
+class ActivityKind(models.TextChoices):
+    EMAIL = "email", "E-mail"
+    CALL = "call", "Call"
+    MEETING = "meeting", "Meeting"
+    DEMO = "demo", "Demo"
+    NOTE = "note", "Note"
+    TASK = "task", "Task"
+    WEBINAR = "webinar", "Webinar"
+    EVENT = "event", "Event"
+    CONTENT = "content", "Content"
+    SUPPORT = "support", "Support"
+    TRAINING = "training", "Training"
+    QBR = "qbr", "QBR"
+
+
+class Activity(TenantModel):
+    """One entry on a Record's timeline: sales activities and CS engagements alike."""
+
+    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=10, choices=ActivityKind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    occurred_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Jobs that create tasks (handoffs, SLA reminders, renewal alerts) set a key so that
+    # running them twice creates nothing new.
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "dedupe_key"],
+                condition=Q(dedupe_key__isnull=False),
+                name="activity_unique_dedupe_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["workspace", "record", "-occurred_at", "-id"], name="activity_ws_timeline"
+            ),
+            models.Index(
+                fields=["workspace", "assignee", "done", "due_at"], name="activity_ws_tasks"
+            ),
+            models.Index(fields=["workspace", "record", "kind", "done"], name="activity_ws_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.subject}"
+
+    @property
+    def is_task(self):
+        return self.kind == ActivityKind.TASK
+
+
+class CustomFieldKind(models.TextChoices):
+    TEXT = "text", "Text"
+    NUMBER = "number", "Number"
+    DATE = "date", "Date"
+    CHOICE = "choice", "Choice"
+    BOOLEAN = "boolean", "Yes/no"
+
+
+class CustomFieldDefinition(TenantModel):
+    """A per-workspace field on Records; values live in Record.custom_fields[key]."""
+
+    key = models.SlugField(max_length=50)
+    label = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=CustomFieldKind.choices)
+    choices = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="customfield_unique_key"),
+        ]
+        indexes = [models.Index(fields=["workspace", "position"], name="customfield_ws_pos")]
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.label

@@ -1,0 +1,40 @@
+import pytest
+
+from playbook.models import Role
+from tests.factories import MembershipFactory, WorkspaceFactory
+
+
+@pytest.fixture
+def workspace(db):
+    return WorkspaceFactory()
+
+
+@pytest.fixture
+def other_workspace(db):
+    return WorkspaceFactory()
+
+
+@pytest.fixture
+def member_factory(db):
+    """member_factory(workspace, role) -> Membership of a fresh user."""
+
+    def make(workspace, role=Role.ADMIN, **kwargs):
+        return MembershipFactory(workspace=workspace, role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def admin(workspace, member_factory):
+    return member_factory(workspace, Role.ADMIN)
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin.user)
+    return client
+
+
+def login_as(client, membership):
+    client.force_login(membership.user)
+    return client

@@ -1,0 +1,9 @@
+"""Loaded with `-p tests.testenv` before Django's settings are read (see pyproject.toml).
+
+Tests run with development defaults (no HTTPS redirect, plain static storage); the production
+settings are exercised by tests/playbook/test_deploy_check.py in a subprocess.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
