@@ -40,4 +40,5 @@ urlpatterns = [
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("w/<slug:workspace_slug>/", include(workspace_patterns)),
     path("django-admin/", admin.site.urls),
+    path("favicon.ico", views.favicon),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -200,6 +201,10 @@ def invitation_accept(request, token):
     context["form"] = form
     status = 400 if context.get("errors") or (form is not None and form.errors) else 200
     return render(request, "registration/invitation_accept.html", context, status=status)
+
+
+def favicon(request):
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def _status(form) -> int:
