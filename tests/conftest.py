@@ -38,3 +38,9 @@ def admin_client(client, admin):
 def login_as(client, membership):
     client.force_login(membership.user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at full strength makes every factory user cost ~50 ms; tests do not need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,46 @@
+"""A real Celery worker (celery.contrib.testing) consumes a real broker: Redis when REDIS_URL is
+set (as in CI), kombu's filesystem transport otherwise; the task runs its service against the
+database and its result travels back through the result backend."""
+
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.utils import timezone
+
+from playbook.celery import app
+from playbook.models import Invitation
+from playbook.tasks import invitations_expire
+from tests.factories import InvitationFactory, WorkspaceFactory
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def celery_worker():
+    app.conf.task_always_eager = False
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+def test_broker_is_the_configured_one():
+    expected = "redis" if settings.REDIS_URL else "filesystem"
+    assert app.connection_for_write().transport_cls == expected
+
+
+def test_worker_runs_task_against_database(celery_worker):
+    workspace = WorkspaceFactory()
+    lapsed = InvitationFactory(workspace=workspace, expires_at=timezone.now() - timedelta(days=1))
+    live = InvitationFactory(workspace=workspace)
+
+    result = invitations_expire.delay(workspace.pk)
+    assert result.get(timeout=30) == 1
+
+    lapsed.refresh_from_db()
+    live.refresh_from_db()
+    assert lapsed.revoked_at is not None
+    assert live.revoked_at is None
+    # Idempotent: the second run changes nothing.
+    assert invitations_expire.delay(workspace.pk).get(timeout=30) == 0
+    assert Invitation.objects.filter(revoked_at__isnull=False).count() == 1
