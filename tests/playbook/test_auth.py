@@ -165,7 +165,8 @@ def test_only_admins_invite_or_change_roles(client, workspace, role):
     target = MembershipFactory(workspace=workspace, role=Role.SDR)
     client.force_login(member.user)
     base = f"/w/{workspace.slug}/members"
-    assert client.post(f"{base}/invite/", {"email": "a@example.com", "role": "sdr"}).status_code == 403
+    invite = {"email": "a@example.com", "role": "sdr"}
+    assert client.post(f"{base}/invite/", invite).status_code == 403
     assert client.post(f"{base}/{target.pk}/role/", {"role": "admin"}).status_code == 403
     assert client.post(f"{base}/{target.pk}/active/", {"is_active": "0"}).status_code == 403
     target.refresh_from_db()
