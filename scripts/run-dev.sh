@@ -12,7 +12,9 @@ WORKER=$!
 BEAT=$!
 trap 'kill $WORKER $BEAT 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 
+sleep 3  # let the worker and beat print their banners first
 echo
+"$BIN/python" manage.py seed_demo --if-empty | tail -n +2
 echo "Playbook CRM on http://$HOST:$PORT/  (log in at http://$HOST:$PORT/login/)"
 echo
 "$BIN/python" manage.py runserver "$HOST:$PORT"

@@ -1,0 +1,38 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from playbook.demo import DEMO_PASSWORD, demo_email
+from playbook.models import Membership, Role, User, Workspace
+from records.models import Activity, Contact, Record
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeds_a_workspace_with_every_role_and_records(capsys):
+    call_command("seed_demo", workspace="acme", records=40)
+    workspace = Workspace.objects.get(slug="acme")
+    roles = set(Membership.objects.filter(workspace=workspace).values_list("role", flat=True))
+    assert roles == set(Role.values)
+    admin = User.objects.get(email=demo_email(Role.ADMIN, slug="acme"))
+    assert admin.check_password(DEMO_PASSWORD)
+    assert Record.objects.filter(workspace=workspace).count() == 40
+    contacts = Contact.objects.filter(workspace=workspace).count()
+    activities = Activity.objects.filter(workspace=workspace).count()
+    assert 2 * 40 <= contacts <= 4 * 40
+    assert 6 * 40 <= activities <= 14 * 40
+    out = capsys.readouterr().out
+    assert demo_email(Role.SDR, slug="acme") in out and DEMO_PASSWORD in out
+
+
+def test_if_empty_does_nothing_when_data_exists(capsys):
+    call_command("seed_demo", records=5)
+    call_command("seed_demo", "--if-empty", records=5)
+    assert Workspace.objects.count() == 1
+    assert Record.objects.count() == 5
+    assert "not seeding" in capsys.readouterr().out
+
+
+def test_refuses_an_existing_slug():
+    call_command("seed_demo", records=0)
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("seed_demo", records=0)
