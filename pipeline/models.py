@@ -16,6 +16,11 @@ class StageDefinition(TenantModel):
     name = models.CharField(max_length=60)
     position = models.PositiveIntegerField()
     team = models.CharField("owning team", max_length=20, choices=Team.choices)
+    # The team that receives records entering the stage, when it is not the owning team: MQL is
+    # marketing's KPI (owned by Marketing) but is handed to Inside Sales to qualify.
+    handoff_team = models.CharField(
+        "handed to", max_length=20, choices=Team.choices, blank=True, default=""
+    )
     definition = models.TextField(blank=True)
     probability = models.PositiveSmallIntegerField(
         default=0, help_text="Percent, for the weighted forecast."
@@ -36,6 +41,14 @@ class StageDefinition(TenantModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def receiving_team(self) -> str:
+        """The team whose members work records in this stage (and receive its handoffs)."""
+        return self.handoff_team or self.team
+
+    def get_receiving_team_display(self) -> str:
+        return Team(self.receiving_team).label
 
 
 class RuleKind(models.TextChoices):

@@ -209,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "playbook.tasks.invitations_expire_all",
         "schedule": crontab(minute=15),
     },
+    # One reminder task per record past its stage's SLA (pipeline.services.sla).
+    "pipeline-sla-reminders": {
+        "task": "pipeline.tasks.sla_reminders_all",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ workspace_patterns = [
         name="invitation_revoke",
     ),
     path("records/", include("records.urls")),
-    path("pipeline/", include("pipeline.urls")),
+    # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
+    path("", include("pipeline.urls")),
 ]
 
 urlpatterns = [

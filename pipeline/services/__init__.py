@@ -1,34 +1,66 @@
-"""Every write to stages, rules and stage history."""
+"""Every write to stages, rules, lost reasons and stage history.
 
-from django.db import transaction
-from django.utils import timezone
+Split by concern: `moves` (record stage changes, handoffs), `configuration` (stages, rules, lost
+reasons, defaults) and `sla` (reminder tasks). Import from here: `from pipeline import services`.
+"""
 
-from pipeline.models import StageDefinition, StageTransition, TransitionKind
+from pipeline.services.configuration import (
+    lost_reason_create,
+    lost_reason_update,
+    pipeline_install_defaults,
+    rule_create,
+    rule_delete,
+    rule_move,
+    rule_reorder,
+    rule_update,
+    stage_create,
+    stage_move,
+    stage_reorder,
+    stage_restore,
+    stage_retire,
+    stage_update,
+)
+from pipeline.services.moves import (
+    HANDOFF_TASK_SUBJECT,
+    MoveNotAllowed,
+    MoveRefused,
+    StaleRecord,
+    record_advance,
+    record_mark_lost,
+    record_move,
+    record_move_back,
+    record_place_in_first_stage,
+    record_recycle_to_nurture,
+    record_reopen,
+)
+from pipeline.services.sla import sla_dedupe_key, sla_reminders_create
 
-
-@transaction.atomic
-def record_place_in_first_stage(*, record, actor=None) -> StageTransition | None:
-    """A new Record enters the workspace's first active stage (normally Lead); the entry is the
-    first row of its stage history. Without stages configured the record stays unstaged."""
-    first = (
-        StageDefinition.objects.filter(workspace_id=record.workspace_id, is_retired=False)
-        .order_by("position", "id")
-        .first()
-    )
-    if first is None:
-        return None
-    now = timezone.now()
-    type(record).objects.filter(workspace_id=record.workspace_id, pk=record.pk).update(
-        stage=first, stage_entered_at=now
-    )
-    record.stage, record.stage_entered_at = first, now
-    return StageTransition.objects.create(
-        workspace_id=record.workspace_id,
-        record=record,
-        kind=TransitionKind.CREATED,
-        from_stage=None,
-        to_stage=first,
-        actor=actor,
-        to_owner=record.owner,
-        at=now,
-    )
+__all__ = [
+    "HANDOFF_TASK_SUBJECT",
+    "MoveNotAllowed",
+    "MoveRefused",
+    "StaleRecord",
+    "lost_reason_create",
+    "lost_reason_update",
+    "pipeline_install_defaults",
+    "record_advance",
+    "record_mark_lost",
+    "record_move",
+    "record_move_back",
+    "record_place_in_first_stage",
+    "record_recycle_to_nurture",
+    "record_reopen",
+    "rule_create",
+    "rule_delete",
+    "rule_move",
+    "rule_reorder",
+    "rule_update",
+    "sla_dedupe_key",
+    "sla_reminders_create",
+    "stage_create",
+    "stage_move",
+    "stage_reorder",
+    "stage_restore",
+    "stage_retire",
+    "stage_update",
+]

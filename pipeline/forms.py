@@ -1,0 +1,187 @@
+from django import forms
+
+from pipeline import rules
+from pipeline.models import RuleKind
+from playbook.models import Team
+
+TEAM_CHOICES = Team.choices
+
+
+class StageForm(forms.Form):
+    name = forms.CharField(max_length=60)
+    team = forms.ChoiceField(label="Owning team", choices=TEAM_CHOICES)
+    handoff_team = forms.ChoiceField(
+        label="Handed to",
+        choices=[("", "The owning team works it"), *TEAM_CHOICES],
+        required=False,
+        help_text="The team that works records in this stage, when another team owns it "
+        "(MQL: owned by Marketing, handed to Inside Sales).",
+    )
+    definition = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="What the stage means: the agreement between the teams.",
+    )
+    # Numbers arrive as text and are checked by the service, so a wrong value gets the same
+    # message through the form as through any other caller.
+    probability = forms.CharField(
+        label="Probability (%)", widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    sla_days = forms.CharField(
+        label="SLA days",
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="How long a record may stay in the stage. Empty: no limit.",
+    )
+    is_won = forms.BooleanField(label="Counts as won", required=False)
+    is_closed = forms.BooleanField(
+        label="Closes the deal (no longer in the open pipeline)", required=False
+    )
+
+    @classmethod
+    def for_stage(cls, stage, data=None):
+        initial = {
+            "name": stage.name,
+            "team": stage.team,
+            "handoff_team": stage.handoff_team,
+            "definition": stage.definition,
+            "probability": stage.probability,
+            "sla_days": "" if stage.sla_days is None else stage.sla_days,
+            "is_won": stage.is_won,
+            "is_closed": stage.is_closed,
+        }
+        return cls(data, initial=initial)
+
+
+class RuleForm(forms.Form):
+    """A rule's kind, its kind-specific parameters and the message a rep reads. The parameter
+    fields come from the kind's spec in pipeline.rules; their values are validated there."""
+
+    kind = forms.ChoiceField(label="Rule", choices=RuleKind.choices)
+    message = forms.CharField(
+        label="Message when not met",
+        max_length=200,
+        help_text="Plain words a rep can act on, e.g. “Set the deal's expected close date.”",
+    )
+
+    def __init__(self, *args, kind=None, fields_available=None, kind_url="", **kwargs):
+        super().__init__(*args, **kwargs)
+        if kind_url:
+            # Choosing another kind fetches that kind's parameter fields (htmx); without JS the
+            # form's "Show the fields" button does the same with a GET.
+            self.fields["kind"].widget.attrs.update(
+                {
+                    "hx-get": kind_url,
+                    "hx-trigger": "change",
+                    "hx-target": "closest form",
+                    "hx-swap": "outerHTML",
+                    "hx-include": "closest form",
+                }
+            )
+        kind = kind or self.data.get("kind") or self.initial.get("kind") or RuleKind.FLAG_SET
+        if kind not in rules.SPECS:
+            kind = RuleKind.FLAG_SET
+        self.kind = kind
+        self.fields["kind"].initial = kind
+        self.param_names = []
+        for param in rules.SPECS[kind].params:
+            self.fields[param.name] = self._param_field(param, fields_available or {})
+            self.param_names.append(param.name)
+
+    @staticmethod
+    def _param_field(param, fields_available):
+        common = {"label": param.label, "required": param.required, "help_text": param.help}
+        if param.type == rules.FIELD:
+            choices = [
+                (ref.key, ref.label)
+                for ref in fields_available.values()
+                if not param.field_types or ref.type in param.field_types
+            ]
+            return forms.ChoiceField(choices=[("", "—"), *choices], **common)
+        if param.type == rules.OPTION:
+            return forms.ChoiceField(choices=[("", "—"), *param.options], **common)
+        if param.type == rules.VALUES:
+            return forms.CharField(**common)
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+
+    @classmethod
+    def for_rule(cls, rule, *, fields_available, data=None, kind_url=""):
+        initial = {"kind": rule.kind, "message": rule.message}
+        for name, value in (rule.params or {}).items():
+            initial[name] = ", ".join(value) if isinstance(value, list) else value
+        return cls(
+            data,
+            initial=initial,
+            kind=(data or {}).get("kind") or rule.kind,
+            fields_available=fields_available,
+            kind_url=kind_url,
+        )
+
+    def params(self) -> dict:
+        """The raw parameter values, for the service to validate and type."""
+        source = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        return {name: source.get(name) for name in self.param_names if source.get(name) != ""}
+
+
+class AdvanceForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    owner = forms.TypedChoiceField(
+        label="New owner",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text="Empty: round-robin among the receiving team.",
+    )
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, owner_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [
+            ("", "Round-robin"),
+            *[(m.user_id, str(m.user)) for m in owner_choices],
+        ]
+
+
+class BackForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LostForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.TypedChoiceField(label="Reason", coerce=int)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            ("", "Choose a reason"),
+            *[(r.pk, r.label) for r in reasons],
+        ]
+
+
+class NurtureForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=500,
+        help_text="E.g. “Wrong phone number”, “Not ready this year”.",
+    )
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BoardMoveForm(forms.Form):
+    to_stage = forms.IntegerField()
+    version = forms.IntegerField(required=False)
+
+
+class LostReasonForm(forms.Form):
+    label = forms.CharField(label="Reason", max_length=200)
+
+
+class LostReasonUpdateForm(LostReasonForm):
+    is_active = forms.BooleanField(label="Offered when marking lost", required=False)

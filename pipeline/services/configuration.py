@@ -1,0 +1,335 @@
+"""Every write to a workspace's stage configuration: stages, their entry rules, lost reasons,
+and the defaults a new workspace starts with."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from pipeline import defaults, rules
+from pipeline.models import LostReason, QualificationRule, RuleKind, StageDefinition
+from playbook.models import Team
+from records.models import Record
+
+# --- defaults ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pipeline_install_defaults(*, workspace) -> bool:
+    """Give `workspace` the default stages, their entry rules and the default lost reasons.
+    Does nothing (returns False) when the workspace already has stages."""
+    return defaults.install(
+        workspace,
+        stage_model=StageDefinition,
+        rule_model=QualificationRule,
+        lost_reason_model=LostReason,
+    )
+
+
+# --- stages -------------------------------------------------------------------------------------
+
+
+def _active_stages(workspace) -> list[StageDefinition]:
+    return list(
+        StageDefinition.objects.select_for_update()
+        .filter(workspace=workspace, is_retired=False)
+        .order_by("position", "id")
+    )
+
+
+def _renumber(workspace, ordered: list[StageDefinition]) -> None:
+    """Positions 0..n for the active stages in `ordered`; retired ones go after them."""
+    retired = list(
+        StageDefinition.objects.filter(workspace=workspace, is_retired=True).order_by(
+            "position", "id"
+        )
+    )
+    for position, stage in enumerate([*ordered, *retired]):
+        stage.position = position
+    StageDefinition.objects.bulk_update([*ordered, *retired], ["position"])
+
+
+def _reordered(ordered: list, ids, noun: str) -> list:
+    """`ordered` rearranged as `ids` says; `ids` must name each item exactly once."""
+    by_id = {item.pk: item for item in ordered}
+    try:
+        wanted = [int(i) for i in ids]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"The new order names an unknown {noun}.") from exc
+    if sorted(wanted) != sorted(by_id):
+        raise ValidationError(
+            f"The new order must list every {noun} once. Reload the page and try again."
+        )
+    return [by_id[i] for i in wanted]
+
+
+def _swapped(ordered: list, item, direction: str, noun: str) -> list | None:
+    """`ordered` with `item` swapped with its neighbour above ("up") or below ("down"); None
+    when it is already at that end."""
+    index = next((i for i, x in enumerate(ordered) if x.pk == item.pk), None)
+    if index is None:
+        raise ValidationError(f"Retired {noun}s have no place in the order.")
+    other = {"up": index - 1, "down": index + 1}.get(direction)
+    if other is None:
+        raise ValidationError(f"Move a {noun} up or down.")
+    if not 0 <= other < len(ordered):
+        return None
+    ordered = list(ordered)
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    return ordered
+
+
+def _whole(value) -> int | None:
+    try:
+        return None if value in (None, "") else int(str(value))
+    except ValueError:
+        return None
+
+
+def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
+    errors = {}
+    name = (fields.get("name") or "").strip()
+    if not name:
+        errors["name"] = "Give the stage a name."
+    elif (
+        StageDefinition.objects.filter(workspace=workspace, is_retired=False, name__iexact=name)
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        errors["name"] = f"Another stage is already called {name}."
+    if fields.get("team") not in Team.values:
+        errors["team"] = "Choose the team that owns the stage."
+    if fields.get("handoff_team") and fields["handoff_team"] not in Team.values:
+        errors["handoff_team"] = "Choose a team, or leave it empty."
+    probability = _whole(fields.get("probability"))
+    if probability is None or not 0 <= probability <= 100:
+        errors["probability"] = "The probability is a whole percentage between 0 and 100."
+    sla = fields.get("sla_days")
+    if sla not in (None, "") and not 1 <= (_whole(sla) or 0) <= 3650:
+        errors["sla_days"] = "SLA days are a whole number from 1 to 3650, or empty for no SLA."
+    if errors:
+        raise ValidationError(errors)
+    handoff = fields.get("handoff_team") or ""
+    return {
+        "name": name,
+        "team": fields["team"],
+        "handoff_team": "" if handoff == fields["team"] else handoff,
+        "definition": (fields.get("definition") or "").strip(),
+        "probability": probability,
+        "sla_days": _whole(sla),
+        "is_won": bool(fields.get("is_won")),
+        "is_closed": bool(fields.get("is_closed")),
+    }
+
+
+def _unique_key(workspace, name: str) -> str:
+    base = slugify(name)[:32] or "stage"
+    taken = set(
+        StageDefinition.objects.filter(workspace=workspace, key__startswith=base).values_list(
+            "key", flat=True
+        )
+    )
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+@transaction.atomic
+def stage_create(*, workspace, after=None, **fields) -> StageDefinition:
+    """Add a stage after `after` (a stage of the workspace), or at the end."""
+    cleaned = _clean_stage_fields(workspace, fields)
+    ordered = _active_stages(workspace)
+    index = len(ordered)
+    if after is not None:
+        after_id = getattr(after, "pk", after)
+        index = next((i + 1 for i, s in enumerate(ordered) if s.pk == after_id), None)
+        if index is None:
+            raise ValidationError("Add the stage after one of the active stages.")
+    stage = StageDefinition.objects.create(
+        workspace=workspace, key=_unique_key(workspace, cleaned["name"]), position=0, **cleaned
+    )
+    ordered.insert(index, stage)
+    _renumber(workspace, ordered)
+    return stage
+
+
+@transaction.atomic
+def stage_update(*, stage: StageDefinition, **fields) -> StageDefinition:
+    cleaned = _clean_stage_fields(stage.workspace, fields, exclude_pk=stage.pk)
+    for name, value in cleaned.items():
+        setattr(stage, name, value)
+    stage.save(update_fields=list(cleaned))
+    return stage
+
+
+@transaction.atomic
+def stage_reorder(*, workspace, stage_ids: list[int]) -> list[StageDefinition]:
+    """Put the active stages in the order of `stage_ids`, which must name each exactly once."""
+    ordered = _reordered(_active_stages(workspace), stage_ids, "stage")
+    _renumber(workspace, ordered)
+    return ordered
+
+
+@transaction.atomic
+def stage_move(*, stage: StageDefinition, direction: str) -> StageDefinition:
+    """Swap `stage` with its neighbour above ("up") or below ("down")."""
+    ordered = _swapped(_active_stages(stage.workspace), stage, direction, "stage")
+    if ordered is not None:
+        _renumber(stage.workspace, ordered)
+    return stage
+
+
+@transaction.atomic
+def stage_retire(*, stage: StageDefinition) -> StageDefinition:
+    """Take a stage out of the pipeline. Refused while any record is in it."""
+    stage = StageDefinition.objects.select_for_update().get(pk=stage.pk)
+    count = Record.objects.filter(
+        workspace_id=stage.workspace_id, stage=stage, deleted_at__isnull=True
+    ).count()
+    if count:
+        noun = "record is" if count == 1 else "records are"
+        raise ValidationError(
+            f"{count} {noun} in {stage.name}. Move them to another stage before retiring it."
+        )
+    active = StageDefinition.objects.filter(workspace_id=stage.workspace_id, is_retired=False)
+    if not stage.is_retired and active.count() <= 1:
+        raise ValidationError("A pipeline needs at least one stage.")
+    stage.is_retired = True
+    stage.save(update_fields=["is_retired"])
+    _renumber(stage.workspace, _active_stages(stage.workspace))
+    return stage
+
+
+@transaction.atomic
+def stage_restore(*, stage: StageDefinition) -> StageDefinition:
+    """Bring a retired stage back, at the end of the pipeline."""
+    stage.is_retired = False
+    stage.save(update_fields=["is_retired"])
+    ordered = [s for s in _active_stages(stage.workspace) if s.pk != stage.pk]
+    _renumber(stage.workspace, [*ordered, stage])
+    return stage
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def _clean_rule(stage: StageDefinition, kind: str, params: dict | None, message: str):
+    fields = rules.available_fields(stage.workspace)
+    errors = {}
+    try:
+        cleaned = rules.clean_params(kind, params, fields)
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        errors.update(exc.message_dict)
+        cleaned = {}
+    message = (message or "").strip()
+    if not message:
+        errors["message"] = "Write what a rep reads when the rule is not met."
+    elif len(message) > 200:
+        errors["message"] = "Keep the message under 200 characters."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, message
+
+
+@transaction.atomic
+def rule_create(*, stage: StageDefinition, kind: str, params: dict | None, message: str):
+    if kind not in RuleKind.values:
+        raise ValidationError({"kind": "Choose one of the rule kinds."})
+    cleaned, message = _clean_rule(stage, kind, params, message)
+    last = stage.rules.order_by("-position").values_list("position", flat=True).first()
+    return QualificationRule.objects.create(
+        workspace_id=stage.workspace_id,
+        stage=stage,
+        kind=kind,
+        params=cleaned,
+        message=message,
+        position=0 if last is None else last + 1,
+    )
+
+
+@transaction.atomic
+def rule_update(*, rule: QualificationRule, kind: str, params: dict | None, message: str):
+    if kind not in RuleKind.values:
+        raise ValidationError({"kind": "Choose one of the rule kinds."})
+    cleaned, message = _clean_rule(rule.stage, kind, params, message)
+    rule.kind, rule.params, rule.message = kind, cleaned, message
+    rule.save(update_fields=["kind", "params", "message"])
+    return rule
+
+
+def _renumber_rules(ordered: list[QualificationRule]) -> None:
+    for position, rule in enumerate(ordered):
+        rule.position = position
+    QualificationRule.objects.bulk_update(ordered, ["position"])
+
+
+def _stage_rules(stage) -> list[QualificationRule]:
+    return list(
+        QualificationRule.objects.select_for_update()
+        .filter(workspace_id=stage.workspace_id, stage=stage)
+        .order_by("position", "id")
+    )
+
+
+@transaction.atomic
+def rule_move(*, rule: QualificationRule, direction: str) -> QualificationRule:
+    ordered = _swapped(_stage_rules(rule.stage), rule, direction, "rule")
+    if ordered is not None:
+        _renumber_rules(ordered)
+    return rule
+
+
+@transaction.atomic
+def rule_reorder(*, stage: StageDefinition, rule_ids: list[int]) -> None:
+    _renumber_rules(_reordered(_stage_rules(stage), rule_ids, "rule"))
+
+
+@transaction.atomic
+def rule_delete(*, rule: QualificationRule) -> None:
+    stage = rule.stage
+    rule.delete()
+    _renumber_rules(_stage_rules(stage))
+
+
+# --- lost reasons -------------------------------------------------------------------------------
+
+
+def _clean_label(workspace, label: str, *, exclude_pk=None) -> str:
+    label = (label or "").strip()
+    if not label:
+        raise ValidationError({"label": "Write the reason."})
+    if len(label) > 200:
+        raise ValidationError({"label": "Keep the reason under 200 characters."})
+    if (
+        LostReason.objects.filter(workspace=workspace, label__iexact=label)
+        .exclude(pk=exclude_pk)
+        .exists()
+    ):
+        raise ValidationError({"label": f"“{label}” is already on the list."})
+    return label
+
+
+@transaction.atomic
+def lost_reason_create(*, workspace, label: str) -> LostReason:
+    label = _clean_label(workspace, label)
+    last = (
+        LostReason.objects.filter(workspace=workspace)
+        .order_by("-position")
+        .values_list("position", flat=True)
+        .first()
+    )
+    return LostReason.objects.create(
+        workspace=workspace, label=label, position=0 if last is None else last + 1
+    )
+
+
+@transaction.atomic
+def lost_reason_update(*, reason: LostReason, label: str, is_active: bool) -> LostReason:
+    reason.label = _clean_label(reason.workspace, label, exclude_pk=reason.pk)
+    reason.is_active = is_active
+    reason.save(update_fields=["label", "is_active"])
+    return reason

@@ -1,0 +1,66 @@
+"""Template tags other apps' pages use to show pipeline state:
+
+- `{% stage_panel record %}` on the record page: current stage, days in stage, SLA, the next
+  stage's checklist and the move forms.
+- `{% sla_marker record %}` in a list row: a "Over SLA" badge when the record has stayed in its
+  stage longer than the stage allows. The stages are read once per request, so a list of any
+  length costs one query for it.
+"""
+
+from django import template
+from django.utils import timezone
+
+from pipeline import selectors
+
+register = template.Library()
+
+_STAGES_ATTR = "_pipeline_stage_map"
+
+
+@register.inclusion_tag("pipeline/stage_panel.html", takes_context=True)
+def stage_panel(context, record):
+    from pipeline.views.record import panel_context
+
+    request = context["request"]
+    result = panel_context(request, record)
+    # An inclusion tag's template gets a fresh context: pass on what the layout would give.
+    result.update(
+        {
+            "request": request,
+            "csrf_token": context.get("csrf_token"),
+            "workspace": request.workspace,
+            "membership": request.membership,
+        }
+    )
+    return result
+
+
+@register.inclusion_tag("pipeline/_sla_marker.html", takes_context=True)
+def sla_marker(context, record):
+    request = context.get("request")
+    stage_map = getattr(request, _STAGES_ATTR, None) if request is not None else None
+    if stage_map is None:
+        stage_map = selectors.stage_map(record.workspace_id)
+        if request is not None:
+            setattr(request, _STAGES_ATTR, stage_map)
+    stage = stage_map.get(record.stage_id)
+    return {
+        "sla": selectors.sla_of(stage, record.stage_entered_at, record.status, timezone.now()),
+        "stage": stage,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def record_url(context, record):
+    """The record's page (the Records app's detail page)."""
+    from pipeline.views.common import record_page_url
+
+    return record_page_url(context["request"], record)
+
+
+@register.filter
+def has_role(membership, roles: str) -> bool:
+    """`{% if membership|has_role:"sdr,admin" %}`: the nav's links by role."""
+    from playbook.access import has_role as _has_role
+
+    return _has_role(membership, *[r.strip() for r in roles.split(",")])

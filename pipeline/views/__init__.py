@@ -1,0 +1,1 @@
+"""The pipeline's pages, by area: board, record panel, queues and definitions, settings."""

@@ -1,0 +1,144 @@
+"""The record page's stage panel and its moves: advance, move back, mark lost, recycle to
+nurture, reopen. Plain forms that work without JS; with htmx a refusal re-renders the panel in
+place (422/409/403/400) and a success reloads the record page."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from pipeline import forms, selectors, services
+from pipeline.views.common import live_record_or_404, record_page_url, refusal_status
+from playbook.forms import apply_service_error
+
+
+def panel_context(request, record, *, bound=None, unmet=(), errors=()):
+    """The panel's context: where the record is, the next stage's checklist and one form per
+    move (the failed one bound, with its errors)."""
+    panel = selectors.stage_panel(request.workspace, record, request.membership)
+    initial = {"version": record.version}
+    panel_forms = {
+        "advance": forms.AdvanceForm(initial=initial, owner_choices=panel.owner_choices),
+        "back": forms.BackForm(initial=initial),
+        "lost": forms.LostForm(initial=initial, reasons=panel.lost_reasons),
+        "nurture": forms.NurtureForm(initial=initial),
+        "reopen": forms.ReopenForm(initial=initial),
+    }
+    if bound is not None:
+        panel_forms[bound[0]] = bound[1]
+    return {
+        "panel": panel,
+        "forms": panel_forms,
+        "unmet": unmet,
+        "errors": errors,
+        "record_url": record_page_url(request, record),
+    }
+
+
+@require_GET
+def record_stage(request, record_id):
+    """The panel on a page of its own (also where a refused no-JS move lands)."""
+    record = live_record_or_404(request, record_id)
+    context = panel_context(request, record)
+    context["history"] = selectors.transitions_of(request.workspace, record.pk)
+    template = "pipeline/stage_panel.html" if request.htmx else "pipeline/record_stage.html"
+    return render(request, template, context)
+
+
+@dataclass(frozen=True)
+class _Move:
+    form: type
+    form_kwargs: Callable  # panel -> the form's extra arguments (choices)
+    call: Callable  # (record, cleaned data, common service arguments) -> StageTransition
+    done: Callable  # transition -> the success message
+
+
+def _owner_note(transition) -> str:
+    return f" Owner: {transition.to_owner}." if transition.to_owner_id else ""
+
+
+MOVES = {
+    "advance": _Move(
+        forms.AdvanceForm,
+        lambda panel: {"owner_choices": panel.owner_choices},
+        lambda record, data, common: services.record_advance(
+            record=record, owner=data["owner"], note=data["note"], **common
+        ),
+        lambda t: f"{t.record.name} moved to {t.to_stage.name}.{_owner_note(t)}",
+    ),
+    "back": _Move(
+        forms.BackForm,
+        lambda panel: {},
+        lambda record, data, common: services.record_move_back(
+            record=record, note=data["note"], **common
+        ),
+        lambda t: f"{t.record.name} moved back to {t.to_stage.name}.{_owner_note(t)}",
+    ),
+    "lost": _Move(
+        forms.LostForm,
+        lambda panel: {"reasons": panel.lost_reasons},
+        lambda record, data, common: services.record_mark_lost(
+            record=record, reason=data["reason"], note=data["note"], **common
+        ),
+        lambda t: f"{t.record.name} marked lost ({t.record.lost_reason}).",
+    ),
+    "nurture": _Move(
+        forms.NurtureForm,
+        lambda panel: {},
+        lambda record, data, common: services.record_recycle_to_nurture(
+            record=record, reason=data["reason"], **common
+        ),
+        lambda t: f"{t.record.name} went back to {t.to_stage.name} for nurturing.",
+    ),
+    "reopen": _Move(
+        forms.ReopenForm,
+        lambda panel: {},
+        lambda record, data, common: services.record_reopen(
+            record=record, note=data["note"], **common
+        ),
+        lambda t: f"{t.record.name} is open again in {t.to_stage.name}.",
+    ),
+}
+
+
+@require_POST
+def record_act(request, record_id, move):
+    """One of the panel's moves (MOVES). Success: back to the record page with a message.
+    Refusal: the panel again with the reasons (422 rules unmet, 409 stale, 403 role, 400)."""
+    spec = MOVES[move]
+    record = live_record_or_404(request, record_id)
+    panel = selectors.stage_panel(request.workspace, record, request.membership)
+    form = spec.form(request.POST, **spec.form_kwargs(panel))
+    status, unmet, errors = 400, (), ()
+    if form.is_valid():
+        common = {
+            "workspace": request.workspace,
+            "actor": request.user,
+            "membership": request.membership,
+            "version": form.cleaned_data["version"],
+        }
+        try:
+            transition = spec.call(record, form.cleaned_data, common)
+        except ValidationError as exc:
+            status, unmet = refusal_status(exc), getattr(exc, "unmet", ())
+            if unmet:
+                errors = [f"{record.name} cannot enter the stage yet:"]
+            elif status in (403, 409):
+                # Stale or not allowed: fresh forms (with the current version), the message.
+                form, errors = None, exc.messages
+            else:
+                apply_service_error(form, exc)
+        else:
+            messages.success(request, spec.done(transition))
+            target = record_page_url(request, record)
+            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    bound = (move, form) if form is not None else None
+    context = panel_context(request, record, bound=bound, unmet=unmet, errors=errors)
+    if request.htmx:
+        return render(request, "pipeline/stage_panel.html", context, status=status)
+    context["history"] = selectors.transitions_of(request.workspace, record.pk)
+    return render(request, "pipeline/record_stage.html", context, status=status)

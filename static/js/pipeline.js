@@ -1,0 +1,67 @@
+// Pipeline pages: refusals shown in place, sortable settings lists, print button.
+// Loaded with defer on the pipeline's pages and by the record page's stage panel.
+(function () {
+  "use strict";
+  if (window.playbookPipeline) { return; }  // the panel may load this a second time
+  window.playbookPipeline = true;
+  document.documentElement.classList.add("js");
+
+  function csrfToken() {
+    try {
+      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
+    } catch (e) {
+      return "";
+    }
+  }
+  window.playbookCsrfToken = csrfToken;
+
+  // htmx does not swap 4xx answers. Inside [data-swap-errors] (stage panel, rules builder,
+  // stage list) a 400/403/409/422 carries the form or refusal to show: swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var elt = event.detail.elt;
+    if ([400, 403, 409, 422].indexOf(status) >= 0 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // <button data-print>: print the page (the layout's .no-print parts are left out).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+
+  // <tbody|ol data-sortable data-reorder-url=... data-sortable-name=stage data-sortable-target=#id>:
+  // drag rows by their handle; the new order is posted (stage=1&stage=3...) and the answer
+  // replaces the target. The ↑ ↓ buttons do the same without JS.
+  function initSortables(root) {
+    if (!window.Sortable) { return; }
+    root.querySelectorAll("[data-sortable]").forEach(function (list) {
+      if (list.dataset.sortableReady) { return; }
+      list.dataset.sortableReady = "1";
+      window.Sortable.create(list, {
+        handle: ".drag-handle",
+        animation: 150,
+        onEnd: function (evt) {
+          if (evt.oldIndex === evt.newIndex) { return; }
+          var body = new URLSearchParams();
+          list.querySelectorAll(":scope > [data-id]").forEach(function (row) {
+            body.append(list.dataset.sortableName, row.dataset.id);
+          });
+          fetch(list.dataset.reorderUrl, {
+            method: "POST",
+            headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
+            body: body,
+            credentials: "same-origin",
+          }).then(function (response) {
+            return response.text().then(function (html) {
+              window.htmx.swap(list.dataset.sortableTarget, html, { swapStyle: "outerHTML" });
+            });
+          });
+        },
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initSortables(document); });
+  document.addEventListener("htmx:afterSettle", function () { initSortables(document); });
+})();
