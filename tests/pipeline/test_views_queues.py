@@ -1,0 +1,135 @@
+"""The SDR queue, the AE pipeline and the printable definitions."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from pipeline import services
+from tests.conftest import login_as
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def names(html):
+    return re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>', html)
+
+
+def test_mqls_to_qualify_puts_sla_breaches_first_then_icp(client, pipeline_ws, make_record, team):
+    login_as(client, team["sdr"])
+    make_record("mql", name="Low fit", icp_score=55)
+    make_record("mql", name="Best fit", icp_score=95)
+    make_record("mql", name="Waiting too long", icp_score=60, days_in=6)
+    make_record("sql", name="Already an SQL", icp_score=99)
+    make_record("mql", name="Lost one", status="lost")
+    html = client.get(reverse("pipeline:mql_queue", args=[pipeline_ws.slug])).content.decode()
+    assert names(html) == ["Waiting too long", "Best fit", "Low fit"]
+    assert html.count("Over SLA") == 1
+
+
+def test_mqls_only_mine_and_load_more(client, pipeline_ws, make_record, team, stages):
+    login_as(client, team["sdr"])
+    for i in range(55):
+        make_record("mql", name=f"Co {i:02}", icp_score=i, owner=team["sdr"].user)
+    make_record("mql", name="Someone else's", icp_score=100, owner=team["sdr2"].user)
+    url = reverse("pipeline:mql_queue", args=[pipeline_ws.slug])
+    html = client.get(url + "?mine=1").content.decode()
+    assert len(names(html)) == 50 and "Someone else" not in html
+    more = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    rest = client.get(more, **HTMX).content.decode()
+    assert names(rest) == ["Co 04", "Co 03", "Co 02", "Co 01", "Co 00"]
+    assert "<html" not in rest
+    assert client.get(url + f"?stage={stages['sql'].pk}").status_code == 404
+    assert client.get(url + f"?stage={stages['mql'].pk}&after=x.y").status_code == 400
+
+
+def test_queue_pages_cost_a_bounded_number_of_queries(
+    client, pipeline_ws, make_record, team, django_assert_max_num_queries
+):
+    login_as(client, team["ae"])
+    urls = [
+        reverse("pipeline:mql_queue", args=[pipeline_ws.slug]),
+        reverse("pipeline:my_pipeline", args=[pipeline_ws.slug]),
+    ]
+    make_record("mql")
+    make_record("opportunity", owner=team["ae"].user, expected_arr=1000)
+    baselines = []
+    for url in urls:
+        with django_assert_max_num_queries(15) as captured:
+            client.get(url)
+        baselines.append(len(captured.captured_queries))
+    for _ in range(15):
+        make_record("mql")
+        make_record("opportunity", owner=team["ae"].user, expected_arr=1000)
+    for url, baseline in zip(urls, baselines, strict=True):
+        with django_assert_max_num_queries(baseline):
+            assert client.get(url).status_code == 200
+
+
+def test_my_pipeline_by_close_date_with_weighted_values(client, pipeline_ws, make_record, team):
+    login_as(client, team["ae"])
+    ae = team["ae"].user
+    make_record(
+        "opportunity",
+        name="Later",
+        owner=ae,
+        expected_arr=Decimal("50000"),
+        expected_close_date=date(2031, 6, 1),
+    )
+    make_record(
+        "opportunity",
+        name="Sooner",
+        owner=ae,
+        expected_arr=Decimal("10000"),
+        expected_close_date=date(2031, 1, 1),
+    )
+    make_record("opportunity", name="No date", owner=ae, expected_arr=None)
+    make_record("opportunity", name="Not mine", owner=team["se"].user, expected_arr=1)
+    make_record("won", name="Closed", owner=ae, expected_arr=Decimal("70000"))
+    html = client.get(reverse("pipeline:my_pipeline", args=[pipeline_ws.slug])).content.decode()
+    assert names(html) == ["Sooner", "Later", "No date"]
+    # 40% of 10,000 and of 50,000; the total covers every open deal.
+    assert "4,000" in html and "20,000" in html
+    assert "Total (3 deals)" in html and "60,000" in html and "24,000" in html
+
+
+def test_leaders_look_at_any_sellers_pipeline(client, pipeline_ws, make_record, team):
+    make_record("opportunity", name="AE deal", owner=team["ae"].user, expected_arr=5000)
+    url = reverse("pipeline:my_pipeline", args=[pipeline_ws.slug])
+    login_as(client, team["leader"])
+    html = client.get(url + f"?owner={team['ae'].user_id}").content.decode()
+    assert names(html) == ["AE deal"]
+    assert client.get(url + "?owner=nobody").status_code == 400
+    # Others always see their own, whatever they ask for.
+    login_as(client, team["sdr"])
+    html = client.get(url + f"?owner={team['ae'].user_id}").content.decode()
+    assert names(html) == [] and "No open deals" in html
+
+
+def test_the_definitions_page_reflects_the_configuration(client, pipeline_ws, stages, team):
+    login_as(client, team["marketing"])
+    url = reverse("pipeline:definitions", args=[pipeline_ws.slug])
+    html = client.get(url).content.decode()
+    for heading in ("Stage", "Definition", "Responsible team", "Entry criteria"):
+        assert f'<th scope="col">{heading}</th>' in html
+    assert "ICP score at least 50" in html and "handed to Inside Sales" in html
+    services.stage_update(
+        stage=stages["sql"],
+        name="Sales Accepted",
+        team="inside_sales",
+        definition="Spoken to and demoed.",
+        probability=20,
+        sla_days=7,
+    )
+    services.rule_create(
+        stage=stages["sql"],
+        kind="number_range",
+        params={"field": "employee_count", "min": "50"},
+        message="Too small",
+    )
+    html = client.get(url).content.decode()
+    assert "Sales Accepted" in html and "Spoken to and demoed." in html
+    assert "Employees at least 50" in html and "SLA 7 days" in html
