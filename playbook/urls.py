@@ -17,7 +17,8 @@ workspace_patterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
-    path("records/", include("records.urls")),
+    # Records pages live under records/, plus My tasks (tasks/) and settings/fields/.
+    path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
     path("", include("pipeline.urls")),
 ]

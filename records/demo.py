@@ -1,24 +1,39 @@
-"""Demo records: ~3 contacts and ~10 activities each, in a realistic spread. Bulk inserts in
-batches, because this is also how benchmarks get 100k+ records."""
+"""Demo records: ~3 contacts and ~10 activities each, in a realistic spread over two years.
 
+This is also how benchmarks get 100k records and 1M activities, so rows are written in bulk:
+PostgreSQL's COPY where available, batched INSERTs elsewhere, with ids assigned here (the
+sequences are moved past them at the end). Run it on a database nobody else writes to at the
+same moment, as seed_demo is.
+"""
+
+import json
 from datetime import timedelta
 from decimal import Decimal
+from itertools import accumulate
 
+import phonenumbers
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Max
 from django.utils import timezone
 
 from playbook.demo import DemoContext
 from playbook.models import Role
+from records.contact_data import region_for_country
 from records.models import (
     Activity,
     ActivityKind,
     Contact,
+    CustomFieldDefinition,
+    CustomFieldKind,
     Record,
     RevenueBand,
     Seniority,
     Source,
 )
 
-BATCH = 2000
+BATCH = 5000
+HISTORY_DAYS = 730
 
 PREFIXES = [
     "Blue",
@@ -70,17 +85,18 @@ INDUSTRIES = [
     "Energy",
     "Telecom",
 ]
-COUNTRIES = [
-    "United States",
-    "United Kingdom",
-    "Germany",
-    "France",
-    "Israel",
-    "Netherlands",
-    "Canada",
-    "Australia",
-    "Spain",
-    "Sweden",
+# Weighted like a B2B SaaS seller's market: mostly North America and Europe.
+COUNTRY_WEIGHTS = [
+    ("United States", 34),
+    ("United Kingdom", 14),
+    ("Germany", 12),
+    ("France", 7),
+    ("Israel", 5),
+    ("Netherlands", 6),
+    ("Canada", 8),
+    ("Australia", 6),
+    ("Spain", 4),
+    ("Sweden", 4),
 ]
 FIRST = [
     "Noa",
@@ -160,100 +176,313 @@ ACTIVITY_WEIGHTS = [
     (ActivityKind.QBR, 1),
 ]
 SUBJECTS = {
-    ActivityKind.EMAIL: "Follow-up e-mail",
-    ActivityKind.CALL: "Discovery call",
-    ActivityKind.MEETING: "Meeting with the team",
-    ActivityKind.DEMO: "Product demo",
-    ActivityKind.NOTE: "Note from conversation",
-    ActivityKind.TASK: "Send proposal",
-    ActivityKind.WEBINAR: "Attended webinar",
-    ActivityKind.CONTENT: "Downloaded case study",
-    ActivityKind.EVENT: "Met at conference booth",
-    ActivityKind.SUPPORT: "Support ticket",
-    ActivityKind.TRAINING: "Onboarding training",
-    ActivityKind.QBR: "Quarterly business review",
+    ActivityKind.EMAIL: ["Follow-up e-mail", "Sent pricing", "Intro e-mail"],
+    ActivityKind.CALL: ["Discovery call", "Check-in call", "Left a voicemail"],
+    ActivityKind.MEETING: ["Meeting with the team", "Stakeholder meeting"],
+    ActivityKind.DEMO: ["Product demo"],
+    ActivityKind.NOTE: ["Note from conversation", "Budget is approved for Q3"],
+    ActivityKind.TASK: ["Send proposal", "Book the demo", "Call back", "Send case study"],
+    ActivityKind.WEBINAR: ["Attended webinar"],
+    ActivityKind.CONTENT: ["Downloaded case study", "Downloaded the buyer's guide"],
+    ActivityKind.EVENT: ["Met at conference booth"],
+    ActivityKind.SUPPORT: ["Support ticket"],
+    ActivityKind.TRAINING: ["Onboarding training"],
+    ActivityKind.QBR: ["Quarterly business review"],
 }
+# Typed by hand, so some are unreadable: the record page flags them.
+BAD_PHONES = ["123", "555-CALL-NOW", "+44 12", "0000", "n/a"]
+CUSTOM_FIELDS = [
+    ("crm_in_use", "CRM in use", CustomFieldKind.CHOICE, ["Salesforce", "HubSpot", "Pipedrive"]),
+    ("seats", "Seats", CustomFieldKind.NUMBER, []),
+    ("security_review", "Security review needed", CustomFieldKind.BOOLEAN, []),
+]
+
+RECORD_COLUMNS = [
+    "id",
+    "workspace_id",
+    "name",
+    "domain",
+    "industry",
+    "employee_count",
+    "country",
+    "revenue_band",
+    "source",
+    "owner_id",
+    "problem_acknowledged",
+    "buying_intent",
+    "details_verified",
+    "decision_maker_identified",
+    "contract_signed",
+    "expected_arr",
+    "expected_close_date",
+    "status",
+    "lost_reason",
+    "icp_score",
+    "icp_scored_at",
+    "custom_fields",
+    "version",
+    "created_by_id",
+    "created_at",
+    "updated_at",
+]
+# The first history row of each record ("created"), so its timeline starts with it.
+HISTORY_COLUMNS = [c for c in RECORD_COLUMNS if c not in ("updated_at", "icp_scored_at")] + [
+    "history_date",
+    "history_type",
+    "history_user_id",
+]
+CONTACT_COLUMNS = [
+    "id",
+    "workspace_id",
+    "record_id",
+    "first_name",
+    "last_name",
+    "email",
+    "email_valid",
+    "phone_raw",
+    "phone",
+    "phone_valid",
+    "job_title",
+    "seniority",
+    "is_primary",
+    "created_at",
+]
+ACTIVITY_COLUMNS = [
+    "id",
+    "workspace_id",
+    "record_id",
+    "kind",
+    "subject",
+    "body",
+    "occurred_at",
+    "due_at",
+    "done",
+    "done_at",
+    "actor_id",
+    "assignee_id",
+    "created_at",
+]
 
 
-def _weighted(rng, pairs):
-    return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
+class _Weighted:
+    """A weighted choice with its cumulative weights computed once (it runs millions of times)."""
+
+    def __init__(self, pairs):
+        self.values = [p[0] for p in pairs]
+        self.cumulative = list(accumulate(p[1] for p in pairs))
+
+    def pick(self, rng, k: int = 1) -> list:
+        return rng.choices(self.values, cum_weights=self.cumulative, k=k)
+
+
+def _phone_pool(rng, country: str, size: int = 300) -> list[tuple[str, str]]:
+    """(as typed, E.164) of valid mobile numbers of `country`, typed the national way."""
+    region = region_for_country(country)
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    national = str(example.national_number)
+    pool = []
+    for _ in range(size):
+        number = phonenumbers.parse(
+            f"+{example.country_code}{national[:-4]}{rng.randint(0, 9999):04d}"
+        )
+        pool.append(
+            (
+                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL),
+                phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+            )
+        )
+    return pool
+
+
+def _next_id(model) -> int:
+    return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk-write raw rows (values in `columns` order, JSON as dicts)."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    fields = [model._meta.get_field(c) for c in columns]
+    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
+    if connection.vendor == "postgresql":
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                if json_at:
+                    row = list(row)
+                    for i in json_at:
+                        row[i] = json.dumps(row[i])
+                copy.write_row(row)
+        return
+    prepared = [
+        tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
+        for row in rows
+    ]
+    placeholders = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
+
+
+def _custom_fields(ws):
+    existing = {d.key for d in CustomFieldDefinition.objects.filter(workspace=ws)}
+    CustomFieldDefinition.objects.bulk_create(
+        [
+            CustomFieldDefinition(
+                workspace=ws, key=key, label=label, kind=kind, choices=choices, position=i
+            )
+            for i, (key, label, kind, choices) in enumerate(CUSTOM_FIELDS, start=1)
+            if key not in existing
+        ]
+    )
+
+
+def _custom_values(rng, employees: int) -> dict:
+    values = {}
+    if rng.random() < 0.7:
+        values["crm_in_use"] = rng.choice(["Salesforce", "HubSpot", "Pipedrive"])
+    if rng.random() < 0.5:
+        values["seats"] = max(3, min(2000, employees // rng.choice((2, 4, 8))))
+    if rng.random() < 0.4:
+        values["security_review"] = rng.random() < 0.3
+    return values
+
+
+class _Ids:
+    def __init__(self, model):
+        self.next = _next_id(model)
+
+    def take(self) -> int:
+        self.next += 1
+        return self.next - 1
 
 
 def seed(ctx: DemoContext) -> None:
     rng, ws, now = ctx.rng, ctx.workspace, timezone.now()
-    owners = ctx.members[Role.MARKETING] + ctx.members[Role.SDR] + ctx.members[Role.AE]
-    actors = ctx.users
+    ws_id = ws.pk
+    owners = [u.pk for u in ctx.members[Role.MARKETING] + ctx.members[Role.SDR]]
+    owners += [u.pk for u in ctx.members[Role.AE]]
+    actors = [u.pk for u in ctx.users]
+    _custom_fields(ws)
+    phones = {country: _phone_pool(rng, country) for country, _ in COUNTRY_WEIGHTS}
+    countries, sources = _Weighted(COUNTRY_WEIGHTS), _Weighted(SOURCE_WEIGHTS)
+    kinds, bands = _Weighted(ACTIVITY_WEIGHTS), RevenueBand.values
+    record_ids, contact_ids, activity_ids = _Ids(Record), _Ids(Contact), _Ids(Activity)
+    history = Record.history.model
     for start in range(0, ctx.records, BATCH):
-        size = min(BATCH, ctx.records - start)
-        records = []
-        for i in range(start, start + size):
+        records, histories, contacts, activities = [], [], [], []
+        for i in range(start, min(start + BATCH, ctx.records)):
+            rid = record_ids.take()
             name = f"{rng.choice(PREFIXES)} {rng.choice(SUFFIXES)} {i + 1}"
+            domain = name.lower().replace(" ", "") + ".example.com"
             employees = int(rng.lognormvariate(4.5, 1.3)) + 2
-            records.append(
-                Record(
-                    workspace=ws,
-                    name=name,
-                    domain=name.lower().replace(" ", "") + ".example.com",
-                    industry=rng.choice(INDUSTRIES),
-                    employee_count=employees,
-                    country=rng.choice(COUNTRIES),
-                    revenue_band=rng.choice(RevenueBand.values),
-                    source=_weighted(rng, SOURCE_WEIGHTS),
-                    owner=rng.choice(owners),
-                    problem_acknowledged=rng.random() < 0.6,
-                    icp_score=rng.randint(5, 98),
-                    icp_scored_at=now,
-                    expected_arr=Decimal(rng.randrange(6, 120) * 1000)
-                    if rng.random() < 0.4
-                    else None,
-                    expected_close_date=(now + timedelta(days=rng.randint(-30, 180))).date()
-                    if rng.random() < 0.4
-                    else None,
-                )
-            )
-        Record.objects.bulk_create(records, batch_size=BATCH)
-        contacts, activities = [], []
-        for record in records:
+            country = countries.pick(rng)[0]
+            owner = rng.choice(owners)
+            # Newer records are more common: a growing lead flow.
+            created = now - timedelta(days=HISTORY_DAYS * rng.random() ** 1.5, seconds=i % 86400)
+            in_deal = rng.random() < 0.4
+            row = {
+                "id": rid,
+                "workspace_id": ws_id,
+                "name": name,
+                "domain": domain,
+                "industry": rng.choice(INDUSTRIES),
+                "employee_count": employees,
+                "country": country,
+                "revenue_band": rng.choice(bands),
+                "source": sources.pick(rng)[0],
+                "owner_id": owner,
+                "problem_acknowledged": rng.random() < 0.6,
+                "buying_intent": False,
+                "details_verified": False,
+                "decision_maker_identified": False,
+                "contract_signed": False,
+                "expected_arr": Decimal(rng.randrange(6, 120) * 1000) if in_deal else None,
+                "expected_close_date": (now + timedelta(days=rng.randint(-30, 180))).date()
+                if in_deal
+                else None,
+                "status": "open",
+                "lost_reason": "",
+                "icp_score": rng.randint(5, 98) if rng.random() < 0.95 else None,
+                "icp_scored_at": now,
+                "custom_fields": _custom_values(rng, employees),
+                "version": 1,
+                "created_by_id": owner,
+                "created_at": created,
+            }
+            last_touch = created
             for c in range(rng.choice((2, 3, 3, 4))):
                 first, last = rng.choice(FIRST), rng.choice(LAST)
                 title, seniority = rng.choice(TITLES)
-                phone_ok = rng.random() < 0.85
+                local = f"{first.lower()}.{last.lower()}".replace("ü", "u")
+                email_ok = rng.random() < 0.96
+                if rng.random() < 0.85:
+                    raw, e164 = rng.choice(phones[country])
+                else:
+                    raw, e164 = rng.choice(BAD_PHONES), ""
                 contacts.append(
-                    Contact(
-                        workspace=ws,
-                        record=record,
-                        first_name=first,
-                        last_name=last,
-                        email=f"{first.lower()}.{last.lower()}@{record.domain}",
-                        email_valid=True,
-                        phone_raw="+1 415 555 0" + str(rng.randint(100, 199))
-                        if phone_ok
-                        else "123",
-                        phone="+14155550" + str(rng.randint(100, 199)) if phone_ok else "",
-                        phone_valid=phone_ok,
-                        job_title=title,
-                        seniority=seniority,
-                        is_primary=c == 0,
+                    (
+                        contact_ids.take(),
+                        ws_id,
+                        rid,
+                        first,
+                        last,
+                        f"{local}@{domain}" if email_ok else f"{local} at {domain}",
+                        email_ok,
+                        raw,
+                        e164,
+                        bool(e164),
+                        title,
+                        seniority,
+                        c == 0,
+                        created,
                     )
                 )
-            for _ in range(rng.randint(6, 14)):
-                kind = _weighted(rng, ACTIVITY_WEIGHTS)
-                occurred = now - timedelta(days=rng.randint(0, 720), minutes=rng.randint(0, 1440))
-                is_task = kind == ActivityKind.TASK
-                done = not is_task or rng.random() < 0.6
+            span = max(1.0, (now - created).total_seconds())
+            for kind in kinds.pick(rng, rng.randint(6, 14)):
+                occurred = created + timedelta(seconds=span * rng.random())
+                last_touch = max(last_touch, occurred)
+                if kind == ActivityKind.TASK:
+                    due = occurred + timedelta(days=rng.randint(1, 14))
+                    # Most tasks due in the past were done; some slipped (overdue).
+                    done = rng.random() < (0.85 if due < now else 0.15)
+                    done_at, assignee = (min(due, now) if done else None), owner
+                else:
+                    due, done, done_at, assignee = None, True, occurred, None
                 activities.append(
-                    Activity(
-                        workspace=ws,
-                        record=record,
-                        kind=kind,
-                        subject=SUBJECTS[kind],
-                        occurred_at=occurred,
-                        due_at=now + timedelta(days=rng.randint(-10, 20)) if is_task else None,
-                        done=done,
-                        done_at=occurred if is_task and done else None,
-                        actor=rng.choice(actors),
-                        assignee=record.owner if is_task else None,
+                    (
+                        activity_ids.take(),
+                        ws_id,
+                        rid,
+                        kind,
+                        rng.choice(SUBJECTS[kind]),
+                        "",
+                        occurred,
+                        due,
+                        done,
+                        done_at,
+                        rng.choice(actors),
+                        assignee,
+                        occurred,
                     )
                 )
-        Contact.objects.bulk_create(contacts, batch_size=BATCH)
-        Activity.objects.bulk_create(activities, batch_size=BATCH)
+            row["updated_at"] = last_touch
+            records.append(tuple(row[c] for c in RECORD_COLUMNS))
+            histories.append(tuple([row[c] for c in HISTORY_COLUMNS[:-3]] + [created, "+", owner]))
+        _insert(Record, RECORD_COLUMNS, records)
+        _insert(history, HISTORY_COLUMNS, histories)
+        _insert(Contact, CONTACT_COLUMNS, contacts)
+        _insert(Activity, ACTIVITY_COLUMNS, activities)
+    _reset_sequences()
+
+
+def _reset_sequences() -> None:
+    """Ids were assigned here: move the database's id sequences past them."""
+    sql = connection.ops.sequence_reset_sql(no_style(), [Record, Contact, Activity])
+    if sql:
+        with connection.cursor() as cursor:
+            for statement in sql:
+                cursor.execute(statement)

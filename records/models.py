@@ -6,7 +6,9 @@ lives here as a nullable FK that the pipeline app fills.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from playbook.models import TenantModel
@@ -35,6 +37,13 @@ class RecordStatus(models.TextChoices):
     OPEN = "open", "Open"
     LOST = "lost", "Lost"
     NURTURE = "nurture", "Nurture"
+
+
+# A record that is not soft-deleted; every list and index of live records uses this.
+LIVE = Q(deleted_at__isnull=True)
+# The list's ICP order: unscored records count as -1, so they come last when the best ICP comes
+# first. Index record_ws_icp is on this same expression, so the planner can walk it.
+ICP_SORT = Coalesce("icp_score", Value(-1), output_field=models.IntegerField())
 
 
 class Record(TenantModel):
@@ -104,22 +113,42 @@ class Record(TenantModel):
         related_name="+",
     )
 
+    # `version` is kept in history so a refused stale save can say what changed since the
+    # version the editor read (records.services.records.record_update).
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "version", "icp_scored_at", "stage_entered_at"],
+        excluded_fields=["updated_at", "icp_scored_at", "stage_entered_at"],
     )
 
     class Meta:
+        # The list shows live records only, so its indexes are partial (deleted rows never
+        # cost a list query) and end with `id`, the keyset tie-breaker. Each sortable column
+        # of records.selectors.SORTS has one; the owner index serves "my records" in the
+        # default order. Low-cardinality filters (source, status, industry, country) ride on
+        # the sort index: the planner walks it and filters until a page is full.
         indexes = [
-            # The list's default order (newest activity first) and its keyset cursor.
-            models.Index(fields=["workspace", "-updated_at", "-id"], name="record_ws_updated"),
-            models.Index(fields=["workspace", "name", "id"], name="record_ws_name"),
-            models.Index(fields=["workspace", "owner"], name="record_ws_owner"),
+            models.Index(
+                fields=["workspace", "-updated_at", "-id"], name="record_ws_updated", condition=LIVE
+            ),
+            models.Index(fields=["workspace", "name", "id"], name="record_ws_name", condition=LIVE),
+            models.Index(
+                fields=["workspace", "created_at", "id"], name="record_ws_created", condition=LIVE
+            ),
+            models.Index(F("workspace"), ICP_SORT, F("id"), name="record_ws_icp", condition=LIVE),
+            models.Index(
+                fields=["workspace", "owner", "-updated_at", "-id"],
+                name="record_ws_owner",
+                condition=LIVE,
+            ),
+            # The pipeline board and stage reports.
             models.Index(fields=["workspace", "stage", "-icp_score"], name="record_ws_stage"),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),
-            models.Index(fields=["workspace", "icp_score"], name="record_ws_icp"),
-            models.Index(fields=["workspace", "created_at"], name="record_ws_created"),
-            models.Index(fields=["workspace", "deleted_at"], name="record_ws_deleted"),
+            # The admins' "Deleted records" page: a small index over the deleted rows only.
+            models.Index(
+                fields=["workspace", "-deleted_at", "-id"],
+                name="record_ws_deleted",
+                condition=Q(deleted_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -230,8 +259,16 @@ class Activity(TenantModel):
             models.Index(
                 fields=["workspace", "record", "-occurred_at", "-id"], name="activity_ws_timeline"
             ),
+            # "My tasks" and "has an overdue task": open tasks only, in due order.
             models.Index(
-                fields=["workspace", "assignee", "done", "due_at"], name="activity_ws_tasks"
+                fields=["workspace", "assignee", "due_at", "id"],
+                name="activity_ws_tasks",
+                condition=Q(kind="task", done=False),
+            ),
+            models.Index(
+                fields=["workspace", "record", "due_at"],
+                name="activity_ws_open_tasks",
+                condition=Q(kind="task", done=False),
             ),
             models.Index(fields=["workspace", "record", "kind", "done"], name="activity_ws_kind"),
         ]
@@ -242,6 +279,15 @@ class Activity(TenantModel):
     @property
     def is_task(self):
         return self.kind == ActivityKind.TASK
+
+    @property
+    def is_overdue(self):
+        return (
+            self.is_task
+            and not self.done
+            and self.due_at is not None
+            and self.due_at < timezone.now()
+        )
 
 
 class CustomFieldKind(models.TextChoices):

@@ -1,1 +1,50 @@
-urlpatterns = []
+"""Included at the workspace root (/w/<slug>/): records under records/, My tasks at tasks/ and
+the custom fields under settings/fields/."""
+
+from django.urls import path
+
+from records.views import activities, contacts, custom_fields, records
+
+app_name = "records"
+
+urlpatterns = [
+    path("records/", records.record_list, name="list"),
+    path("records/new/", records.record_create, name="create"),
+    path("records/deleted/", records.deleted_list, name="deleted"),
+    path("records/<int:record_id>/", records.record_detail, name="detail"),
+    path("records/<int:record_id>/edit/", records.record_edit, name="edit"),
+    path("records/<int:record_id>/delete/", records.record_delete, name="delete"),
+    path("records/<int:record_id>/restore/", records.record_restore, name="restore"),
+    path("records/<int:record_id>/timeline/", records.record_timeline, name="timeline"),
+    path("records/<int:record_id>/contacts/", contacts.contacts_section, name="contacts"),
+    path("records/<int:record_id>/contacts/new/", contacts.contact_create, name="contact_create"),
+    path(
+        "records/<int:record_id>/contacts/<int:contact_id>/edit/",
+        contacts.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "records/<int:record_id>/contacts/<int:contact_id>/delete/",
+        contacts.contact_delete,
+        name="contact_delete",
+    ),
+    path(
+        "records/<int:record_id>/activities/new/",
+        activities.activity_create,
+        name="activity_create",
+    ),
+    path(
+        "records/activities/<int:activity_id>/done/",
+        activities.activity_done,
+        name="activity_done",
+    ),
+    path(
+        "records/activities/<int:activity_id>/reopen/",
+        activities.activity_reopen,
+        name="activity_reopen",
+    ),
+    path("tasks/", activities.my_tasks, name="tasks"),
+    path("settings/fields/", custom_fields.field_list, name="fields"),
+    path("settings/fields/<int:field_id>/", custom_fields.field_edit, name="field_edit"),
+    path("settings/fields/<int:field_id>/delete/", custom_fields.field_delete, name="field_delete"),
+]

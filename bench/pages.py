@@ -1,0 +1,183 @@
+"""Server-side time of the app's pages on a big workspace: p50/p95 over many requests each.
+
+Requests go through Django's test client in this process, against the configured database
+(DATABASE_URL), so the figures are the server's own time: URL routing, middleware, queries,
+template rendering. Seed first, e.g. on PostgreSQL:
+
+    createdb -h 127.0.0.1 pb_bench
+    export DATABASE_URL=postgres://root@127.0.0.1:5432/pb_bench
+    DEBUG=true .venv/bin/python manage.py migrate
+    DEBUG=true .venv/bin/python manage.py seed_demo --records 100000
+    .venv/bin/python bench/pages.py [--workspace demo] [--requests 50]
+
+To measure another page, add a (label, url builder) pair to PAGES; a builder gets the Bench and
+returns the URL of the next request (it may vary per request, e.g. another record each time).
+The last line is `RESULT ...` with every page's p95 in ms.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from itertools import cycle
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playbook.settings")
+# Production-like: no DEBUG (no query log), but plain http and file-system static for the
+# in-process client.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("STATIC_MANIFEST", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from playbook.models import Membership, Workspace  # noqa: E402
+from records import keyset  # noqa: E402
+from records.models import Activity, ActivityKind, Record  # noqa: E402
+from records.selectors.records import LIST_SALT  # noqa: E402
+
+TARGET_P95_MS = 150
+
+
+@dataclass
+class Bench:
+    """What the URL builders need: the workspace, sample ids, a deep cursor."""
+
+    workspace: Workspace
+    user: object
+    records: int
+    record_ids: list[int]
+    deep_cursor: str
+    sample_name: str
+    _next_record: object = field(default=None, repr=False)
+
+    @property
+    def slug(self) -> str:
+        return self.workspace.slug
+
+    def next_record_id(self) -> int:
+        if self._next_record is None:
+            self._next_record = cycle(self.record_ids)
+        return next(self._next_record)
+
+
+PAGES = [
+    ("records list, first page", lambda b: f"/w/{b.slug}/records/"),
+    (
+        "records list, filtered",
+        lambda b: f"/w/{b.slug}/records/?source=webinar&country=Germany&icp_min=40",
+    ),
+    ("records list, search a name", lambda b: f"/w/{b.slug}/records/?q={b.sample_name}"),
+    ("records list, search a word", lambda b: f"/w/{b.slug}/records/?q=summit"),
+    ("records list, deep page", lambda b: f"/w/{b.slug}/records/?cursor={b.deep_cursor}"),
+    ("records list, by ICP", lambda b: f"/w/{b.slug}/records/?sort=-icp"),
+    ("record detail", lambda b: f"/w/{b.slug}/records/{b.next_record_id()}/"),
+    ("My tasks", lambda b: f"/w/{b.slug}/tasks/"),
+]
+
+
+def prepare(slug: str) -> Bench:
+    workspace = Workspace.objects.get(slug=slug)
+    live = Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    total = live.count()
+    if total == 0:
+        sys.exit(f"Workspace {slug} has no records: run seed_demo first.")
+    # The member with the most open tasks: My tasks at its fullest.
+    top = (
+        Activity.objects.filter(workspace=workspace, kind=ActivityKind.TASK, done=False)
+        .values("assignee")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    members = Membership.objects.filter(workspace=workspace, is_active=True)
+    member = members.filter(user_id=top["assignee"]).first() if top else None
+    user = (member or members.filter(role="admin").first()).user
+    # A cursor half-way down the default order (one OFFSET query here, never in the app).
+    middle = live.order_by("-updated_at", "-id").values("updated_at", "id")[total // 2]
+    deep = keyset.encode(
+        salt=LIST_SALT, scope="-updated", value=middle["updated_at"], pk=middle["id"]
+    )
+    step = max(1, total // 200)
+    ids = list(live.order_by("id").values_list("id", flat=True)[::step][:200])
+    name = quote(live.get(pk=ids[len(ids) // 2]).name)
+    return Bench(workspace, user, total, ids, deep, name)
+
+
+def measure(client: Client, bench: Bench, builder, requests: int) -> dict:
+    for _ in range(3):  # warm caches and connections
+        client.get(builder(bench))
+    url = builder(bench)
+    executed = []
+    with connection.execute_wrapper(lambda execute, *a: executed.append(1) or execute(*a)):
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    times = []
+    for _ in range(requests):
+        url = builder(bench)
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+    times.sort()
+    return {
+        "n": len(times),
+        "p50": statistics.median(times),
+        "p95": statistics.quantiles(times, n=20, method="inclusive")[-1],
+        "max": times[-1],
+        "queries": len(executed),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workspace", default="demo")
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    if args.requests < 50:
+        parser.error("--requests: at least 50, for a meaningful p95")
+    bench = prepare(args.workspace)
+    client = Client()
+    client.force_login(bench.user)
+    print(
+        f"{bench.records} live records in '{bench.slug}' on {connection.vendor}, "
+        f"as {bench.user.email}; {args.requests} requests per page"
+    )
+    print(f"{'page':<34} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+    results = {}
+    for label, builder in PAGES:
+        r = measure(client, bench, builder, args.requests)
+        results[label] = r
+        print(
+            f"{label:<34} {r['n']:>4} {r['p50']:>8.1f} {r['p95']:>8.1f} "
+            f"{r['max']:>8.1f} {r['queries']:>8}"
+        )
+    worst = max(r["p95"] for r in results.values())
+    keys = " ".join(
+        f"{label.replace(',', '').replace(' ', '_').lower()}_p95_ms={r['p95']:.1f}"
+        for label, r in results.items()
+    )
+    print(
+        f"RESULT records={bench.records} db={connection.vendor} {keys} "
+        f"worst_p95_ms={worst:.1f} target_p95_ms={TARGET_P95_MS} "
+        f"ok={'yes' if worst < TARGET_P95_MS else 'no'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

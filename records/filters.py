@@ -1,0 +1,212 @@
+"""The records list's filters. Every value arrives in the URL, so a filtered list can be shared;
+a value that is not valid (an unknown choice, a word where a number goes) is reported beside its
+filter with status 400 and left out of the query."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
+
+from records import custom_fields as cf
+from records.contact_data import country_names
+from records.models import (
+    Contact,
+    CustomFieldDefinition,
+    CustomFieldKind,
+    Record,
+    RecordStatus,
+    Source,
+)
+from records.selectors.records import active_members, overdue_task_exists
+
+SEARCH_MAX = 100
+# Substring search needs three characters: the trigram indexes cannot serve fewer, and one or
+# two letters match nearly everything anyway.
+SEARCH_MIN = 3
+SEARCH_DENSE = 500
+
+
+def _start_of_day(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _json_number(value: Decimal):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+class RecordFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        low, high = data.get("icp_min"), data.get("icp_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("icp_max", "Must not be below “ICP at least”.")
+        after, before = data.get("created_after"), data.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "Must not be before “Created from”.")
+        return data
+
+
+class RecordFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Search",
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Name, domain or contact e-mail"}
+        ),
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=None, null_label="Unassigned", empty_label="Anyone"
+    )
+    source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
+    status = django_filters.ChoiceFilter(choices=RecordStatus.choices, empty_label="Any status")
+    industry = django_filters.CharFilter(lookup_expr="iexact")
+    country = django_filters.ChoiceFilter(
+        choices=(),
+        widget=forms.TextInput(attrs={"list": "countries", "placeholder": "Any country"}),
+    )
+    icp_min = django_filters.NumberFilter(
+        label="ICP at least", field_name="icp_score", lookup_expr="gte", min_value=0
+    )
+    icp_max = django_filters.NumberFilter(
+        label="ICP at most", field_name="icp_score", lookup_expr="lte", min_value=0
+    )
+    created_after = django_filters.DateFilter(
+        label="Created from",
+        method="filter_created_after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_before = django_filters.DateFilter(
+        label="Created until",
+        method="filter_created_before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    overdue = django_filters.BooleanFilter(
+        label="Has an overdue task", method="filter_overdue", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Record
+        fields = []
+        form = RecordFilterForm
+
+    def __init__(self, data=None, queryset=None, *, workspace, definitions=(), **kw):
+        self.workspace = workspace
+        self.definitions = list(definitions)
+        self.search_too_short = False
+        super().__init__(data, queryset, **kw)
+        self.filters["owner"].queryset = active_members(workspace)
+        self.filters["country"].extra["choices"] = [(n, n) for n in country_names()]
+        for definition in self.definitions:
+            for name, filter_ in _custom_filters(definition).items():
+                filter_.model, filter_.parent = Record, self
+                self.filters[name] = filter_
+
+    # The standard fields come first in the bar; custom fields go under "More filters".
+    BASIC = ("q", "owner", "source", "status", "overdue")
+
+    def basic_fields(self):
+        return [self.form[name] for name in self.BASIC]
+
+    def more_fields(self):
+        return [self.form[name] for name in self.filters if name not in self.BASIC]
+
+    def is_active(self) -> bool:
+        return any(self.data.get(name) for name in self.form.fields)
+
+    def filter_search(self, queryset, name, value):
+        term = value.strip()[:SEARCH_MAX]
+        if len(term) < SEARCH_MIN:
+            self.search_too_short = bool(term)
+            return queryset
+        by_company = Record.objects.filter(
+            Q(name__icontains=term) | Q(domain__icontains=term),
+            workspace=self.workspace,
+            deleted_at__isnull=True,
+        ).values("id")
+        by_email = Contact.objects.filter(workspace=self.workspace, email__icontains=term)
+        # One bounded probe picks the plan. A rare term (a company, a person) has few matches:
+        # collect them through the trigram indexes and sort those. A common one matches much
+        # of the list: walk the list's own order and test each row until a page is full.
+        found = list(by_company.union(by_email.values("record_id"), all=True)[:SEARCH_DENSE])
+        if len(found) < SEARCH_DENSE:
+            return queryset.filter(pk__in={row["id"] for row in found})
+        return queryset.filter(
+            Q(name__icontains=term)
+            | Q(domain__icontains=term)
+            | Exists(by_email.filter(record_id=OuterRef("pk")))
+        )
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=_start_of_day(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=_start_of_day(value + timedelta(days=1)))
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(overdue_task_exists()) if value else queryset
+
+
+def _custom_lookup(key: str, lookup: str, convert=lambda v: v):
+    """A filter method comparing custom_fields[key]; the key is taken as a JSON key, never as
+    a lookup name, whatever it spells."""
+
+    def method(queryset, name, value):
+        if value in (None, ""):
+            return queryset
+        alias = f"cf_{key}"
+        return queryset.alias(**{alias: KeyTransform(key, "custom_fields")}).filter(
+            **{f"{alias}__{lookup}": convert(value)}
+        )
+
+    return method
+
+
+def _custom_filters(definition: CustomFieldDefinition) -> dict:
+    name, label, key = cf.form_name(definition), definition.label, definition.key
+    kind = definition.kind
+    if kind == CustomFieldKind.NUMBER:
+        return {
+            f"{name}__min": django_filters.NumberFilter(
+                label=f"{label} at least", method=_custom_lookup(key, "gte", _json_number)
+            ),
+            f"{name}__max": django_filters.NumberFilter(
+                label=f"{label} at most", method=_custom_lookup(key, "lte", _json_number)
+            ),
+        }
+    if kind == CustomFieldKind.DATE:
+        date_input = forms.DateInput(attrs={"type": "date"})
+        return {
+            f"{name}__from": django_filters.DateFilter(
+                label=f"{label} from",
+                method=_custom_lookup(key, "gte", lambda d: d.isoformat()),
+                widget=date_input,
+            ),
+            f"{name}__to": django_filters.DateFilter(
+                label=f"{label} until",
+                method=_custom_lookup(key, "lte", lambda d: d.isoformat()),
+                widget=date_input,
+            ),
+        }
+    if kind == CustomFieldKind.CHOICE:
+        return {
+            name: django_filters.ChoiceFilter(
+                label=label,
+                choices=[(c, c) for c in definition.choices],
+                empty_label=f"Any {label.lower()}",
+                method=_custom_lookup(key, "exact"),
+            )
+        }
+    if kind == CustomFieldKind.BOOLEAN:
+        return {
+            name: django_filters.ChoiceFilter(
+                label=label,
+                choices=[("yes", "Yes"), ("no", "No")],
+                empty_label="Either",
+                method=_custom_lookup(key, "exact", lambda v: v == "yes"),
+            )
+        }
+    return {name: django_filters.CharFilter(label=label, method=_custom_lookup(key, "icontains"))}

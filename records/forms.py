@@ -1,0 +1,203 @@
+"""Forms parse what people type; the rules (and the saving) live in records.services."""
+
+from django import forms
+from django.forms.models import fields_for_model, model_to_dict
+
+from records import custom_fields as cf
+from records.changes import EDITABLE_FIELDS
+from records.contact_data import country_names
+from records.models import (
+    ActivityKind,
+    CustomFieldDefinition,
+    CustomFieldKind,
+    Record,
+    Seniority,
+)
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _country_choices(current: str = "") -> list[tuple[str, str]]:
+    names = country_names()
+    choices = [("", "—"), *((n, n) for n in names)]
+    if current and current not in names:
+        choices.append((current, current))  # legacy or imported value: keep it selectable
+    return choices
+
+
+def custom_form_field(definition: CustomFieldDefinition, current=None) -> forms.Field:
+    """The form field of a custom field, typed by its kind."""
+    common = {"label": definition.label, "required": False}
+    kind = definition.kind
+    if kind == CustomFieldKind.NUMBER:
+        return forms.DecimalField(**common, widget=forms.NumberInput(attrs={"step": "any"}))
+    if kind == CustomFieldKind.DATE:
+        return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
+    if kind == CustomFieldKind.CHOICE:
+        choices = [("", "—"), *((c, c) for c in definition.choices)]
+        if current not in (None, "") and current not in definition.choices:
+            choices.append((current, f"{current} (no longer a choice)"))
+        return forms.ChoiceField(**common, choices=choices)
+    if kind == CustomFieldKind.BOOLEAN:
+        return forms.NullBooleanField(**common)
+    return forms.CharField(**common, max_length=cf.TEXT_MAX)
+
+
+class RecordForm(forms.Form):
+    """The record's own fields and the workspace's custom fields. Stage and status are not
+    here: the pipeline's transitions change them."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, members, definitions, record: Record | None = None, **kw):
+        self.definitions = list(definitions)
+        if record is not None and "initial" not in kw:
+            kw["initial"] = {
+                **model_to_dict(record, fields=EDITABLE_FIELDS),
+                **{cf.form_name(d): record.custom_fields.get(d.key) for d in self.definitions},
+                "version": record.version,
+            }
+        super().__init__(*args, **kw)
+        self.fields.update(
+            fields_for_model(
+                Record,
+                fields=EDITABLE_FIELDS,
+                widgets={
+                    "domain": forms.TextInput(attrs={"placeholder": "example.com"}),
+                    "expected_close_date": forms.DateInput(attrs={"type": "date"}),
+                },
+                labels={"employee_count": "Employees", "expected_arr": "Expected ARR"},
+                help_texts={
+                    "problem_acknowledged": "The contact agrees they have the problem we solve.",
+                    "details_verified": "A rep checked the company and contact details.",
+                },
+            )
+        )
+        self.fields["owner"].queryset = members
+        self.fields["owner"].empty_label = "Nobody yet"
+        current_country = (record.country if record else "") or ""
+        self.fields["country"] = forms.ChoiceField(
+            choices=_country_choices(current_country),
+            required=False,
+            widget=forms.TextInput(attrs={"list": "countries", "autocomplete": "off"}),
+            help_text="Also sets how phone numbers without a country code are read.",
+        )
+        self.fields["expected_arr"].widget.attrs.update({"min": "0", "step": "0.01"})
+        for definition in self.definitions:
+            current = record.custom_fields.get(definition.key) if record else None
+            self.fields[cf.form_name(definition)] = custom_form_field(definition, current)
+        # The hidden version last, so the visible fields keep the model's order.
+        self.fields["version"] = self.fields.pop("version")
+
+    def custom_field_names(self) -> list[str]:
+        return [cf.form_name(d) for d in self.definitions]
+
+    def service_kwargs(self) -> dict:
+        """What record_create / record_update take: the record's fields and custom values."""
+        data = self.cleaned_data
+        fields = {name: data[name] for name in EDITABLE_FIELDS}
+        for name in ("domain", "industry", "country", "revenue_band"):
+            fields[name] = fields[name] or ""
+        custom = {d.key: data.get(cf.form_name(d)) for d in self.definitions}
+        return {**fields, "custom_fields": custom}
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.CharField(
+        label="E-mail",
+        max_length=254,
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+        help_text="With +country code, or as dialled in the record's country.",
+    )
+    job_title = forms.CharField(max_length=150, required=False)
+    seniority = forms.ChoiceField(choices=[("", "—"), *Seniority.choices], required=False)
+    is_primary = forms.BooleanField(label="Primary contact", required=False)
+
+    @classmethod
+    def for_contact(cls, contact, **kw):
+        initial = {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "email": contact.email,
+            "phone": contact.phone_raw,
+            "job_title": contact.job_title,
+            "seniority": contact.seniority,
+            "is_primary": contact.is_primary,
+        }
+        return cls(initial=initial, **kw)
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+    def has_any_value(self) -> bool:
+        """For the optional first contact on the new-record form."""
+        return any(
+            (self.data.get(self.add_prefix(name)) or "").strip()
+            for name in ("first_name", "last_name", "email", "phone", "job_title")
+        )
+
+
+class ActivityForm(forms.Form):
+    kind = forms.ChoiceField(choices=ActivityKind.choices, initial=ActivityKind.CALL)
+    subject = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty to use the kind as the subject."
+    )
+    body = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    occurred_at = forms.DateTimeField(
+        label="When",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="Empty means now; a future time plans the activity.",
+    )
+    due_at = forms.DateTimeField(
+        label="Due (tasks)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    assignee = forms.ModelChoiceField(
+        label="Assignee (tasks)", queryset=None, required=False, empty_label="—"
+    )
+
+    def __init__(self, *args, members, **kw):
+        super().__init__(*args, **kw)
+        self.fields["assignee"].queryset = members
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class CustomFieldForm(forms.Form):
+    label = forms.CharField(label="Name", max_length=100)
+    kind = forms.ChoiceField(label="Type", choices=CustomFieldKind.choices)
+    choices = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For a Choice field: one choice per line.",
+    )
+    position = forms.IntegerField(
+        required=False, min_value=0, max_value=10_000, help_text="Lower numbers come first."
+    )
+
+    def __init__(self, *args, definition: CustomFieldDefinition | None = None, **kw):
+        if definition is not None and "initial" not in kw:
+            kw["initial"] = {
+                "label": definition.label,
+                "kind": definition.kind,
+                "choices": "\n".join(definition.choices),
+                "position": definition.position,
+            }
+        super().__init__(*args, **kw)
+        if definition is None:
+            del self.fields["position"]
+        else:
+            # The type is fixed once records may hold values of it.
+            self.fields["kind"].disabled = True
+            self.fields["kind"].help_text = "The type cannot change once the field exists."

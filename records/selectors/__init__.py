@@ -1,0 +1,50 @@
+"""Every read the records pages and jobs need; the workspace always comes first."""
+
+from records.selectors.records import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    SORTS,
+    Sort,
+    active_members,
+    activity_of,
+    clamp_page_size,
+    contact_of,
+    contacts_of,
+    custom_field_definition,
+    custom_field_definitions,
+    deleted_record,
+    deleted_record_page,
+    live_records,
+    parse_sort,
+    record_detail,
+    record_page,
+    workspace_has_records,
+)
+from records.selectors.tasks import my_open_tasks, task_for_row
+from records.selectors.timeline import TimelineEntry, record_timeline, timeline_entry_for
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "SORTS",
+    "Sort",
+    "TimelineEntry",
+    "active_members",
+    "activity_of",
+    "clamp_page_size",
+    "contact_of",
+    "contacts_of",
+    "custom_field_definition",
+    "custom_field_definitions",
+    "deleted_record",
+    "deleted_record_page",
+    "live_records",
+    "my_open_tasks",
+    "parse_sort",
+    "record_detail",
+    "record_page",
+    "record_timeline",
+    "task_for_row",
+    "timeline_entry_for",
+    "workspace_has_records",
+]

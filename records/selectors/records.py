@@ -1,0 +1,174 @@
+"""Records, their contacts, the workspace's custom fields and the deleted-records list."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from playbook.access import get_for_workspace_or_404
+from playbook.models import Workspace
+from playbook.selectors import workspace_users
+from records import keyset
+from records.models import (
+    ICP_SORT,
+    Activity,
+    ActivityKind,
+    Contact,
+    CustomFieldDefinition,
+    Record,
+)
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+LIST_SALT = "records.list"
+DELETED_SALT = "records.deleted"
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str  # what the URL says: ?sort=name or ?sort=-name
+    label: str
+    field: str  # the model field or annotation ordered by
+    first_descending: bool  # the direction a click on the column header starts with
+
+
+SORTS = {
+    "updated": Sort("updated", "Last activity", "updated_at", True),
+    "name": Sort("name", "Name", "name", False),
+    "created": Sort("created", "Created", "created_at", True),
+    "icp": Sort("icp", "ICP", "icp_sort", True),
+}
+DEFAULT_SORT = (SORTS["updated"], True)
+
+
+def parse_sort(value: str | None) -> tuple[Sort, bool]:
+    """(sort, descending) from `?sort=`; an unknown key falls back to the default order."""
+    value = (value or "").strip()
+    descending = value.startswith("-")
+    sort = SORTS.get(value.lstrip("-"))
+    return (sort, descending) if sort else DEFAULT_SORT
+
+
+def clamp_page_size(value, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """`?size=` as a whole number between 1 and MAX_PAGE_SIZE; anything else, the default."""
+    try:
+        size = int(str(value))
+    except (TypeError, ValueError):
+        return default
+    return max(1, min(MAX_PAGE_SIZE, size))
+
+
+def live_records(workspace: Workspace) -> QuerySet[Record]:
+    """Records that are not soft-deleted: the ones every list and page shows."""
+    return Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
+
+
+def workspace_has_records(workspace: Workspace) -> bool:
+    return live_records(workspace).exists()
+
+
+def overdue_task_exists() -> Exists:
+    """Has the (outer) record an open task past its due time? Served by activity_ws_open_tasks."""
+    return Exists(
+        Activity.objects.filter(
+            workspace_id=OuterRef("workspace_id"),
+            record_id=OuterRef("pk"),
+            kind=ActivityKind.TASK,
+            done=False,
+            due_at__lt=timezone.now(),
+        )
+    )
+
+
+def record_page(
+    workspace: Workspace,
+    queryset: QuerySet[Record],
+    *,
+    sort: Sort,
+    descending: bool,
+    cursor: str | None,
+    size: int,
+) -> keyset.Page:
+    """One page of the records list. `queryset` is live_records(workspace) narrowed by the
+    filters; raises keyset.InvalidCursor for a bad cursor."""
+    queryset = (
+        queryset.filter(workspace=workspace)
+        .select_related("owner", "stage")
+        .annotate(has_overdue_task=overdue_task_exists())
+    )
+    if sort.field == "icp_sort":
+        queryset = queryset.annotate(icp_sort=ICP_SORT)
+    return keyset.paginate(
+        queryset,
+        keyset.Order(sort.field, descending=descending),
+        salt=LIST_SALT,
+        scope=f"{'-' if descending else ''}{sort.key}",
+        cursor=cursor,
+        size=size,
+    )
+
+
+def record_detail(workspace: Workspace, record_id: int) -> Record:
+    """A live record of the workspace with what its page header shows, or 404."""
+    return get_for_workspace_or_404(
+        workspace,
+        live_records(workspace).select_related("owner", "stage", "created_by"),
+        pk=record_id,
+    )
+
+
+def deleted_record(workspace: Workspace, record_id: int) -> Record:
+    return get_for_workspace_or_404(
+        workspace, Record.objects.filter(deleted_at__isnull=False), pk=record_id
+    )
+
+
+def deleted_record_page(workspace: Workspace, *, cursor: str | None, size: int) -> keyset.Page:
+    queryset = Record.objects.filter(workspace=workspace, deleted_at__isnull=False).select_related(
+        "owner", "deleted_by"
+    )
+    return keyset.paginate(
+        queryset,
+        keyset.Order("deleted_at", descending=True),
+        salt=DELETED_SALT,
+        scope="-deleted",
+        cursor=cursor,
+        size=size,
+    )
+
+
+def contacts_of(workspace: Workspace, record: Record) -> QuerySet[Contact]:
+    """The record's contacts, primary first."""
+    return Contact.objects.filter(workspace=workspace, record=record).order_by(
+        "-is_primary", "created_at", "id"
+    )
+
+
+def contact_of(workspace: Workspace, record: Record, contact_id: int) -> Contact:
+    return get_for_workspace_or_404(
+        workspace, Contact.objects.filter(record=record).select_related("record"), pk=contact_id
+    )
+
+
+def activity_of(workspace: Workspace, activity_id: int) -> Activity:
+    """An activity of a live record of the workspace, or 404."""
+    return get_for_workspace_or_404(
+        workspace,
+        Activity.objects.filter(record__deleted_at__isnull=True).select_related("record"),
+        pk=activity_id,
+    )
+
+
+def custom_field_definitions(workspace: Workspace) -> list[CustomFieldDefinition]:
+    return list(
+        CustomFieldDefinition.objects.filter(workspace=workspace).order_by("position", "id")
+    )
+
+
+def custom_field_definition(workspace: Workspace, definition_id: int) -> CustomFieldDefinition:
+    return get_for_workspace_or_404(workspace, CustomFieldDefinition, pk=definition_id)
+
+
+def active_members(workspace: Workspace):
+    """People a record or a task can be given to."""
+    return workspace_users(workspace)

@@ -1,0 +1,46 @@
+"""A member's open tasks ("My tasks"): overdue first, then by due date."""
+
+from playbook.access import get_for_workspace_or_404
+from playbook.models import User, Workspace
+from records import keyset
+from records.models import Activity, ActivityKind
+
+TASKS_SALT = "records.tasks"
+# Soonest due first puts overdue tasks on top; tasks without a due date (made by jobs) last.
+# Matches the partial index activity_ws_tasks (workspace, assignee, due_at, id).
+TASK_ORDER = keyset.Order("due_at", nulls_last=True)
+
+
+def _open_tasks(workspace: Workspace, user: User):
+    return Activity.objects.filter(
+        workspace=workspace,
+        assignee=user,
+        kind=ActivityKind.TASK,
+        done=False,
+        record__deleted_at__isnull=True,
+    )
+
+
+def my_open_tasks(
+    workspace: Workspace, user: User, *, cursor: str | None, size: int
+) -> keyset.Page:
+    """Raises keyset.InvalidCursor for a bad cursor."""
+    return keyset.paginate(
+        _open_tasks(workspace, user).select_related("record", "record__stage"),
+        TASK_ORDER,
+        salt=TASKS_SALT,
+        scope=f"tasks:{user.pk}",
+        cursor=cursor,
+        size=size,
+    )
+
+
+def task_for_row(workspace: Workspace, activity_id: int) -> Activity:
+    """One task with what its My tasks row shows (after marking it done), or 404."""
+    return get_for_workspace_or_404(
+        workspace,
+        Activity.objects.filter(record__deleted_at__isnull=True).select_related(
+            "record", "record__stage"
+        ),
+        pk=activity_id,
+    )

@@ -1,0 +1,131 @@
+"""Contacts of a record: phone and e-mail validity, and exactly one primary contact.
+
+What a person types is checked strictly: a phone or e-mail that cannot be read or is not valid
+is refused beside its field and nothing is saved. Imports pass `strict=False` and keep invalid
+data with its validity flag off, and a legacy invalid value that an edit leaves unchanged stays
+as it is (flag still off), so a rep can fix a job title without first fixing the phone.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from playbook.models import User
+from records.contact_data import parse_email, parse_phone
+from records.models import Contact, Record, Seniority
+from records.services.records import record_touch
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "seniority")
+
+
+def _lock_record(record: Record) -> Record:
+    """Contact writes of one record run one at a time, so two "make primary" clicks cannot
+    both pass the one-primary constraint's check."""
+    return Record.objects.select_for_update().get(workspace_id=record.workspace_id, pk=record.pk)
+
+
+def _apply(contact: Contact, record: Record, data: dict, *, strict: bool) -> None:
+    errors = {}
+    contact.first_name = (data.get("first_name") or "").strip()
+    contact.last_name = (data.get("last_name") or "").strip()
+    contact.job_title = (data.get("job_title") or "").strip()
+    contact.seniority = data.get("seniority") or ""
+    if not contact.first_name:
+        errors["first_name"] = "Enter the contact's first name."
+    if contact.seniority and contact.seniority not in Seniority.values:
+        errors["seniority"] = "Choose one of the listed seniorities."
+
+    raw_phone = (data.get("phone") or "").strip()
+    if contact.pk is None or raw_phone != contact.phone_raw:
+        phone = parse_phone(raw_phone, country=record.country)
+        if phone.problem and strict:
+            errors["phone"] = phone.problem
+        contact.phone_raw, contact.phone, contact.phone_valid = phone.raw, phone.e164, phone.valid
+
+    raw_email = (data.get("email") or "").strip()
+    if contact.pk is None or raw_email != contact.email:
+        email = parse_email(raw_email)
+        if email.problem and strict:
+            errors["email"] = email.problem
+        contact.email, contact.email_valid = email.value, email.valid
+
+    for field, limit in (("first_name", 100), ("last_name", 100), ("job_title", 150)):
+        if len(getattr(contact, field)) > limit:
+            errors[field] = f"Keep it under {limit} characters."
+    if len(contact.phone_raw) > 50:
+        errors["phone"] = "Keep the phone number under 50 characters."
+    if len(contact.email) > 254:
+        errors["email"] = "Keep the e-mail address under 254 characters."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _make_primary(contact: Contact) -> None:
+    # Unset first: the partial unique index allows one primary per record at any moment.
+    Contact.objects.filter(
+        workspace_id=contact.workspace_id, record_id=contact.record_id, is_primary=True
+    ).exclude(pk=contact.pk).update(is_primary=False)
+    contact.is_primary = True
+
+
+@transaction.atomic
+def contact_create(
+    *, record: Record, actor: User | None, is_primary: bool = False, strict: bool = True, **data
+) -> Contact:
+    """Add a contact. The first contact of a record becomes its primary one."""
+    _check(data)
+    record = _lock_record(record)
+    contact = Contact(workspace_id=record.workspace_id, record=record)
+    _apply(contact, record, data, strict=strict)
+    has_primary = Contact.objects.filter(
+        workspace_id=record.workspace_id, record=record, is_primary=True
+    ).exists()
+    if is_primary or not has_primary:
+        _make_primary(contact)
+    contact.save()
+    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    return contact
+
+
+@transaction.atomic
+def contact_update(
+    *, contact: Contact, actor: User | None, is_primary: bool = False, strict: bool = True, **data
+) -> Contact:
+    _check(data)
+    record = _lock_record(contact.record)
+    contact = Contact.objects.get(workspace_id=record.workspace_id, record=record, pk=contact.pk)
+    _apply(contact, record, data, strict=strict)
+    if is_primary and not contact.is_primary:
+        _make_primary(contact)
+    elif not is_primary and contact.is_primary:
+        raise ValidationError(
+            {"is_primary": "A record keeps one primary contact: make another contact primary."}
+        )
+    contact.save()
+    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor: User | None) -> Contact | None:
+    """Remove a contact. If it was the primary one, the longest-known remaining contact
+    becomes primary (returned), so stage rules about the primary contact still have one."""
+    record = _lock_record(contact.record)
+    Contact.objects.filter(workspace_id=record.workspace_id, pk=contact.pk).delete()
+    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    if not contact.is_primary:
+        return None
+    successor = (
+        Contact.objects.filter(workspace_id=record.workspace_id, record=record)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if successor is not None:
+        successor.is_primary = True
+        successor.save(update_fields=["is_primary"])
+    return successor
+
+
+def _check(data: dict) -> None:
+    unknown = set(data) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"Not a contact field: {', '.join(sorted(unknown))}")

@@ -1,0 +1,273 @@
+"""Create, edit, soft-delete and restore Records.
+
+Edits are optimistic: the form carries the `version` it read, the row is locked and compared,
+and a stale save is refused with what changed since (RecordConflict), never overwriting.
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from pipeline.services import record_place_in_first_stage
+from playbook.models import Membership, User, Workspace
+from records import custom_fields as cf
+from records.changes import EDITABLE_FIELDS, delta_between, describe, display, field_label
+from records.models import CustomFieldDefinition, Record
+
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# Everything the history keeps except the fields a person edits: checked by full_clean only
+# where the form can set them.
+_NOT_EDITABLE = [
+    f.name for f in Record._meta.get_fields() if f.concrete and f.name not in EDITABLE_FIELDS
+]
+
+
+@dataclass(frozen=True)
+class ConflictChange:
+    label: str
+    before: str  # when the editor opened the form ("" when no history tells)
+    theirs: str  # saved since by someone else
+    yours: str  # in the refused form
+
+
+class RecordConflict(ValidationError):
+    """A save based on an old version. `changes` lists what others changed since; `current` is
+    the record as saved now (its version lets the editor save again, knowingly)."""
+
+    def __init__(self, *, current: Record, changes: list[ConflictChange]):
+        super().__init__(
+            "Someone else saved this record after you opened it, so your changes were not "
+            "saved. Compare below; saving again keeps your values."
+        )
+        self.current = current
+        self.changes = changes
+
+
+def _definitions(workspace_id: int) -> list[CustomFieldDefinition]:
+    return list(CustomFieldDefinition.objects.filter(workspace_id=workspace_id))
+
+
+def normalize_domain(raw: str) -> str:
+    domain = (raw or "").strip().lower()
+    domain = re.sub(r"^[a-z]+://", "", domain).split("/")[0].split("?")[0]
+    domain = domain.removeprefix("www.").rstrip(".")
+    if domain and not DOMAIN_RE.match(domain):
+        raise ValidationError({"domain": "Enter a domain like example.com."})
+    return domain
+
+
+def _value(record: Record, name: str):
+    return getattr(record, Record._meta.get_field(name).attname)
+
+
+def _validate(record: Record, definitions, custom_updates: dict | None, base_custom: dict):
+    """Check and normalise `record` in place; every problem at once, keyed by form field."""
+    errors: dict[str, list] = {}
+
+    def collect(exc: ValidationError):
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+
+    record.name = (record.name or "").strip()
+    if not record.name:
+        errors["name"] = ["Enter the company name."]
+    try:
+        record.domain = normalize_domain(record.domain)
+    except ValidationError as exc:
+        collect(exc)
+    if record.expected_arr is not None and record.expected_arr < Decimal(0):
+        errors.setdefault("expected_arr", []).append("Expected ARR cannot be negative.")
+    if (
+        record.owner_id is not None
+        and not Membership.objects.filter(
+            workspace_id=record.workspace_id, user_id=record.owner_id, is_active=True
+        ).exists()
+    ):
+        errors.setdefault("owner", []).append("Choose an active member of this workspace.")
+    try:
+        record.full_clean(
+            exclude=[*_NOT_EDITABLE, "owner", "name", "domain"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        collect(exc)
+    try:
+        record.custom_fields = cf.merge_values(definitions, base_custom, custom_updates or {})
+    except ValidationError as exc:
+        collect(exc)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_fields(fields: dict) -> None:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Not editable on a record: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def record_create(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    custom_fields: dict | None = None,
+    first_contact: dict | None = None,
+    **fields,
+) -> Record:
+    """A new Record (optionally with its first contact) placed in the first pipeline stage.
+
+    Errors of `first_contact` come keyed "contact.<field>"."""
+    _check_fields(fields)
+    record = Record(workspace=workspace, created_by=actor, **fields)
+    _validate(record, _definitions(workspace.pk), custom_fields, {})
+    record._history_user = actor
+    record.save()
+    if first_contact:
+        from records.services.contacts import contact_create
+
+        try:
+            contact_create(record=record, actor=actor, **first_contact)
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"contact.{field}": messages for field, messages in exc.message_dict.items()}
+            ) from exc
+    record_place_in_first_stage(record=record, actor=actor)
+    return record
+
+
+def _locked(record: Record) -> Record | None:
+    return (
+        Record.objects.select_for_update()
+        .filter(workspace_id=record.workspace_id, pk=record.pk)
+        .first()
+    )
+
+
+@transaction.atomic
+def record_update(
+    *,
+    record: Record,
+    actor: User | None,
+    version: int,
+    custom_fields: dict | None = None,
+    **fields,
+) -> Record:
+    """Save the edited fields if nobody saved the record since `version` was read."""
+    _check_fields(fields)
+    current = _locked(record)
+    if current is None or current.deleted_at is not None:
+        raise ValidationError("This record was deleted meanwhile; an admin can restore it.")
+    definitions = _definitions(current.workspace_id)
+    if current.version != version:
+        raise RecordConflict(
+            current=current,
+            changes=_changes_since(current, version, fields, custom_fields or {}, definitions),
+        )
+    before = {name: _value(current, name) for name in EDITABLE_FIELDS}
+    before_custom = dict(current.custom_fields)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _validate(current, definitions, custom_fields, before_custom)
+    changed = [name for name in EDITABLE_FIELDS if _value(current, name) != before[name]]
+    if not changed and current.custom_fields == before_custom:
+        return current
+    current.version += 1
+    current._history_user = actor
+    current.save()
+    return current
+
+
+def _changes_since(current, version, fields, custom_updates, definitions):
+    """What others changed between `version` and now, beside the refused form's values."""
+    history = current.history.model.objects.filter(
+        workspace_id=current.workspace_id, id=current.pk
+    ).order_by("-history_date", "-history_id")
+    latest, seen = history.first(), history.filter(version=version).first()
+    defs = {d.key: d for d in definitions}
+    if latest is not None and seen is not None and latest.version == current.version:
+        delta = delta_between(seen, latest)
+        names = _user_names(
+            [v for c in delta.changes if c.field == "owner" for v in (c.old, c.new)]
+            + [getattr(fields.get("owner"), "pk", None)]
+        )
+        changes = [
+            ConflictChange(
+                label=change.label,
+                before=change.old,
+                theirs=change.new,
+                yours=_yours(change.field, fields, custom_updates, defs, names, change.old),
+            )
+            for change in describe(delta, user_names=names, definitions=defs)
+            if change.field in EDITABLE_FIELDS or change.field.startswith("custom_fields.")
+        ]
+        if changes:
+            return changes
+    # No history to compare with (e.g. bulk-imported rows): show where the form differs.
+    names = _user_names([current.owner_id, getattr(fields.get("owner"), "pk", None)])
+    changes = []
+    for name in fields:
+        theirs = display(name, _value(current, name), user_names=names)
+        yours = _yours(name, fields, custom_updates, defs, names, theirs)
+        if theirs != yours:
+            changes.append(ConflictChange(field_label(name), "", theirs, yours))
+    return changes
+
+
+def _yours(field, fields, custom_updates, defs, names, unchanged) -> str:
+    if field.startswith("custom_fields."):
+        key = field.split(".", 1)[1]
+        if key not in custom_updates:
+            return unchanged
+        try:
+            return cf.display_value(defs.get(key), cf.clean_value(defs[key], custom_updates[key]))
+        except (ValidationError, KeyError):
+            return str(custom_updates[key])
+    if field not in fields:
+        return unchanged
+    value = fields[field]
+    if field == "owner":
+        value = getattr(value, "pk", value)
+    return display(field, value, user_names=names)
+
+
+def _user_names(ids) -> dict[int, str]:
+    ids = {i for i in ids if i}
+    return {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)} if ids else {}
+
+
+@transaction.atomic
+def record_delete(*, record: Record, actor: User | None) -> Record:
+    """Soft delete: the record leaves every list and can be restored by an admin."""
+    current = _locked(record)
+    if current is None or current.deleted_at is not None:
+        raise ValidationError("This record is already deleted.")
+    current.deleted_at, current.deleted_by = timezone.now(), actor
+    current.version += 1
+    current._history_user = actor
+    current._change_reason = "deleted"
+    current.save()
+    return current
+
+
+@transaction.atomic
+def record_restore(*, record: Record, actor: User | None) -> Record:
+    current = _locked(record)
+    if current is None or current.deleted_at is None:
+        raise ValidationError("This record is not deleted.")
+    current.deleted_at, current.deleted_by = None, None
+    current.version += 1
+    current._history_user = actor
+    current._change_reason = "restored"
+    current.save()
+    return current
+
+
+def record_touch(*, workspace_id: int, record_id: int) -> None:
+    """Bump updated_at (the list's default order: latest activity first) without a history
+    row or a new version: a logged call must not make an open edit form stale."""
+    Record.objects.filter(workspace_id=workspace_id, pk=record_id).update(updated_at=timezone.now())

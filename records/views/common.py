@@ -1,0 +1,43 @@
+"""What every records view shares: full page or htmx partial, and safe redirects back."""
+
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def is_partial(request) -> bool:
+    """An htmx request that wants a fragment (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def render_page(request, template: str, context: dict, *, partial: str, status: int = 200):
+    """The whole page, or only its `partial` (an inline partialdef) for htmx."""
+    name = f"{template}#{partial}" if is_partial(request) else template
+    response = render(request, name, context, status=status)
+    # Browsers and caches must not serve a fragment for the full page or the other way round.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def safe_next(request, fallback: str) -> str:
+    """The `next` the form sent, if it points back into this site; otherwise `fallback`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def query_string(params, **changes) -> str:
+    """`?...` of `params` (a QueryDict) with `changes` applied; None or "" removes a key."""
+    merged = {key: params.getlist(key) for key in params}
+    for key, value in changes.items():
+        if value in (None, ""):
+            merged.pop(key, None)
+        else:
+            merged[key] = [value]
+    pairs = [(k, v) for k, values in merged.items() for v in values if v != ""]
+    return f"?{urlencode(pairs)}" if pairs else "?"

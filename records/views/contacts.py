@@ -1,0 +1,105 @@
+"""Contacts on the record page: add, edit inline and remove, with htmx or with plain forms.
+
+With htmx every action answers with the contacts section (a new primary contact changes the
+other rows too); without it, the action redirects to the record page (or, on a mistake,
+re-renders the page with the errors beside the fields, status 400).
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from playbook.forms import apply_service_error
+from records import selectors, services
+from records.forms import ContactForm
+from records.views.common import is_partial
+from records.views.records import detail_context
+
+
+def _record_url(request, record) -> str:
+    return reverse("records:detail", args=[request.workspace.slug, record.pk]) + "#contacts"
+
+
+def _section(request, record, *, status=200, **extra):
+    context = {
+        "record": record,
+        "contacts": list(selectors.contacts_of(request.workspace, record)),
+        "contact_form": ContactForm(),
+        **extra,
+    }
+    return render(request, "records/detail.html#contacts", context, status=status)
+
+
+@require_GET
+def contacts_section(request, record_id):
+    record = selectors.record_detail(request.workspace, record_id)
+    if not is_partial(request):
+        return redirect(_record_url(request, record))
+    return _section(request, record)
+
+
+@require_POST
+def contact_create(request, record_id):
+    record = selectors.record_detail(request.workspace, record_id)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            contact = services.contact_create(
+                record=record, actor=request.user, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            if is_partial(request):
+                return _section(request, record, saved=contact)
+            messages.success(request, f"{contact} added.")
+            return redirect(_record_url(request, record))
+    if is_partial(request):
+        return _section(request, record, contact_form=form, status=400)
+    context = detail_context(request, record, contact_form=form)
+    return render(request, "records/detail.html", context, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, record_id, contact_id):
+    record = selectors.record_detail(request.workspace, record_id)
+    contact = selectors.contact_of(request.workspace, record, contact_id)
+    if request.method == "GET":
+        form = ContactForm.for_contact(contact)
+        context = {"record": record, "contact": contact, "edit_form": form}
+        if is_partial(request):
+            return render(request, "records/contact_edit.html#edit-form", context)
+        return render(request, "records/contact_edit.html", context)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            contact = services.contact_update(
+                contact=contact, actor=request.user, **form.service_kwargs()
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            if is_partial(request):
+                return _section(request, record, saved=contact)
+            messages.success(request, f"{contact} saved.")
+            return redirect(_record_url(request, record))
+    if is_partial(request):
+        return _section(request, record, editing=contact.pk, edit_form=form, status=400)
+    context = {"record": record, "contact": contact, "edit_form": form}
+    return render(request, "records/contact_edit.html", context, status=400)
+
+
+@require_POST
+def contact_delete(request, record_id, contact_id):
+    record = selectors.record_detail(request.workspace, record_id)
+    contact = selectors.contact_of(request.workspace, record, contact_id)
+    successor = services.contact_delete(contact=contact, actor=request.user)
+    note = f"{contact} removed."
+    if successor is not None:
+        note += f" {successor} is now the primary contact."
+    if is_partial(request):
+        return _section(request, record, note=note)
+    messages.success(request, note)
+    return redirect(_record_url(request, record))
