@@ -47,6 +47,9 @@
         card.removeAttribute("aria-busy");
         if (result.ok) {
           feedback.textContent = "";
+          // htmx carries the old element's attributes over to the new one with the same id
+          // while settling; the style Sortable left on it would be an inline style (CSP).
+          card.removeAttribute("style");
           window.htmx.swap(card, result.html, { swapStyle: "outerHTML" });
         } else {
           snapBack(evt);
