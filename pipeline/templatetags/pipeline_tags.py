@@ -3,18 +3,20 @@
 - `{% stage_panel record %}` on the record page: current stage, days in stage, SLA, the next
   stage's checklist and the move forms.
 - `{% sla_marker record %}` in a list row: a "Over SLA" badge when the record has stayed in its
-  stage longer than the stage allows. The stages are read once per request, so a list of any
-  length costs one query for it.
+  stage longer than the stage allows. It uses the record's selected stage, or reads the stages
+  once per request: a list of any length costs at most one query for it.
 """
 
 from django import template
 from django.utils import timezone
 
 from pipeline import selectors
+from records.models import Record
 
 register = template.Library()
 
 _STAGES_ATTR = "_pipeline_stage_map"
+_STAGE_FIELD = Record._meta.get_field("stage")
 
 
 @register.inclusion_tag("pipeline/stage_panel.html", takes_context=True)
@@ -37,17 +39,27 @@ def stage_panel(context, record):
 
 @register.inclusion_tag("pipeline/_sla_marker.html", takes_context=True)
 def sla_marker(context, record):
+    stage = (
+        record.stage
+        if _STAGE_FIELD.is_cached(record)
+        else _stages(context, record).get(record.stage_id)
+    )
+    now = timezone.now()
+    return {
+        "sla": selectors.sla_of(stage, record.stage_entered_at, record.status, now),
+        "stage": stage,
+    }
+
+
+def _stages(context, record) -> dict:
+    """The workspace's stages, read once per request (a list of any length: one query)."""
     request = context.get("request")
     stage_map = getattr(request, _STAGES_ATTR, None) if request is not None else None
     if stage_map is None:
         stage_map = selectors.stage_map(record.workspace_id)
         if request is not None:
             setattr(request, _STAGES_ATTR, stage_map)
-    stage = stage_map.get(record.stage_id)
-    return {
-        "sla": selectors.sla_of(stage, record.stage_entered_at, record.status, timezone.now()),
-        "stage": stage,
-    }
+    return stage_map
 
 
 @register.simple_tag(takes_context=True)
