@@ -110,9 +110,12 @@ def contact_delete(*, contact: Contact, actor: User | None) -> Contact | None:
     """Remove a contact. If it was the primary one, the longest-known remaining contact
     becomes primary (returned), so stage rules about the primary contact still have one."""
     record = _lock_record(contact.record)
-    Contact.objects.filter(workspace_id=record.workspace_id, pk=contact.pk).delete()
+    current = Contact.objects.filter(workspace_id=record.workspace_id, pk=contact.pk).first()
+    if current is None:
+        return None  # removed meanwhile: nothing left to do
+    current.delete()
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
-    if not contact.is_primary:
+    if not current.is_primary:
         return None
     successor = (
         Contact.objects.filter(workspace_id=record.workspace_id, record=record)

@@ -1,0 +1,19 @@
+"""bench/pages.py must keep working: every page it measures answers 200 on a seeded workspace.
+(The timings themselves are for the benchmark run, never for tests.)"""
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_benchmarked_page_answers(client, capsys):
+    call_command("seed_demo", workspace="bench", records=40)
+    capsys.readouterr()
+    from bench import pages
+
+    bench = pages.prepare("bench")
+    client.force_login(bench.user)
+    assert bench.records == 40 and bench.deep_cursor and bench.record_ids
+    for label, builder in pages.PAGES:
+        assert client.get(builder(bench)).status_code == 200, label

@@ -1,0 +1,59 @@
+import pytest
+from django.core.management import call_command
+
+from playbook.demo import seed_workspace
+from playbook.models import Workspace
+from records import demo as records_demo
+from records.contact_data import parse_phone
+from records.models import Activity, Contact, CustomFieldDefinition, Record
+from tests.factories import RecordFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    """records.demo alone (seed_demo runs the other apps' seeders after it)."""
+    ctx = seed_workspace(slug="acme", name="Acme", records=30)
+    records_demo.seed(ctx)
+    return ctx.workspace
+
+
+def test_seed_demo_runs_it(capsys):
+    call_command("seed_demo", workspace="acme", records=5)
+    capsys.readouterr()
+    workspace = Workspace.objects.get(slug="acme")
+    assert Record.objects.filter(workspace=workspace).count() == 5
+
+
+def test_records_have_contacts_activities_history_and_custom_values(demo):
+    records = Record.objects.filter(workspace=demo)
+    assert records.count() == 30
+    assert Record.history.model.objects.filter(workspace_id=demo.pk, history_type="+").count() == 30
+    keys = set(CustomFieldDefinition.objects.filter(workspace=demo).values_list("key", flat=True))
+    assert keys == {"crm_in_use", "seats", "security_review"}
+    assert any(r.custom_fields for r in records)
+    for record in records:
+        assert record.contacts.filter(is_primary=True).count() == 1
+        last = Activity.objects.filter(record=record).order_by("-occurred_at").first()
+        assert record.created_at <= last.occurred_at <= record.updated_at
+
+
+def test_contact_flags_tell_the_truth(demo):
+    contacts = Contact.objects.filter(workspace=demo).select_related("record")
+    assert contacts.filter(phone_valid=False).exists() or contacts.count() < 20
+    for contact in contacts:
+        parsed = parse_phone(contact.phone_raw, country=contact.record.country)
+        assert parsed.valid == contact.phone_valid, contact.phone_raw
+        if contact.phone_valid:
+            assert parsed.e164 == contact.phone
+
+
+def test_open_tasks_are_assigned_and_some_are_overdue_or_upcoming(demo):
+    open_tasks = Activity.objects.filter(workspace=demo, kind="task", done=False)
+    assert all(t.assignee_id and t.due_at for t in open_tasks)
+
+
+def test_ids_continue_after_seeding(demo):
+    highest = Record.objects.order_by("-id").first().pk
+    assert RecordFactory(workspace=demo).pk > highest

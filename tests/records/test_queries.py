@@ -1,0 +1,96 @@
+"""Every records page runs a fixed number of queries, whatever the number of rows behind it:
+each bound below holds with a few rows and with three times as many."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from records import services
+from tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    CustomFieldDefinitionFactory,
+    RecordFactory,
+    StageDefinitionFactory,
+    StageTransitionFactory,
+)
+
+from .conftest import HTMX
+
+pytestmark = pytest.mark.django_db
+
+
+def _grow(workspace, admin, record, times):
+    """Add `times` rows of every kind a page shows, all pointing at the same people/stages."""
+    stage = StageDefinitionFactory(workspace=workspace)
+    now = timezone.now()
+    for i in range(times):
+        other = RecordFactory(workspace=workspace, owner=admin.user, stage=stage)
+        ContactFactory(record=other)
+        ActivityFactory(
+            record=other, kind="task", due_at=now - timedelta(hours=i), assignee=admin.user
+        )
+        RecordFactory(workspace=workspace, deleted_at=now, deleted_by=admin.user)
+        ContactFactory(record=record, is_primary=False, phone_valid=i % 2 == 0)
+        ActivityFactory(record=record, actor=admin.user)
+        ActivityFactory(record=record, kind="task", due_at=now, assignee=admin.user)
+        StageTransitionFactory(record=record, to_stage=stage, actor=admin.user)
+        record = services.record_update(
+            record=record,
+            actor=admin.user,
+            version=record.version,
+            industry=f"Industry {i}",
+            owner=admin.user if i % 2 else None,
+            custom_fields={"seats": i},
+        )
+    return record
+
+
+PAGES = [
+    # (label, url name, needs the record id, query, htmx, bound)
+    ("list", "list", False, "", False, 9),
+    ("list partial", "list", False, "", True, 7),
+    ("list filtered", "list", False, "?source=webinar&cf_seats__min=1&overdue=on&q=com", False, 10),
+    ("list sorted", "list", False, "?sort=-icp&size=100", False, 9),
+    ("create form", "create", False, "", False, 8),
+    ("edit form", "edit", True, "", False, 9),
+    # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons).
+    ("detail", "detail", True, "", False, 18),
+    ("timeline more", "timeline", True, "", True, 11),
+    ("contacts", "contacts", True, "", True, 7),
+    ("my tasks", "tasks", False, "", False, 7),
+    ("deleted", "deleted", False, "", False, 7),
+    ("fields", "fields", False, "", False, 7),
+]
+
+
+@pytest.mark.parametrize(
+    ("label", "name", "with_id", "query", "htmx", "bound"), PAGES, ids=[p[0] for p in PAGES]
+)
+def test_query_count_does_not_grow_with_rows(
+    admin_client,
+    django_assert_max_num_queries,
+    workspace,
+    admin,
+    record,
+    url,
+    label,
+    name,
+    with_id,
+    query,
+    htmx,
+    bound,
+):
+    CustomFieldDefinitionFactory(workspace=workspace, key="seats", kind="number")
+    headers = HTMX if htmx else {}
+    admin_client.get(url("tasks"))  # the first visit also stores the workspace in the session
+    for times in (3, 9):
+        record = _grow(workspace, admin, record, times)
+        target = url(name, record.pk) if with_id else url(name)
+        if name == "timeline":
+            first = admin_client.get(url("detail", record.pk))
+            query = f"?cursor={first.context['timeline'].next_cursor or ''}"
+        with django_assert_max_num_queries(bound):
+            response = admin_client.get(target + query, **headers)
+        assert response.status_code == 200, (label, times)
