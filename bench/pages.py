@@ -12,6 +12,8 @@ template rendering. Seed first, e.g. on PostgreSQL:
 
 To measure another page, add a (label, url builder) pair to PAGES; a builder gets the Bench and
 returns the URL of the next request (it may vary per request, e.g. another record each time).
+PAGE_ROLES names the role to look at a page as (e.g. "sdr" for the SDR queue); other pages
+are seen by the bench user. TARGETS_MS holds the pages whose budget is not 150 ms.
 The last line is `RESULT ...` with every page's p95 in ms.
 """
 
@@ -62,7 +64,10 @@ class Bench:
     record_ids: list[int]
     deep_cursor: str
     sample_name: str
+    users: dict = field(default_factory=dict)  # role -> the user to look at role pages as
+    deal_ids: list[int] = field(default_factory=list)  # open records with a next stage
     _next_record: object = field(default=None, repr=False)
+    _next_deal: object = field(default=None, repr=False)
 
     @property
     def slug(self) -> str:
@@ -72,6 +77,12 @@ class Bench:
         if self._next_record is None:
             self._next_record = cycle(self.record_ids)
         return next(self._next_record)
+
+    def next_deal_id(self) -> int:
+        """Another open record in a stage with a next one: its page evaluates a checklist."""
+        if self._next_deal is None:
+            self._next_deal = cycle(self.deal_ids)
+        return next(self._next_deal)
 
 
 PAGES = [
@@ -86,7 +97,22 @@ PAGES = [
     ("records list, by ICP", lambda b: f"/w/{b.slug}/records/?sort=-icp"),
     ("record detail", lambda b: f"/w/{b.slug}/records/{b.next_record_id()}/"),
     ("My tasks", lambda b: f"/w/{b.slug}/tasks/"),
+    # Pipeline (docs/pipeline.md): the board, a record page with its checklist, the queues.
+    ("pipeline board", lambda b: f"/w/{b.slug}/pipeline/board/"),
+    ("pipeline board, one team", lambda b: f"/w/{b.slug}/pipeline/board/?team=sales"),
+    ("record page with checklist", lambda b: f"/w/{b.slug}/records/{b.next_deal_id()}/"),
+    ("MQLs to qualify (SDR)", lambda b: f"/w/{b.slug}/pipeline/queues/mqls/"),
+    ("My pipeline (AE)", lambda b: f"/w/{b.slug}/pipeline/queues/my-pipeline/"),
 ]
+# Pages seen as a member of a given role (the others as the bench user).
+PAGE_ROLES = {
+    "pipeline board": "admin",
+    "pipeline board, one team": "admin",
+    "record page with checklist": "admin",
+    "MQLs to qualify (SDR)": "sdr",
+    "My pipeline (AE)": "ae",
+}
+TARGETS_MS = {"pipeline board": 300, "pipeline board, one team": 300}
 
 
 def prepare(slug: str) -> Bench:
@@ -114,7 +140,28 @@ def prepare(slug: str) -> Bench:
     step = max(1, total // 200)
     ids = list(live.order_by("id").values_list("id", flat=True)[::step][:200])
     name = quote(live.get(pk=ids[len(ids) // 2]).name)
-    return Bench(workspace, user, total, ids, deep, name)
+    bench = Bench(workspace, user, total, ids, deep, name)
+    bench.users = _users_by_role(workspace, members)
+    deals = live.filter(status="open", stage__key__in=["mql", "sql", "opportunity"])
+    bench.deal_ids = list(deals.order_by("id").values_list("id", flat=True)[::50][:200]) or ids
+    return bench
+
+
+def _users_by_role(workspace, members) -> dict:
+    """One member per role; the AE with the most open deals, so My pipeline is at its fullest."""
+    users = {}
+    for m in members.select_related("user").order_by("id"):
+        users.setdefault(m.role, m.user)
+    busiest_ae = (
+        Record.objects.filter(workspace=workspace, status="open", owner__memberships__role="ae")
+        .values("owner")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .first()
+    )
+    if busiest_ae:
+        users["ae"] = members.get(user_id=busiest_ae["owner"]).user
+    return users
 
 
 def measure(client: Client, bench: Bench, builder, requests: int) -> dict:
@@ -161,6 +208,7 @@ def main() -> None:
     print(f"{'page':<34} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     results = {}
     for label, builder in PAGES:
+        client.force_login(bench.users.get(PAGE_ROLES.get(label), bench.user))
         r = measure(client, bench, builder, args.requests)
         results[label] = r
         print(
@@ -168,14 +216,17 @@ def main() -> None:
             f"{r['max']:>8.1f} {r['queries']:>8}"
         )
     worst = max(r["p95"] for r in results.values())
+    over = [
+        label for label, r in results.items() if r["p95"] >= TARGETS_MS.get(label, TARGET_P95_MS)
+    ]
     keys = " ".join(
         f"{label.replace(',', '').replace(' ', '_').lower()}_p95_ms={r['p95']:.1f}"
         for label, r in results.items()
     )
     print(
         f"RESULT records={bench.records} db={connection.vendor} {keys} "
-        f"worst_p95_ms={worst:.1f} target_p95_ms={TARGET_P95_MS} "
-        f"ok={'yes' if worst < TARGET_P95_MS else 'no'}"
+        f"worst_p95_ms={worst:.1f} target_p95_ms={TARGET_P95_MS} board_target_p95_ms=300 "
+        f"ok={'no' if over else 'yes'}"
     )
 
 

@@ -23,7 +23,8 @@ def _filters(request):
         return form, {}
     if not form.is_valid():
         return form, None
-    return form, form.selection(request.user)
+    owners = selectors.board_owners(request.workspace, **form.selection(request.user))
+    return form, {"owners": owners}
 
 
 @require_GET

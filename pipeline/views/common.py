@@ -2,7 +2,7 @@
 move becomes an HTTP answer."""
 
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from pipeline.services import MoveNotAllowed, MoveRefused, StaleRecord
 from playbook.access import get_for_workspace_or_404
@@ -14,11 +14,8 @@ def url(request, name: str, **kwargs) -> str:
 
 
 def record_page_url(request, record) -> str:
-    """The record's own page (Records app); the pipeline's stage page until that exists."""
-    try:
-        return url(request, "records:detail", record_id=record.pk)
-    except NoReverseMatch:
-        return url(request, "pipeline:record_stage", record_id=record.pk)
+    """The record's own page (Records app), where the stage panel lives."""
+    return url(request, "records:detail", record_id=record.pk)
 
 
 def live_record_or_404(request, record_id) -> Record:

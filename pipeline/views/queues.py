@@ -17,7 +17,7 @@ def mql_queue(request):
     """Records handed to Inside Sales to qualify (MQL by default): past the SLA first, then by
     ICP score. One keyset-paged list per such stage; "Only mine" narrows to the viewer's."""
     mine = request.GET.get("mine") == "1"
-    owner_id = request.user.pk if mine else None
+    owners = [request.user.pk] if mine else None
     queue_stages = selectors.qualification_stages(request.workspace)
     stage_id = request.GET.get("stage")
     if stage_id is not None:
@@ -34,7 +34,7 @@ def mql_queue(request):
         page = selectors.column_page(
             request.workspace,
             stage,
-            owner_id=owner_id,
+            owners=owners,
             cursor=cursor,
             size=selectors.QUEUE_PAGE_SIZE,
         )
@@ -43,7 +43,7 @@ def mql_queue(request):
         return render(request, template, context)
     pages = [
         selectors.column_page(
-            request.workspace, stage, owner_id=owner_id, size=selectors.QUEUE_PAGE_SIZE
+            request.workspace, stage, owners=owners, size=selectors.QUEUE_PAGE_SIZE
         )
         for stage in queue_stages
     ]

@@ -99,7 +99,8 @@ def test_board_queries_do_not_grow_with_records(
     login_as(client, team["admin"])
     for key in ("lead", "mql", "sql", "opportunity", "won"):
         make_record(key, owner=team["ae"].user)
-    with django_assert_max_num_queries(20) as captured:
+    # At most two queries per column (past the SLA, then on time) and one for all totals.
+    with django_assert_max_num_queries(25) as captured:
         client.get(board_url(pipeline_ws))
     baseline = len(captured.captured_queries)
     for key in ("lead", "mql", "sql", "opportunity", "won") * 8:
