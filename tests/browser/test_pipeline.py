@@ -7,6 +7,7 @@ import pytest
 from pipeline import services
 from pipeline.models import QualificationRule, StageDefinition, StageTransition
 from playbook.models import Role
+from records.models import Record
 from tests.browser.conftest import assert_no_browser_problems, log_in
 from tests.factories import ContactFactory, MembershipFactory, RecordFactory
 
@@ -125,3 +126,26 @@ def test_edit_a_rule_in_the_builder(page, board_setup):
     )
     assert re.search(r"/settings/stages/\d+/$", page.url)
     only_expected_problems(page, 400)  # the refused "lots"
+
+
+def test_the_record_pages_panel_refuses_in_place_and_advances(page, board_setup):
+    workspace, admin, stages = board_setup
+    record = RecordFactory(workspace=workspace, name="Panel Co", icp_score=80)
+    ContactFactory(record=record, is_primary=True)
+    record.stage = stages["lead"]
+    record.save()
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{record.pk}/")
+    panel = page.locator("#stage-panel")
+    assert "1 of 4 not met" in panel.inner_text()
+    panel.get_by_role("button", name="Advance to MQL").click()
+    page.locator("#stage-panel .refusal").wait_for()
+    assert "Panel Co cannot enter the stage yet" in page.locator("#stage-panel").inner_text()
+    assert "has not acknowledged the problem" in page.locator("#stage-panel").inner_text()
+    assert page.url.endswith(f"/records/{record.pk}/")
+    Record.objects.filter(pk=record.pk).update(problem_acknowledged=True)
+    page.reload()
+    page.locator("#stage-panel").get_by_role("button", name="Advance to MQL").click()
+    page.get_by_text("Panel Co moved to MQL.").wait_for()
+    assert "To enter SQL" in page.locator("#stage-panel").inner_text()
+    only_expected_problems(page, 422)
