@@ -47,6 +47,10 @@ ICP_SORT = Coalesce("icp_score", Value(-1), output_field=models.IntegerField())
 
 
 class Record(TenantModel):
+    # Every index below leads with workspace; a single-column one would only cost writes.
+    workspace = models.ForeignKey(
+        "playbook.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     name = models.CharField("company name", max_length=200)
     domain = models.CharField(max_length=253, blank=True)
     industry = models.CharField(max_length=100, blank=True)
@@ -101,6 +105,7 @@ class Record(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # never looked up by; deleting a user (rare) may scan
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -111,6 +116,7 @@ class Record(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,  # never looked up by; deleting a user (rare) may scan
     )
 
     # `version` is kept in history so a refused stale save can say what changed since the
@@ -169,6 +175,10 @@ class Seniority(models.TextChoices):
 
 
 class Contact(TenantModel):
+    # Both indexes below lead with workspace; a single-column one would only cost inserts.
+    workspace = models.ForeignKey(
+        "playbook.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="contacts")
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, blank=True)
@@ -220,6 +230,11 @@ class ActivityKind(models.TextChoices):
 class Activity(TenantModel):
     """One entry on a Record's timeline: sales activities and CS engagements alike."""
 
+    # The largest table (~10 per record): no single-column index on workspace, every index
+    # below leads with it already, and each extra index is paid on every insert.
+    workspace = models.ForeignKey(
+        "playbook.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="activities")
     kind = models.CharField(max_length=10, choices=ActivityKind.choices)
     subject = models.CharField(max_length=200)
@@ -256,6 +271,7 @@ class Activity(TenantModel):
             ),
         ]
         indexes = [
+            # The timeline, and any per-record question (e.g. "a demo done?" for stage rules).
             models.Index(
                 fields=["workspace", "record", "-occurred_at", "-id"], name="activity_ws_timeline"
             ),
@@ -270,7 +286,6 @@ class Activity(TenantModel):
                 name="activity_ws_open_tasks",
                 condition=Q(kind="task", done=False),
             ),
-            models.Index(fields=["workspace", "record", "kind", "done"], name="activity_ws_kind"),
         ]
 
     def __str__(self):

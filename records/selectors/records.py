@@ -91,14 +91,10 @@ def record_page(
 ) -> keyset.Page:
     """One page of the records list. `queryset` is live_records(workspace) narrowed by the
     filters; raises keyset.InvalidCursor for a bad cursor."""
-    queryset = (
-        queryset.filter(workspace=workspace)
-        .select_related("owner", "stage")
-        .annotate(has_overdue_task=overdue_task_exists())
-    )
+    queryset = queryset.filter(workspace=workspace).select_related("owner", "stage")
     if sort.field == "icp_sort":
         queryset = queryset.annotate(icp_sort=ICP_SORT)
-    return keyset.paginate(
+    page = keyset.paginate(
         queryset,
         keyset.Order(sort.field, descending=descending),
         salt=LIST_SALT,
@@ -106,6 +102,20 @@ def record_page(
         cursor=cursor,
         size=size,
     )
+    # The overdue flag of the rows shown, in one query bounded by the page size (as a
+    # per-row subquery the planner would read every overdue task of the workspace instead).
+    overdue = set(
+        Activity.objects.filter(
+            workspace=workspace,
+            record_id__in=[r.pk for r in page.items],
+            kind=ActivityKind.TASK,
+            done=False,
+            due_at__lt=timezone.now(),
+        ).values_list("record_id", flat=True)
+    )
+    for record in page.items:
+        record.has_overdue_task = record.pk in overdue
+    return page
 
 
 def record_detail(workspace: Workspace, record_id: int) -> Record:
