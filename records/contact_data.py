@@ -44,6 +44,17 @@ def country_names() -> list[str]:
     return sorted(_regions_by_name())
 
 
+@cache
+def _names_by_region() -> dict[str, str]:
+    return {region: name for name, region in _regions_by_name().items()}
+
+
+def canonical_country(text: str) -> str | None:
+    """The listed name of a country typed in any case, as an ISO code or a common alias."""
+    region = region_for_country(text)
+    return _names_by_region().get(region) if region else None
+
+
 def region_for_country(country: str) -> str | None:
     """The ISO region code of a country name (or code, or common alias); None if unknown."""
     text = (country or "").strip()
@@ -54,10 +65,12 @@ def region_for_country(country: str) -> str | None:
     lowered = text.lower()
     if lowered in _ALIASES:
         return _ALIASES[lowered]
-    for name, region in _regions_by_name().items():
-        if name.lower() == lowered:
-            return region
-    return None
+    return _regions_by_lowercase_name().get(lowered)
+
+
+@cache
+def _regions_by_lowercase_name() -> dict[str, str]:
+    return {name.lower(): region for name, region in _regions_by_name().items()}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from records import custom_fields as cf
-from records.contact_data import country_names
+from records.forms import CountryField
 from records.models import (
     Contact,
     CustomFieldDefinition,
@@ -36,6 +36,10 @@ def _start_of_day(day) -> datetime:
 
 def _json_number(value: Decimal):
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryField
 
 
 class RecordFilterForm(forms.Form):
@@ -64,9 +68,8 @@ class RecordFilter(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     status = django_filters.ChoiceFilter(choices=RecordStatus.choices, empty_label="Any status")
     industry = django_filters.CharFilter(lookup_expr="iexact")
-    country = django_filters.ChoiceFilter(
-        choices=(),
-        widget=forms.TextInput(attrs={"list": "countries", "placeholder": "Any country"}),
+    country = CountryFilter(
+        widget=forms.TextInput(attrs={"list": "countries", "placeholder": "Any country"})
     )
     icp_min = django_filters.NumberFilter(
         label="ICP at least", field_name="icp_score", lookup_expr="gte", min_value=0
@@ -99,7 +102,6 @@ class RecordFilter(django_filters.FilterSet):
         self.search_too_short = False
         super().__init__(data, queryset, **kw)
         self.filters["owner"].queryset = active_members(workspace)
-        self.filters["country"].extra["choices"] = [(n, n) for n in country_names()]
         for definition in self.definitions:
             for name, filter_ in _custom_filters(definition).items():
                 filter_.model, filter_.parent = Record, self

@@ -5,7 +5,7 @@ from django.forms.models import fields_for_model, model_to_dict
 
 from records import custom_fields as cf
 from records.changes import EDITABLE_FIELDS
-from records.contact_data import country_names
+from records.contact_data import canonical_country
 from records.models import (
     ActivityKind,
     CustomFieldDefinition,
@@ -17,12 +17,27 @@ from records.models import (
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
-def _country_choices(current: str = "") -> list[tuple[str, str]]:
-    names = country_names()
-    choices = [("", "—"), *((n, n) for n in names)]
-    if current and current not in names:
-        choices.append((current, current))  # legacy or imported value: keep it selectable
-    return choices
+class CountryField(forms.CharField):
+    """A listed country however it is typed (any case, ISO code, "UK"), cleaned to its listed
+    name; suggestions come from the page's <datalist id="countries">. `keep` is a value the
+    record already has (imported data), accepted as it is."""
+
+    def __init__(self, *args, keep: str = "", **kwargs):
+        self.keep = keep
+        kwargs.setdefault("max_length", 100)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"list": "countries", "autocomplete": "off"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value or value == self.keep:
+            return value
+        country = canonical_country(value)
+        if country is None:
+            raise forms.ValidationError("Choose a country from the list.")
+        return country
 
 
 def custom_form_field(definition: CustomFieldDefinition, current=None) -> forms.Field:
@@ -75,11 +90,9 @@ class RecordForm(forms.Form):
         )
         self.fields["owner"].queryset = members
         self.fields["owner"].empty_label = "Nobody yet"
-        current_country = (record.country if record else "") or ""
-        self.fields["country"] = forms.ChoiceField(
-            choices=_country_choices(current_country),
+        self.fields["country"] = CountryField(
             required=False,
-            widget=forms.TextInput(attrs={"list": "countries", "autocomplete": "off"}),
+            keep=(record.country if record else "") or "",
             help_text="Also sets how phone numbers without a country code are read.",
         )
         self.fields["expected_arr"].widget.attrs.update({"min": "0", "step": "0.01"})

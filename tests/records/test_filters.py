@@ -86,6 +86,8 @@ def spread(workspace, admin, rep):
         ("status=lost", ["Beta"]),
         ("industry=FINTECH", ["Alpha", "Gamma"]),
         ("country=Israel", ["Gamma"]),
+        ("country=israel", ["Gamma"]),
+        ("country=IL", ["Gamma"]),
         ("icp_min=50", ["Alpha"]),
         ("icp_max=50", ["Beta"]),
         ("icp_min=30&icp_max=80", ["Alpha", "Beta"]),

@@ -161,6 +161,18 @@ class TestEdit:
         record.refresh_from_db()
         assert record.industry == "Energy"
 
+    def test_country_is_read_however_typed_and_legacy_values_stay(self, admin_client, url, record):
+        response = admin_client.post(url("edit", record.pk), self._data(record, country="uk"))
+        assert response.status_code == 302
+        record.refresh_from_db()
+        assert record.country == "United Kingdom"
+        Record.objects.filter(pk=record.pk).update(country="Westeros (imported)")
+        record.refresh_from_db()
+        kept = admin_client.post(url("edit", record.pk), self._data(record, industry="Media"))
+        assert kept.status_code == 302
+        bad = admin_client.post(url("edit", record.pk), self._data(record, country="Narnia"))
+        assert bad.status_code == 400 and "Choose a country from the list." in bad.content.decode()
+
     def test_a_form_without_version_is_refused(self, admin_client, url, record):
         response = admin_client.post(url("edit", record.pk), self._data(record, version=""))
         assert response.status_code == 400
