@@ -1,5 +1,7 @@
 """The board's and queues' filters: owner, team, "mine"."""
 
+from urllib.parse import urlencode
+
 from django import forms
 
 from playbook.models import Team
@@ -27,7 +29,5 @@ class BoardFilterForm(forms.Form):
 
     def query_string(self) -> str:
         """The active filters, to carry into "load more" links."""
-        from urllib.parse import urlencode
-
         data = {k: v for k, v in self.cleaned_data.items() if v not in (None, "", False)}
         return urlencode({k: ("1" if v is True else v) for k, v in data.items()})

@@ -8,7 +8,7 @@ table per card.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -20,12 +20,12 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from pipeline import rules
 from pipeline.models import LostReason, QualificationRule, StageDefinition, StageTransition
 from playbook.models import Membership, Team
+from records import keyset
 from records.models import ICP_SORT, Record, RecordStatus
 
 PAGE_SIZE = 20
@@ -169,7 +169,6 @@ class StagePanel:
     lost_reasons: list = field(default_factory=list)
     owner_choices: list = field(default_factory=list)
     can_move: bool = False
-    last_transition: StageTransition | None = None
 
     @property
     def handoff(self) -> bool:
@@ -215,14 +214,6 @@ def stage_panel(workspace, record, membership, *, now=None) -> StagePanel:
     if panel.can_move:
         panel.lost_reasons = lost_reasons(workspace)
     return panel
-
-
-def record_for_panel(workspace, record_id) -> Record | None:
-    return (
-        Record.objects.select_related("owner")
-        .filter(workspace=workspace, pk=record_id, deleted_at__isnull=True)
-        .first()
-    )
 
 
 # --- board ------------------------------------------------------------------------------------
@@ -450,7 +441,9 @@ def _weighted(record) -> Decimal | None:
     return (record.expected_arr * record.stage.probability / Decimal(100)).quantize(Decimal("1"))
 
 
-FAR_FUTURE = date(9999, 12, 31)
+# Soonest close date first, deals without one last (records' index record_ws_close).
+CLOSE_ORDER = keyset.Order("expected_close_date", nulls_last=True)
+PIPELINE_SALT = "pipeline.my_pipeline"
 
 
 def my_pipeline(workspace, owner_id, *, cursor: str | None = None, now=None) -> Pipeline:
@@ -474,19 +467,14 @@ def my_pipeline(workspace, owner_id, *, cursor: str | None = None, now=None) -> 
             )
         ),
     )
-    qs = base.select_related("stage").annotate(
-        close=Coalesce("expected_close_date", Value(FAR_FUTURE))
+    page = keyset.paginate(
+        base.select_related("stage"),
+        CLOSE_ORDER,
+        salt=PIPELINE_SALT,
+        scope="close",
+        cursor=cursor,
+        size=QUEUE_PAGE_SIZE,
     )
-    if cursor:
-        try:
-            close_iso, pk = cursor.split("_")
-            close, pk = date.fromisoformat(close_iso), int(pk)
-        except ValueError as exc:
-            raise ValueError("That “load more” link is broken; reload the page.") from exc
-        qs = qs.filter(Q(close__gt=close) | Q(close=close, pk__gt=pk))
-    records = list(qs.order_by("close", "pk")[: QUEUE_PAGE_SIZE + 1])
-    more = len(records) > QUEUE_PAGE_SIZE
-    records = records[:QUEUE_PAGE_SIZE]
     now = now or timezone.now()
     rows = [
         {
@@ -494,12 +482,11 @@ def my_pipeline(workspace, owner_id, *, cursor: str | None = None, now=None) -> 
             "weighted": _weighted(r),
             "sla": sla_of(r.stage, r.stage_entered_at, r.status, now),
         }
-        for r in records
+        for r in page.items
     ]
-    last = records[-1] if more and records else None
     return Pipeline(
         rows=rows,
-        next_cursor=f"{last.close.isoformat()}_{last.pk}" if last else None,
+        next_cursor=page.next_cursor,
         total_arr=totals["arr"] or Decimal(0),
         total_weighted=(totals["weighted"] or Decimal(0)).quantize(Decimal("1")),
         count=totals["n"],

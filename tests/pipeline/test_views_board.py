@@ -35,6 +35,7 @@ def test_columns_show_counts_arr_and_the_most_relevant_cards_first(
     high = make_record("opportunity", icp_score=90, expected_arr=Decimal("20000"))
     late = make_record("opportunity", icp_score=10, days_in=80)  # past the 60-day SLA
     make_record("opportunity", status="lost", expected_arr=Decimal("99999"))  # not on the board
+    nurtured = make_record("lead", status="nurture")  # parked with marketing: not either
     response = client.get(board_url(pipeline_ws))
     assert response.status_code == 200
     html = response.content.decode()
@@ -44,6 +45,7 @@ def test_columns_show_counts_arr_and_the_most_relevant_cards_first(
     assert "30,000" in column
     assert "1 over SLA" in column
     assert card_ids(html) == [late.pk, high.pk, low.pk]
+    assert nurtured.pk not in card_ids(html)
     assert "Over SLA" in html.split(f'id="card-{late.pk}"')[1].split("</li>")[0]
 
 

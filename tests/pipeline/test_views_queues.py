@@ -133,3 +133,23 @@ def test_the_definitions_page_reflects_the_configuration(client, pipeline_ws, st
     html = client.get(url).content.decode()
     assert "Sales Accepted" in html and "Spoken to and demoed." in html
     assert "Employees at least 50" in html and "SLA 7 days" in html
+
+
+def test_my_pipeline_loads_more_by_signed_keyset(client, pipeline_ws, make_record, team):
+    login_as(client, team["ae"])
+    for i in range(53):
+        make_record(
+            "opportunity",
+            name=f"Deal {i:02}",
+            owner=team["ae"].user,
+            expected_arr=1000,
+            expected_close_date=date(2031, 1, 1 + i % 28),
+        )
+    url = reverse("pipeline:my_pipeline", args=[pipeline_ws.slug])
+    html = client.get(url).content.decode()
+    first = names(html)
+    assert len(first) == 50 and "Total (53 deals)" in html
+    more = re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    rest = names(client.get(url + more, **HTMX).content.decode())
+    assert len(rest) == 3 and not set(rest) & set(first)
+    assert client.get(url + "?after=forged", **HTMX).status_code == 400
