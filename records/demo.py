@@ -299,8 +299,9 @@ def _next_id(model) -> int:
     return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
 
 
-def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Bulk-write raw rows (values in `columns` order, JSON as dicts)."""
+def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Bulk-write raw rows (values in `columns` order, JSON as dicts): COPY on PostgreSQL,
+    batched INSERTs elsewhere. Other apps' demo seeders use it too."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
@@ -522,11 +523,14 @@ def seed(ctx: DemoContext) -> None:
             records, histories, contacts, activities = [], [], [], []
             for i in range(start, min(start + BATCH, ctx.records)):
                 generator.rows(i, records, histories, contacts, activities)
-            _insert(Record, RECORD_COLUMNS, records)
-            _insert(Record.history.model, HISTORY_COLUMNS, histories)
-            _insert(Contact, CONTACT_COLUMNS, contacts)
-            _insert(Activity, ACTIVITY_COLUMNS, activities)
+            insert_rows(Record, RECORD_COLUMNS, records)
+            insert_rows(Record.history.model, HISTORY_COLUMNS, histories)
+            insert_rows(Contact, CONTACT_COLUMNS, contacts)
+            insert_rows(Activity, ACTIVITY_COLUMNS, activities)
     _reset_sequences()
+
+
+_insert = insert_rows  # the name pipeline.demo imports
 
 
 def _reset_sequences() -> None:
