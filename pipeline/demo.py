@@ -23,7 +23,7 @@ from pipeline.defaults import MQL_ICP_THRESHOLD
 from pipeline.models import StageTransition, TransitionKind
 from playbook.demo import DemoContext
 from playbook.models import Role, Team
-from records.demo import _insert as insert_rows
+from records.demo import insert_rows
 from records.models import Activity, ActivityKind, Contact, Record, RecordStatus
 
 CHUNK = 5000

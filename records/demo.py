@@ -317,9 +317,6 @@ def seed(ctx: DemoContext) -> None:
     _reset_sequences()
 
 
-_insert = insert_rows  # the name pipeline.demo imports
-
-
 def _reset_sequences() -> None:
     """Ids were assigned here: move the database's id sequences past them."""
     sql = connection.ops.sequence_reset_sql(no_style(), [Record, Contact, Activity])

@@ -5,13 +5,7 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
+  var csrfToken = window.playbook.csrfToken;
 
   function snapBack(evt) {
     evt.from.insertBefore(evt.item, evt.from.children[evt.oldIndex] || null);

@@ -6,25 +6,7 @@
   window.playbookPipeline = true;
   document.documentElement.classList.add("js");
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
-  window.playbookCsrfToken = csrfToken;
-
-  // htmx does not swap 4xx answers. Inside [data-swap-errors] (stage panel, rules builder,
-  // stage list) a 400/403/409/422 carries the form or refusal to show: swap it in.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    var elt = event.detail.elt;
-    if ([400, 403, 409, 422].indexOf(status) >= 0 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
+  var csrfToken = window.playbook.csrfToken;
 
   // <button data-print>: print the page (the layout's .no-print parts are left out).
   document.addEventListener("click", function (event) {

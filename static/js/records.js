@@ -2,16 +2,6 @@
 (function () {
   "use strict";
 
-  // A form answered with its errors (400) or with a refused stale save (409) must still be
-  // shown: htmx 2 does not swap 4xx responses by default.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var status = event.detail.xhr.status;
-    if (status === 400 || status === 409) {
-      event.detail.shouldSwap = true;
-      event.detail.isError = false;
-    }
-  });
-
   // The activity form asks for a due date and an assignee only when the kind is "task".
   function toggleTaskFields(form) {
     var kind = form.querySelector("[name=kind]");
