@@ -2,7 +2,8 @@
 
 from functools import wraps
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from playbook.models import Role
@@ -12,7 +13,11 @@ def get_for_workspace_or_404(workspace, queryset, **lookup):
     """An object of `workspace` or 404; another workspace's id answers like a missing one."""
     if not hasattr(queryset, "filter"):
         queryset = queryset._default_manager.all()
-    return get_object_or_404(queryset, workspace=workspace, **lookup)
+    try:
+        return get_object_or_404(queryset, workspace=workspace, **lookup)
+    except (ValueError, TypeError, OverflowError, ValidationError) as exc:
+        # An id typed into a query string or form ("abc", "1e309") names nothing: 404, not 500.
+        raise Http404("No such object.") from exc
 
 
 def has_role(membership, *roles) -> bool:
