@@ -95,6 +95,10 @@ def available_fields(workspace) -> dict[str, FieldRef]:
 
 FIELD, INTEGER, DECIMAL, VALUES, OPTION = "field", "integer", "decimal", "values", "option"
 
+# Numbers in rules compare against record fields (expected ARR has 12 digits before the point).
+MAX_DIGITS, MAX_DECIMALS = 15, 6
+MAX_NUMBER = Decimal(10) ** MAX_DIGITS
+
 
 @dataclass(frozen=True)
 class Param:
@@ -153,6 +157,15 @@ def _clean_param(param: Param, raw, fields: dict[str, FieldRef]):
         number = _to_decimal(raw)
         if number is None or not number.is_finite():
             raise ValidationError({param.name: f"“{param.label}” must be a number, not “{raw}”."})
+        # Bounded before anything converts or formats it: "1e999999999" is a valid Decimal,
+        # and int() of it, or printing it in the rule's description, would take minutes.
+        if number.copy_abs() >= MAX_NUMBER or number != round(number, MAX_DECIMALS):
+            raise ValidationError(
+                {
+                    param.name: f"“{param.label}” must have at most {MAX_DIGITS} digits before "
+                    f"the decimal point and {MAX_DECIMALS} after it."
+                }
+            )
         if param.type == INTEGER:
             if number != number.to_integral_value():
                 raise ValidationError({param.name: f"“{param.label}” must be a whole number."})

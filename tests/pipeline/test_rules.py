@@ -196,6 +196,26 @@ def test_params_are_typed(workspace):
             "within_days",
             "a number",
         ),
+        # Valid Decimals that int() or the description would take minutes to expand.
+        (RuleKind.ICP_AT_LEAST, {"min": "1e999999999"}, "min", "at most 15 digits"),
+        (
+            RuleKind.ACTIVITY_DONE,
+            {"activity_kind": "demo", "within_days": "9" * 4000},
+            "within_days",
+            "at most 15 digits",
+        ),
+        (
+            RuleKind.NUMBER_RANGE,
+            {"field": "expected_arr", "max": "1e999999999"},
+            "max",
+            "at most 15 digits",
+        ),
+        (
+            RuleKind.NUMBER_RANGE,
+            {"field": "expected_arr", "min": "1e-999999999"},
+            "min",
+            "6 after it",
+        ),
     ],
 )
 def test_params_that_do_not_fit_the_kind_are_refused(workspace, kind, params, field, fragment):
@@ -204,6 +224,13 @@ def test_params_that_do_not_fit_the_kind_are_refused(workspace, kind, params, fi
     errors = messages_of(excinfo)
     assert field in errors, errors
     assert any(fragment in m for m in errors[field]), errors
+
+
+def test_numbers_within_the_bounds_are_kept(workspace):
+    params = clean(
+        workspace, RuleKind.NUMBER_RANGE, field="expected_arr", min="-5", max="999999999999999.5"
+    )
+    assert params == {"field": "expected_arr", "min": "-5", "max": "999999999999999.5"}
 
 
 def test_unknown_parameters_are_refused(workspace):

@@ -170,6 +170,7 @@ def test_add_a_rule_through_the_builder(admin_client, pipeline_ws, stages):
         ({"kind": "icp_at_least", "min": "very high"}, "must be a number, not “very high”"),
         ({"kind": "number_range", "field": "industry", "min": "1"}, "Select a valid choice"),
         ({"kind": "number_range", "field": "employee_count"}, "Give a minimum, a maximum or both"),
+        ({"kind": "icp_at_least", "min": "1e999999999"}, "at most 15 digits"),
         ({"kind": "flag_set", "flag": "buying_intent", "message": ""}, "This field is required"),
     ],
 )
