@@ -205,6 +205,20 @@ def stage_retire(*, stage: StageDefinition) -> StageDefinition:
 @transaction.atomic
 def stage_restore(*, stage: StageDefinition) -> StageDefinition:
     """Bring a retired stage back, at the end of the pipeline."""
+    stage = StageDefinition.objects.select_for_update().get(pk=stage.pk)
+    if not stage.is_retired:
+        # A second click, or a stale page: restoring would move an active stage to the end.
+        raise ValidationError(f"{stage.name} is not retired.")
+    if (
+        StageDefinition.objects.filter(
+            workspace_id=stage.workspace_id, is_retired=False, name__iexact=stage.name
+        )
+        .exclude(pk=stage.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            f"Another active stage is called {stage.name}. Rename one of them first."
+        )
     stage.is_retired = False
     stage.save(update_fields=["is_retired"])
     ordered = [s for s in _active_stages(stage.workspace) if s.pk != stage.pk]

@@ -137,6 +137,24 @@ def test_retire_is_refused_while_records_are_in_the_stage(
     assert order(pipeline_ws)[-1] == "expanded"
 
 
+def test_restore_refuses_an_active_stage_and_a_taken_name(admin_client, pipeline_ws, stages):
+    before = order(pipeline_ws)
+    response = admin_client.post(u(pipeline_ws, "stage_restore", stages["lead"].pk), **HTMX)
+    assert response.status_code == 400
+    assert "Lead is not retired." in response.content.decode()
+    assert order(pipeline_ws) == before  # Lead did not jump to the end
+
+    admin_client.post(u(pipeline_ws, "stage_retire", stages["expanded"].pk))
+    admin_client.post(
+        u(pipeline_ws, "stage_edit", stages["won"].pk),
+        {"name": "Expanded", "team": "customer_success", "probability": "100"},
+    )
+    response = admin_client.post(u(pipeline_ws, "stage_restore", stages["expanded"].pk), **HTMX)
+    assert response.status_code == 400
+    assert "Another active stage is called Expanded" in response.content.decode()
+    assert StageDefinition.objects.get(pk=stages["expanded"].pk).is_retired
+
+
 # --- rules builder ----------------------------------------------------------------------------
 
 
