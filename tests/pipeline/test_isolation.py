@@ -9,6 +9,7 @@ from pipeline.models import LostReason, QualificationRule, StageDefinition
 from playbook.models import Role
 from tests.conftest import login_as
 from tests.factories import RecordFactory
+from tests.pipeline.conftest import qualify
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -120,6 +121,22 @@ def test_ids_of_another_workspace_in_forms_and_queries(admin_client, pipeline_ws
     assert response.status_code == 400
     record.refresh_from_db()
     assert record.status == "open"
+
+
+def test_the_move_form_refuses_an_owner_from_another_workspace(
+    admin_client, pipeline_ws, stages, other_workspace, member_factory
+):
+    record = qualify(RecordFactory(workspace=pipeline_ws, stage=stages["sql"]), "opportunity")
+    outsider = member_factory(other_workspace, Role.AE)
+    member_factory(pipeline_ws, Role.AE)  # so the form offers a choice at all
+    url = reverse("pipeline:record_advance", args=[pipeline_ws.slug, record.pk])
+    for headers in ({}, HTMX):
+        data = {"version": record.version, "owner": outsider.user_id}
+        response = admin_client.post(url, data, **headers)
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.content.decode()
+    record.refresh_from_db()
+    assert record.stage == stages["sql"]
 
 
 def test_the_board_never_shows_another_workspaces_records(admin_client, pipeline_ws, foreign):

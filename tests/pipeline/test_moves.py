@@ -282,6 +282,23 @@ def test_the_owner_picked_in_the_form_wins(make_record, team):
     assert "owner" in excinfo.value.message_dict
 
 
+def test_the_owner_picked_must_be_an_active_member_of_this_workspace(
+    make_record, team, other_workspace, member_factory
+):
+    record = make_record("sql", qualified_for="opportunity", owner=team["sdr"].user)
+    outsider = member_factory(other_workspace, Role.AE)
+    former = member_factory(record.workspace, Role.AE, is_active=False)
+    for owner in (outsider.user, former.user):
+        with pytest.raises(ValidationError) as excinfo:
+            advance(record, team["admin"], owner=owner)
+        assert excinfo.value.message_dict == {
+            "owner": ["Choose an active member of this workspace as owner."]
+        }
+    record.refresh_from_db()
+    assert record.stage.key == "sql" and record.owner == team["sdr"].user
+    assert not StageTransition.objects.filter(record=record).exists()
+
+
 def test_no_handoff_within_the_same_team(make_record, team):
     record = make_record("mql", qualified_for="sql", owner=team["sdr"].user)
     advance(record, team["sdr"])
