@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pipeline import services
@@ -176,6 +177,37 @@ def test_history_is_append_only(make_record, team):
     with pytest.raises(AppendOnlyError):
         transition.delete()
     assert StageTransition.objects.get(pk=transition.pk).note == ""
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
+def test_the_database_refuses_to_rewrite_history(make_record, team):
+    record = make_record("lead", qualified_for="mql")
+    transition = advance(record, team["admin"])
+    rewrites = [
+        {"note": "rewritten"},
+        {"at": timezone.now() - timedelta(days=400)},
+        {"to_stage": transition.from_stage},
+        {"actor": team["leader"].user},
+    ]
+    for change in rewrites:
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            StageTransition.objects.filter(pk=transition.pk).update(**change)
+    assert StageTransition.objects.get(pk=transition.pk).note == ""
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the append-only trigger is PostgreSQL's"
+)
+def test_deleting_a_person_or_the_record_still_works_with_the_trigger(make_record, team):
+    record = make_record("lead", qualified_for="mql")
+    transition = advance(record, team["marketing"])
+    team["marketing"].user.delete()  # on_delete=SET_NULL: the history keeps the move
+    transition = StageTransition.objects.get(pk=transition.pk)
+    assert transition.actor_id is None and transition.to_stage.key == "mql"
+    Record.objects.filter(pk=record.pk).delete()  # the history goes with its record
+    assert not StageTransition.objects.filter(record_id=record.pk).exists()
 
 
 def test_a_stale_version_is_refused_with_a_clear_message(make_record, team):
