@@ -14,6 +14,9 @@ from django.utils import formats
 from records.models import CustomFieldDefinition, CustomFieldKind
 
 TEXT_MAX = 500
+# Numbers are kept below this either way: larger ones are typos, and JSON readers (and SQLite's
+# integers) lose them.
+NUMBER_LIMIT = Decimal("1e15")
 FORM_PREFIX = "cf_"
 
 
@@ -22,12 +25,13 @@ def form_name(definition: CustomFieldDefinition) -> str:
     return f"{FORM_PREFIX}{definition.key}"
 
 
-def _number(value):
+def parse_number(value):
+    """A custom number as stored (int when whole, else float); ValidationError otherwise."""
     try:
         number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise ValidationError("Enter a number.") from exc
-    if not number.is_finite() or abs(number) >= Decimal("1e15"):
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
         raise ValidationError("Enter a number below one quadrillion.")
     if number == number.to_integral_value():
         return int(number)
@@ -69,7 +73,7 @@ def clean_value(definition: CustomFieldDefinition, value):
             raise ValidationError(f"Keep it under {TEXT_MAX} characters.")
         return text
     if kind == CustomFieldKind.NUMBER:
-        return _number(value)
+        return parse_number(value)
     if kind == CustomFieldKind.DATE:
         return _date(value)
     if kind == CustomFieldKind.CHOICE:

@@ -2,8 +2,7 @@
 a value that is not valid (an unknown choice, a word where a number goes) is reported beside its
 filter with status 400 and left out of the query."""
 
-from datetime import datetime, time, timedelta
-from decimal import Decimal
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -12,7 +11,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from records import custom_fields as cf
-from records.forms import CountryField
+from records.forms import CountryField, CustomNumberField
 from records.models import (
     Contact,
     CustomFieldDefinition,
@@ -34,12 +33,12 @@ def _start_of_day(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _json_number(value: Decimal):
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
 class CountryFilter(django_filters.CharFilter):
     field_class = CountryField
+
+
+class CustomNumberFilter(django_filters.NumberFilter):
+    field_class = CustomNumberField
 
 
 class RecordFilterForm(forms.Form):
@@ -146,6 +145,8 @@ class RecordFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gte=_start_of_day(value))
 
     def filter_created_before(self, queryset, name, value):
+        if value == date.max:
+            return queryset  # the calendar's last day has no next day to stop before
         return queryset.filter(created_at__lt=_start_of_day(value + timedelta(days=1)))
 
     def filter_overdue(self, queryset, name, value):
@@ -172,11 +173,11 @@ def _custom_filters(definition: CustomFieldDefinition) -> dict:
     kind = definition.kind
     if kind == CustomFieldKind.NUMBER:
         return {
-            f"{name}__min": django_filters.NumberFilter(
-                label=f"{label} at least", method=_custom_lookup(key, "gte", _json_number)
+            f"{name}__min": CustomNumberFilter(
+                label=f"{label} at least", method=_custom_lookup(key, "gte", cf.parse_number)
             ),
-            f"{name}__max": django_filters.NumberFilter(
-                label=f"{label} at most", method=_custom_lookup(key, "lte", _json_number)
+            f"{name}__max": CustomNumberFilter(
+                label=f"{label} at most", method=_custom_lookup(key, "lte", cf.parse_number)
             ),
         }
     if kind == CustomFieldKind.DATE:

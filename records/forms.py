@@ -40,12 +40,23 @@ class CountryField(forms.CharField):
         return country
 
 
+class CustomNumberField(forms.DecimalField):
+    """A custom field's number, within the bounds records.custom_fields keeps: on the record
+    form and as a list filter's bound (a bound past them matches nothing, and SQLite cannot
+    even compare it)."""
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None:
+            cf.parse_number(value)
+
+
 def custom_form_field(definition: CustomFieldDefinition, current=None) -> forms.Field:
     """The form field of a custom field, typed by its kind."""
     common = {"label": definition.label, "required": False}
     kind = definition.kind
     if kind == CustomFieldKind.NUMBER:
-        return forms.DecimalField(**common, widget=forms.NumberInput(attrs={"step": "any"}))
+        return CustomNumberField(**common)
     if kind == CustomFieldKind.DATE:
         return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
     if kind == CustomFieldKind.CHOICE:

@@ -105,6 +105,9 @@ def spread(workspace, admin, rep):
         ("cf_sso=yes", ["Alpha"]),
         ("cf_sso=no", ["Beta"]),
         ("source=webinar&country=Germany&icp_min=40", ["Alpha"]),
+        # The calendar's first and last days: no day before or after them to compute.
+        ("created_after=0001-01-01&created_before=9999-12-31", ["Alpha", "Beta", "Gamma"]),
+        ("cf_seats__min=-999999999999999", ["Alpha", "Beta"]),
     ],
 )
 def test_each_filter(admin_client, url, spread, query, expected):
@@ -138,6 +141,9 @@ def test_created_range(admin_client, url, spread):
         ("created_after=yesterday", "created_after"),
         ("created_after=2026-05-02&created_before=2026-05-01", "created_before"),
         ("cf_seats__min=lots", "cf_seats__min"),
+        # Past what a custom number can hold (SQLite could not even compare them).
+        ("cf_seats__min=99999999999999999999", "cf_seats__min"),
+        ("cf_seats__max=-1e400", "cf_seats__max"),
         ("cf_crm=Excel", "cf_crm"),
         ("cf_renewal__from=31.12.2026", "cf_renewal__from"),
     ],
