@@ -88,7 +88,9 @@ def clean_value(definition: CustomFieldDefinition, value):
 
 def merge_values(definitions, current: dict, updates: dict) -> dict:
     """`current` with `updates` (key -> raw value) applied and type-checked. Keys of
-    deleted definitions stay as they were; unknown keys in `updates` are refused."""
+    deleted definitions stay as they were; unknown keys in `updates` are refused. A value the
+    update leaves as it was is kept even when no longer valid (a choice since removed, imported
+    data), so that an edit of another field is not blocked by it."""
     by_key = {d.key: d for d in definitions}
     merged = dict(current or {})
     errors = {}
@@ -100,6 +102,8 @@ def merge_values(definitions, current: dict, updates: dict) -> dict:
         try:
             value = clean_value(definition, raw)
         except ValidationError as exc:
+            if key in merged and str(raw).strip() == str(merged[key]):
+                continue
             errors[form_name(definition)] = exc.messages
             continue
         if value is None:

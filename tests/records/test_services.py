@@ -169,6 +169,31 @@ class TestRecordUpdate:
         )
         assert "seats" not in cleared.custom_fields and cleared.custom_fields["sso"] is True
 
+    def test_a_value_no_longer_valid_does_not_block_an_edit_that_leaves_it(
+        self, record, admin, workspace
+    ):
+        crm = CustomFieldDefinitionFactory(
+            workspace=workspace, key="crm", kind="choice", choices=["HubSpot", "Pipedrive"]
+        )
+        record = services.record_update(
+            record=record, actor=admin.user, version=1, custom_fields={"crm": "Pipedrive"}
+        )
+        services.custom_field_update(definition=crm, label=crm.label, choices=["HubSpot"])
+        # The form sends the removed choice back unchanged ("Pipedrive (no longer a choice)").
+        kept = services.record_update(
+            record=record,
+            actor=admin.user,
+            version=2,
+            industry="Retail",
+            custom_fields={"crm": "Pipedrive"},
+        )
+        assert (kept.industry, kept.custom_fields["crm"]) == ("Retail", "Pipedrive")
+        with pytest.raises(ValidationError) as exc:
+            services.record_update(
+                record=record, actor=admin.user, version=3, custom_fields={"crm": "Excel"}
+            )
+        assert set(exc.value.message_dict) == {"cf_crm"}
+
 
 class TestDeleteRestore:
     def test_soft_delete_then_restore(self, record, admin):

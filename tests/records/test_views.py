@@ -201,6 +201,23 @@ class TestEdit:
             and "<dt>Go-live</dt><dd>1 Feb 2027</dd>" in detail
         )
 
+    def test_a_removed_choice_stays_and_does_not_block_saving(
+        self, admin_client, url, record, workspace
+    ):
+        CustomFieldDefinitionFactory(
+            workspace=workspace, key="crm", label="CRM", kind="choice", choices=["HubSpot"]
+        )
+        Record.objects.filter(pk=record.pk).update(custom_fields={"crm": "Pipedrive"})
+        record.refresh_from_db()
+        form = admin_client.get(url("edit", record.pk)).content.decode()
+        assert "Pipedrive (no longer a choice)" in form
+        response = admin_client.post(
+            url("edit", record.pk), self._data(record, industry="Media", cf_crm="Pipedrive")
+        )
+        assert response.status_code == 302
+        record.refresh_from_db()
+        assert (record.industry, record.custom_fields) == ("Media", {"crm": "Pipedrive"})
+
 
 class TestDetail:
     def test_header_stage_marker_contacts_and_timeline(self, admin_client, url, record):
