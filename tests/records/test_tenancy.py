@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from playbook.models import Role
+from playbook.models import Membership, Role
 from records.models import Activity, Contact, CustomFieldDefinition, Record
 from tests.factories import (
     ActivityFactory,
@@ -132,3 +132,35 @@ def test_lists_show_nothing_of_another_workspace(admin_client, workspace, admin,
         reverse("records:list", args=[slug]) + f"?q={theirs['contact'].email}"
     )
     assert search.context["page"].items == []
+
+
+def test_people_of_another_workspace_are_not_choices(
+    admin_client, workspace, admin, record, theirs
+):
+    """Owner and assignee come from this workspace's active members: a person of B (or a
+    member who left) is refused beside the field, full page and htmx, and nothing is saved."""
+    stranger = Membership.objects.get(workspace=theirs["record"].workspace).user
+    left = MembershipFactory(workspace=workspace, is_active=False).user
+    slug = workspace.slug
+    for person in (stranger, left):
+        created = admin_client.post(
+            reverse("records:create", args=[slug]),
+            {"name": "Via stranger", "source": "other", "owner": person.pk},
+        )
+        assert created.status_code == 400 and "owner" in created.context["form"].errors
+        edited = admin_client.post(
+            reverse("records:edit", args=[slug, record.pk]),
+            {"name": record.name, "source": record.source, "version": 1, "owner": person.pk},
+        )
+        assert edited.status_code == 400 and "owner" in edited.context["form"].errors
+        for headers in ({}, HTMX):
+            task = admin_client.post(
+                reverse("records:activity_create", args=[slug, record.pk]),
+                {"kind": "task", "due_at": "2030-01-01T09:00", "assignee": person.pk},
+                **headers,
+            )
+            assert task.status_code == 400 and "assignee" in task.context["activity_form"].errors
+    assert not Record.objects.filter(name="Via stranger").exists()
+    record.refresh_from_db()
+    assert record.owner == admin.user and record.version == 1
+    assert not Activity.objects.filter(record=record).exists()
