@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from records import services
+from records.models import CustomFieldDefinition
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -94,3 +95,50 @@ def test_query_count_does_not_grow_with_rows(
         with django_assert_max_num_queries(bound):
             response = admin_client.get(target + query, **headers)
         assert response.status_code == 200, (label, times)
+
+
+def _actions(url, record, admin):
+    """(label, method, path, data, htmx, bound) of the forms and htmx answers that draw part of
+    a page: the same rule holds for them as for the pages."""
+    contact = record.contacts.order_by("id").first()
+    task = record.activities.filter(kind="task", done=False).order_by("id").first()
+    field = CustomFieldDefinition.objects.get(workspace_id=record.workspace_id)
+    due = {"kind": "task", "due_at": "2030-01-01T09:00", "assignee": admin.user.pk}
+    return [
+        ("contact edit form", "get", url("contact_edit", record.pk, contact.pk), {}, False, 8),
+        ("contact edit inline", "get", url("contact_edit", record.pk, contact.pk), {}, True, 7),
+        ("field edit form", "get", url("field_edit", field.pk), {}, False, 7),
+        ("contact added", "post", url("contact_create", record.pk), {"first_name": "N"}, True, 14),
+        (
+            "contact saved",
+            "post",
+            url("contact_edit", record.pk, contact.pk),
+            {"first_name": "E", "is_primary": "on"},
+            True,
+            15,
+        ),
+        ("activity logged", "post", url("activity_create", record.pk), due, True, 18),
+        ("done in timeline", "post", url("activity_done", task.pk), {}, True, 13),
+        (
+            "reopened in my tasks",
+            "post",
+            url("activity_reopen", task.pk),
+            {"view": "task"},
+            True,
+            11,
+        ),
+    ]
+
+
+def test_forms_and_htmx_answers_do_not_grow_with_rows(
+    admin_client, django_assert_max_num_queries, workspace, admin, record, url
+):
+    CustomFieldDefinitionFactory(workspace=workspace, key="seats", kind="number")
+    admin_client.get(url("tasks"))
+    for times in (3, 9):
+        record = _grow(workspace, admin, record, times)
+        for label, method, path, data, htmx, bound in _actions(url, record, admin):
+            headers = HTMX if htmx else {}
+            with django_assert_max_num_queries(bound):
+                response = getattr(admin_client, method)(path, data, **headers)
+            assert response.status_code == 200, (label, times)
