@@ -219,9 +219,18 @@ class CustomFieldForm(forms.Form):
                 "position": definition.position,
             }
         super().__init__(*args, **kw)
+        self.definition = definition
         if definition is None:
             del self.fields["position"]
         else:
             # The type is fixed once records may hold values of it.
             self.fields["kind"].disabled = True
             self.fields["kind"].help_text = "The type cannot change once the field exists."
+
+    def service_kwargs(self) -> dict:
+        """What custom_field_create (a new field) or custom_field_update (with its position,
+        without its fixed type) take."""
+        data = dict(self.cleaned_data)
+        if self.definition is not None:
+            del data["kind"]
+        return data

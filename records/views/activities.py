@@ -6,11 +6,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from playbook.forms import apply_service_error
 from records import selectors, services
 from records.forms import ActivityForm
 from records.keyset import InvalidCursor, Page
-from records.views.common import is_partial, query_string, render_page, safe_next
+from records.views.common import is_partial, query_string, render_page, safe_next, submit
 from records.views.records import TIMELINE_PAGE, detail_context
 
 TASKS_PAGE = 50
@@ -38,19 +37,13 @@ def activity_create(request, record_id):
     record = selectors.record_detail(workspace, record_id)
     members = selectors.active_members(workspace)
     form = ActivityForm(request.POST, members=members)
-    if form.is_valid():
-        try:
-            activity = services.activity_log(
-                record=record, actor=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            apply_service_error(form, exc)
-        else:
-            if is_partial(request):
-                fresh = ActivityForm(members=members, initial={"assignee": request.user.pk})
-                return _activity_section(request, record, fresh)
-            messages.success(request, f"{activity.get_kind_display()} logged.")
-            return redirect(_record_url(request, record.pk))
+    activity = submit(form, services.activity_log, record=record, actor=request.user)
+    if activity is not None:
+        if is_partial(request):
+            fresh = ActivityForm(members=members, initial={"assignee": request.user.pk})
+            return _activity_section(request, record, fresh)
+        messages.success(request, f"{activity.get_kind_display()} logged.")
+        return redirect(_record_url(request, record.pk))
     if is_partial(request):
         return _activity_section(request, record, form, status=400)
     context = detail_context(request, record, activity_form=form)

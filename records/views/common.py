@@ -1,10 +1,14 @@
-"""What every records view shares: full page or htmx partial, and safe redirects back."""
+"""What every records view shares: full page or htmx partial, form to service, and safe
+redirects back."""
 
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from playbook.forms import apply_service_error
 
 
 def is_partial(request) -> bool:
@@ -19,6 +23,18 @@ def render_page(request, template: str, context: dict, *, partial: str, status: 
     # Browsers and caches must not serve a fragment for the full page or the other way round.
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def submit(form, service, **kwargs):
+    """`service(**kwargs, **form.service_kwargs())` when the form is valid: what it returns, or
+    None with the form's or the service's errors on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return service(**kwargs, **form.service_kwargs())
+    except ValidationError as exc:
+        apply_service_error(form, exc)
+        return None
 
 
 def safe_next(request, fallback: str) -> str:

@@ -6,15 +6,13 @@ re-renders the page with the errors beside the fields, status 400).
 """
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from playbook.forms import apply_service_error
 from records import selectors, services
 from records.forms import ContactForm
-from records.views.common import is_partial
+from records.views.common import is_partial, submit
 from records.views.records import detail_context
 
 
@@ -32,6 +30,14 @@ def _section(request, record, *, status=200, **extra):
     return render(request, "records/detail.html#contacts", context, status=status)
 
 
+def _saved(request, record, contact, done: str):
+    """The answer after a contact was added or saved: the section, or back to the page."""
+    if is_partial(request):
+        return _section(request, record, saved=contact)
+    messages.success(request, f"{contact} {done}.")
+    return redirect(_record_url(request, record))
+
+
 @require_GET
 def contacts_section(request, record_id):
     record = selectors.record_detail(request.workspace, record_id)
@@ -44,18 +50,9 @@ def contacts_section(request, record_id):
 def contact_create(request, record_id):
     record = selectors.record_detail(request.workspace, record_id)
     form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            contact = services.contact_create(
-                record=record, actor=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            apply_service_error(form, exc)
-        else:
-            if is_partial(request):
-                return _section(request, record, saved=contact)
-            messages.success(request, f"{contact} added.")
-            return redirect(_record_url(request, record))
+    contact = submit(form, services.contact_create, record=record, actor=request.user)
+    if contact is not None:
+        return _saved(request, record, contact, "added")
     if is_partial(request):
         return _section(request, record, contact_form=form, status=400)
     context = detail_context(request, record, contact_form=form)
@@ -73,18 +70,9 @@ def contact_edit(request, record_id, contact_id):
             return render(request, "records/contact_edit.html#edit-form", context)
         return render(request, "records/contact_edit.html", context)
     form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            contact = services.contact_update(
-                contact=contact, actor=request.user, **form.service_kwargs()
-            )
-        except ValidationError as exc:
-            apply_service_error(form, exc)
-        else:
-            if is_partial(request):
-                return _section(request, record, saved=contact)
-            messages.success(request, f"{contact} saved.")
-            return redirect(_record_url(request, record))
+    saved = submit(form, services.contact_update, contact=contact, actor=request.user)
+    if saved is not None:
+        return _saved(request, record, saved, "saved")
     if is_partial(request):
         return _section(request, record, editing=contact.pk, edit_form=form, status=400)
     context = {"record": record, "contact": contact, "edit_form": form}

@@ -489,6 +489,15 @@ class TestCustomFieldSettings:
         assert admin_client.post(url("field_delete", field.pk)).status_code == 302
         assert not CustomFieldDefinition.objects.exists()
 
+    def test_an_empty_post_is_a_400_with_the_messages(self, admin_client, url, workspace):
+        field = CustomFieldDefinitionFactory(workspace=workspace, label="Seats")
+        for target in (url("fields"), url("field_edit", field.pk)):
+            response = admin_client.post(target, {})
+            assert response.status_code == 400
+            assert "This field is required." in response.content.decode()
+        field.refresh_from_db()
+        assert field.label == "Seats" and CustomFieldDefinition.objects.count() == 1
+
     def test_only_admins_manage_fields(self, rep_client, url, workspace):
         field = CustomFieldDefinitionFactory(workspace=workspace)
         assert rep_client.get(url("fields")).status_code == 403
