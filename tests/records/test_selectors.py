@@ -17,19 +17,24 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def _page(workspace, sort_value, *, cursor=None, size):
+    """One page of the records list (all live records) in the order `?sort=sort_value` asks."""
+    sort, descending = selectors.parse_sort(sort_value)
+    return selectors.record_page(
+        workspace,
+        selectors.live_records(workspace),
+        sort=sort,
+        descending=descending,
+        cursor=cursor,
+        size=size,
+    )
+
+
 def _walk(workspace, sort_value, size):
     """Every page of the records list, following the cursors; returns ids in order."""
-    sort, descending = selectors.parse_sort(sort_value)
     ids, cursor, pages = [], None, 0
     while True:
-        page = selectors.record_page(
-            workspace,
-            selectors.live_records(workspace),
-            sort=sort,
-            descending=descending,
-            cursor=cursor,
-            size=size,
-        )
+        page = _page(workspace, sort_value, cursor=cursor, size=size)
         ids += [r.pk for r in page.items]
         pages += 1
         if not page.has_next:
@@ -90,25 +95,11 @@ def test_page_size_is_clamped(value, size):
 
 
 def test_a_bad_or_foreign_cursor_is_refused(workspace, many_records):
-    sort, _ = selectors.parse_sort("name")
-    page = selectors.record_page(
-        workspace,
-        selectors.live_records(workspace),
-        sort=sort,
-        descending=True,
-        cursor=None,
-        size=3,
-    )
+    page = _page(workspace, "-name", size=3)
     for cursor in ["garbage", page.next_cursor[:-2] + "xx", page.next_cursor]:
         with pytest.raises(InvalidCursor):
-            selectors.record_page(
-                workspace,
-                selectors.live_records(workspace),
-                sort=sort,
-                descending=False,  # a cursor of "-name" is not one of "name"
-                cursor=cursor,
-                size=3,
-            )
+            # A cursor of "-name" is not one of "name".
+            _page(workspace, "name", cursor=cursor, size=3)
 
 
 class TestTimeline:
