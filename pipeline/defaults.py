@@ -5,31 +5,29 @@ Plain data on purpose: the workspace_created receiver and the data migration for
 existed before both read it, and a migration must not import live models.
 """
 
+
+def _rule(kind: str, message: str, **params) -> dict:
+    """One entry rule: its kind, the message a rep reads when it is unmet, its parameters."""
+    return {"kind": kind, "params": params, "message": message}
+
+
 # ICP score a company needs to count as marketing-qualified (editable per workspace as a rule).
 MQL_ICP_THRESHOLD = 50
 
 _MQL_RULES = [
-    {
-        "kind": "contact_phone_valid",
-        "params": {},
-        "message": "The primary contact's phone number is not valid.",
-    },
-    {
-        "kind": "contact_email_valid",
-        "params": {},
-        "message": "The primary contact's e-mail address is not valid.",
-    },
-    {
-        "kind": "icp_at_least",
-        "params": {"min": MQL_ICP_THRESHOLD},
-        "message": f"The ICP score is below {MQL_ICP_THRESHOLD}: the company is outside our ideal "
+    _rule("contact_phone_valid", "The primary contact's phone number is not valid."),
+    _rule("contact_email_valid", "The primary contact's e-mail address is not valid."),
+    _rule(
+        "icp_at_least",
+        f"The ICP score is below {MQL_ICP_THRESHOLD}: the company is outside our ideal "
         "customer profile.",
-    },
-    {
-        "kind": "flag_set",
-        "params": {"flag": "problem_acknowledged"},
-        "message": "The prospect has not acknowledged the problem we solve.",
-    },
+        min=MQL_ICP_THRESHOLD,
+    ),
+    _rule(
+        "flag_set",
+        "The prospect has not acknowledged the problem we solve.",
+        flag="problem_acknowledged",
+    ),
 ]
 
 DEFAULT_STAGES = [
@@ -47,11 +45,7 @@ DEFAULT_STAGES = [
             "ready for a conversation."
         ),
         "rules": [
-            {
-                "kind": "has_contact",
-                "params": {},
-                "message": "Add a contact with an e-mail address or a phone number.",
-            },
+            _rule("has_contact", "Add a contact with an e-mail address or a phone number."),
         ],
     },
     {
@@ -82,16 +76,12 @@ DEFAULT_STAGES = [
         ),
         "rules": [
             *_MQL_RULES,
-            {
-                "kind": "flag_set",
-                "params": {"flag": "details_verified"},
-                "message": "A rep has not verified the details with the prospect yet.",
-            },
-            {
-                "kind": "activity_done",
-                "params": {"activity_kind": "demo"},
-                "message": "No demo has been completed.",
-            },
+            _rule(
+                "flag_set",
+                "A rep has not verified the details with the prospect yet.",
+                flag="details_verified",
+            ),
+            _rule("activity_done", "No demo has been completed.", activity_kind="demo"),
         ],
     },
     {
@@ -107,26 +97,16 @@ DEFAULT_STAGES = [
             "deal until it is signed."
         ),
         "rules": [
-            {
-                "kind": "flag_set",
-                "params": {"flag": "buying_intent"},
-                "message": "Buying intent is not confirmed.",
-            },
-            {
-                "kind": "field_present",
-                "params": {"field": "expected_arr"},
-                "message": "Set the deal's expected ARR.",
-            },
-            {
-                "kind": "field_present",
-                "params": {"field": "expected_close_date"},
-                "message": "Set the deal's expected close date.",
-            },
-            {
-                "kind": "flag_set",
-                "params": {"flag": "decision_maker_identified"},
-                "message": "No decision maker has been identified.",
-            },
+            _rule("flag_set", "Buying intent is not confirmed.", flag="buying_intent"),
+            _rule("field_present", "Set the deal's expected ARR.", field="expected_arr"),
+            _rule(
+                "field_present", "Set the deal's expected close date.", field="expected_close_date"
+            ),
+            _rule(
+                "flag_set",
+                "No decision maker has been identified.",
+                flag="decision_maker_identified",
+            ),
         ],
     },
     {
@@ -145,16 +125,8 @@ DEFAULT_STAGES = [
         # Until subscriptions exist (Customers), a signed contract and its ARR stand in for
         # "a signed subscription with ARR > 0".
         "rules": [
-            {
-                "kind": "flag_set",
-                "params": {"flag": "contract_signed"},
-                "message": "The contract is not signed yet.",
-            },
-            {
-                "kind": "field_present",
-                "params": {"field": "expected_arr"},
-                "message": "Enter the ARR of the signed contract.",
-            },
+            _rule("flag_set", "The contract is not signed yet.", flag="contract_signed"),
+            _rule("field_present", "Enter the ARR of the signed contract.", field="expected_arr"),
         ],
     },
     {
