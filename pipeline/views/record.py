@@ -53,53 +53,56 @@ def record_stage(request, record_id):
 class _Move:
     form: type
     form_kwargs: Callable  # panel -> the form's extra arguments (choices)
-    call: Callable  # (record, cleaned data, common service arguments) -> StageTransition
+    service: Callable  # the pipeline service that makes the move
+    fields: tuple[str, ...]  # the form's fields the service takes, by the same names
     done: Callable  # transition -> the success message
+
+    def call(self, record, data, common):
+        return self.service(record=record, **{f: data[f] for f in self.fields}, **common)
 
 
 def _owner_note(transition) -> str:
     return f" Owner: {transition.to_owner}." if transition.to_owner_id else ""
 
 
+def _no_choices(panel) -> dict:
+    return {}
+
+
 MOVES = {
     "advance": _Move(
         forms.AdvanceForm,
         lambda panel: {"owner_choices": panel.owner_choices},
-        lambda record, data, common: services.record_advance(
-            record=record, owner=data["owner"], note=data["note"], **common
-        ),
+        services.record_advance,
+        ("owner", "note"),
         lambda t: f"{t.record.name} moved to {t.to_stage.name}.{_owner_note(t)}",
     ),
     "back": _Move(
         forms.BackForm,
-        lambda panel: {},
-        lambda record, data, common: services.record_move_back(
-            record=record, note=data["note"], **common
-        ),
+        _no_choices,
+        services.record_move_back,
+        ("note",),
         lambda t: f"{t.record.name} moved back to {t.to_stage.name}.{_owner_note(t)}",
     ),
     "lost": _Move(
         forms.LostForm,
         lambda panel: {"reasons": panel.lost_reasons},
-        lambda record, data, common: services.record_mark_lost(
-            record=record, reason=data["reason"], note=data["note"], **common
-        ),
+        services.record_mark_lost,
+        ("reason", "note"),
         lambda t: f"{t.record.name} marked lost ({t.record.lost_reason}).",
     ),
     "nurture": _Move(
         forms.NurtureForm,
-        lambda panel: {},
-        lambda record, data, common: services.record_recycle_to_nurture(
-            record=record, reason=data["reason"], **common
-        ),
+        _no_choices,
+        services.record_recycle_to_nurture,
+        ("reason",),
         lambda t: f"{t.record.name} went back to {t.to_stage.name} for nurturing.",
     ),
     "reopen": _Move(
         forms.ReopenForm,
-        lambda panel: {},
-        lambda record, data, common: services.record_reopen(
-            record=record, note=data["note"], **common
-        ),
+        _no_choices,
+        services.record_reopen,
+        ("note",),
         lambda t: f"{t.record.name} is open again in {t.to_stage.name}.",
     ),
 }
