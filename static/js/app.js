@@ -10,6 +10,40 @@
       return "";
     }
   };
+  // Shows a message in the layout's message area (role=status/alert lets screen readers say it).
+  window.playbook.flash = function (text, isError) {
+    var box = document.getElementById("messages");
+    if (!box) { return; }
+    var p = document.createElement("p");
+    p.className = "flash " + (isError ? "flash-error" : "flash-success");
+    p.setAttribute("role", isError ? "alert" : "status");
+    p.textContent = text;
+    box.appendChild(p);
+  };
+  // POSTs like htmx does (CSRF token, HX-Request) for scripts that cannot use hx-post (drops).
+  // Resolves to {ok, shown, html}: `shown` when the answer is ours to show (success, or a form
+  // or refusal answered 400/403/409/422, the statuses htmx swaps too); otherwise `html` is a
+  // short message instead of the server's error page.
+  var SHOWN = [400, 403, 409, 422];
+  window.playbook.post = function (url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "X-CSRFToken": window.playbook.csrfToken(), "HX-Request": "true" },
+      body: body,
+      credentials: "same-origin",
+    }).then(function (response) {
+      if (!response.ok && SHOWN.indexOf(response.status) < 0) {
+        var p = document.createElement("p");
+        p.className = "flash flash-error";
+        p.setAttribute("role", "alert");
+        p.textContent = "That did not work (error " + response.status + "). Reload the page and try again.";
+        return { ok: false, shown: false, html: p.outerHTML };
+      }
+      return response.text().then(function (html) {
+        return { ok: response.ok, shown: true, html: html };
+      });
+    });
+  };
   // Buttons that ask before a destructive action: <button data-confirm="Really?">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");

@@ -5,8 +5,6 @@
 (function () {
   "use strict";
 
-  var csrfToken = window.playbook.csrfToken;
-
   function snapBack(evt) {
     evt.from.insertBefore(evt.item, evt.from.children[evt.oldIndex] || null);
   }
@@ -27,15 +25,7 @@
     var body = new URLSearchParams({ to_stage: evt.to.dataset.stage, version: card.dataset.version });
     card.classList.add("is-moving");
     card.setAttribute("aria-busy", "true");
-    fetch(url + (query ? "?" + query : ""), {
-      method: "POST",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-      body: body,
-      credentials: "same-origin",
-    })
-      .then(function (response) {
-        return response.text().then(function (html) { return { ok: response.ok, html: html }; });
-      })
+    window.playbook.post(url + (query ? "?" + query : ""), body)
       .then(function (result) {
         card.classList.remove("is-moving");
         card.removeAttribute("aria-busy");

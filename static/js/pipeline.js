@@ -6,7 +6,6 @@
   window.playbookPipeline = true;
   document.documentElement.classList.add("js");
 
-  var csrfToken = window.playbook.csrfToken;
 
   // <button data-print>: print the page (the layout's .no-print parts are left out).
   document.addEventListener("click", function (event) {
@@ -30,15 +29,14 @@
           list.querySelectorAll(":scope > [data-id]").forEach(function (row) {
             body.append(list.dataset.sortableName, row.dataset.id);
           });
-          fetch(list.dataset.reorderUrl, {
-            method: "POST",
-            headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-            body: body,
-            credentials: "same-origin",
-          }).then(function (response) {
-            return response.text().then(function (html) {
-              window.htmx.swap(list.dataset.sortableTarget, html, { swapStyle: "outerHTML" });
-            });
+          window.playbook.post(list.dataset.reorderUrl, body).then(function (result) {
+            if (result.shown) {
+              window.htmx.swap(list.dataset.sortableTarget, result.html, { swapStyle: "outerHTML" });
+            } else {
+              window.playbook.flash("The new order was not saved. Reload the page and try again.", true);
+            }
+          }, function () {
+            window.playbook.flash("The new order could not be sent. Check the connection and try again.", true);
           });
         },
       });
