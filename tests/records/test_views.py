@@ -433,6 +433,11 @@ class TestMyTasks:
         assert more.status_code == 200 and html.lstrip().startswith("<tr")
         assert "T54" in html and "T0<" not in html and "<table" not in html
         assert rep_client.get(url("tasks", query="?cursor=bad")).status_code == 400
+        # "More tasks" with a broken link says so in place of the row it replaces.
+        broken = rep_client.get(url("tasks", query="?cursor=bad"), **HTMX)
+        assert broken.status_code == 400
+        assert 'role="alert"' in broken.content.decode()
+        assert "page link is broken" in broken.content.decode()
 
 
 class TestDeleteAndRestore:
