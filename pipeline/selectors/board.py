@@ -1,0 +1,219 @@
+"""The board: one keyset page of cards per column and one grouped query for the totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Count,
+    Q,
+    Sum,
+)
+from django.utils import timezone
+
+from pipeline.models import StageDefinition
+from pipeline.selectors.configuration import Sla, sla_of, stages
+from playbook.models import Membership
+from records.models import ICP_SORT, Record, RecordStatus
+
+PAGE_SIZE = 20
+
+
+def board_owners(workspace, *, owner_id=None, team=None) -> list[int] | None:
+    """The owners the board's filters leave (None: no filter). Resolved once per request into
+    a plain list, which the planner estimates far better than a subquery per column."""
+    if not owner_id and not team:
+        return None
+    if not team:
+        return [owner_id]
+    members = Membership.objects.filter(workspace=workspace, team=team)
+    if owner_id:
+        members = members.filter(user_id=owner_id)
+    return list(members.values_list("user_id", flat=True))
+
+
+def _board_base(workspace, owners: list[int] | None):
+    """The open pipeline: live records that are open (lost ones are closed; nurtured ones are
+    parked with marketing and live in the records list)."""
+    qs = Record.objects.filter(
+        workspace=workspace, deleted_at__isnull=True, status=RecordStatus.OPEN
+    )
+    if owners is not None:
+        qs = qs.filter(owner_id__in=owners)
+    return qs
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position in a column: (late flag, ICP, id) of the last card shown."""
+
+    late: int
+    icp: int
+    pk: int
+
+    def encode(self) -> str:
+        return f"{self.late}.{self.icp}.{self.pk}"
+
+    @classmethod
+    def decode(cls, value: str | None) -> Cursor | None:
+        if not value:
+            return None
+        try:
+            late, icp, pk = (int(part) for part in value.split("."))
+        except ValueError as exc:
+            raise ValueError("That “load more” link is broken; reload the board.") from exc
+        return cls(late, icp, pk)
+
+
+@dataclass
+class Card:
+    record: Record
+    sla: Sla
+
+
+@dataclass
+class ColumnPage:
+    stage: StageDefinition
+    cards: list[Card]
+    next_cursor: Cursor | None
+
+
+@dataclass
+class Column:
+    stage: StageDefinition
+    count: int = 0
+    total_arr: Decimal = Decimal(0)
+    late: int = 0
+    page: ColumnPage | None = None
+
+
+CARD_FIELDS = (
+    "id",
+    "workspace_id",
+    "name",
+    "owner__full_name",
+    "owner__email",
+    "icp_score",
+    "expected_arr",
+    "expected_close_date",
+    "stage_id",
+    "stage_entered_at",
+    "status",
+    "version",
+)
+
+
+def _cutoff(stage, now):
+    return now - timedelta(days=stage.sla_days) if stage.sla_days is not None else None
+
+
+def column_page(
+    workspace,
+    stage,
+    *,
+    owners: list[int] | None = None,
+    cursor: Cursor | None = None,
+    now=None,
+    size: int = PAGE_SIZE,
+) -> ColumnPage:
+    """One page of a stage's cards, most relevant first: past the SLA first, then by ICP score
+    (highest first, unscored last), then id. Keyset-paged, so page 500 costs what page 1 costs:
+    each part (late, on time) walks the board index (pipeline_board_open) in its order."""
+    now = now or timezone.now()
+    cutoff = _cutoff(stage, now)
+    base = (
+        _board_base(workspace, owners)
+        .filter(stage=stage)
+        .select_related("owner")
+        .only(*CARD_FIELDS)
+        .annotate(icp=ICP_SORT)
+    )
+    if cutoff is None:
+        parts = [(1, base)]
+    else:
+        on_time = Q(stage_entered_at__gte=cutoff) | Q(stage_entered_at__isnull=True)
+        parts = [(0, base.filter(stage_entered_at__lt=cutoff)), (1, base.filter(on_time))]
+    rows = []
+    for late, part in parts:
+        if cursor is not None and late < cursor.late:
+            continue
+        if cursor is not None and late == cursor.late:
+            part = part.filter(Q(icp__lt=cursor.icp) | Q(icp=cursor.icp, pk__gt=cursor.pk))
+        rows += [(late, r) for r in part.order_by("-icp", "pk")[: size + 1 - len(rows)]]
+        if len(rows) > size:
+            break
+    more = len(rows) > size
+    rows = rows[:size]
+    cards = [Card(r, sla_of(stage, r.stage_entered_at, r.status, now)) for _, r in rows]
+    next_cursor = Cursor(rows[-1][0], rows[-1][1].icp, rows[-1][1].pk) if more else None
+    return ColumnPage(stage, cards, next_cursor)
+
+
+def column_totals(workspace, board_stages, *, owners=None, now=None):
+    """Count, total expected ARR and SLA breaches per stage: one grouped query."""
+    now = now or timezone.now()
+    late = Q(pk__in=[])
+    for stage in board_stages:
+        if stage.sla_days is not None:
+            late |= Q(stage_id=stage.pk, stage_entered_at__lt=_cutoff(stage, now))
+    rows = (
+        _board_base(workspace, owners)
+        .filter(stage_id__in=[s.pk for s in board_stages])
+        .values("stage_id")
+        .annotate(
+            n=Count("id"),
+            arr=Sum("expected_arr"),
+            late=Count("id", filter=late),
+        )
+        .order_by()
+    )
+    return {row["stage_id"]: row for row in rows}
+
+
+def board(workspace, *, owners=None, now=None) -> list[Column]:
+    """The board: every active stage as a column with its totals and first page of cards."""
+    now = now or timezone.now()
+    board_stages = stages(workspace)
+    totals = column_totals(workspace, board_stages, owners=owners, now=now)
+    columns = []
+    for stage in board_stages:
+        row = totals.get(stage.pk, {})
+        columns.append(
+            Column(
+                stage=stage,
+                count=row.get("n", 0),
+                total_arr=row.get("arr") or Decimal(0),
+                late=row.get("late", 0),
+                page=column_page(workspace, stage, owners=owners, now=now),
+            )
+        )
+    return columns
+
+
+def board_column(workspace, stage, *, owners=None, now=None) -> Column:
+    """One column's header figures (after a move, to refresh the two columns involved)."""
+    totals = column_totals(workspace, [stage], owners=owners, now=now)
+    row = totals.get(stage.pk, {})
+    return Column(
+        stage=stage,
+        count=row.get("n", 0),
+        total_arr=row.get("arr") or Decimal(0),
+        late=row.get("late", 0),
+    )
+
+
+def card(workspace, record_id, *, now=None) -> Card | None:
+    now = now or timezone.now()
+    record = (
+        Record.objects.select_related("owner", "stage")
+        .filter(workspace=workspace, pk=record_id)
+        .first()
+    )
+    if record is None:
+        return None
+    return Card(record, sla_of(record.stage, record.stage_entered_at, record.status, now))
+
+
+# --- queues -------------------------------------------------------------------------------------
