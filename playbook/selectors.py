@@ -1,4 +1,5 @@
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from playbook.models import Invitation, Membership, User, Workspace
 
@@ -34,11 +35,13 @@ def membership_in(workspace: Workspace, *, membership_id: int) -> Membership | N
     )
 
 
-def pending_invitations(workspace: Workspace) -> list[Invitation]:
-    qs = Invitation.objects.filter(
-        workspace=workspace, accepted_at__isnull=True, revoked_at__isnull=True
+def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(
+        workspace=workspace,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
     ).order_by("-created_at")
-    return [inv for inv in qs if inv.is_pending]
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:

@@ -152,6 +152,17 @@ class TestInvitations:
         assert response.status_code == 400
         assert "already a member" in response.content.decode()
 
+    def test_members_page_lists_only_live_invitations(self, admin_client, workspace):
+        InvitationFactory(workspace=workspace, email="live@example.com")
+        InvitationFactory(
+            workspace=workspace,
+            email="lapsed@example.com",
+            expires_at=timezone.now() - timedelta(minutes=1),
+        )
+        html = admin_client.get(f"/w/{workspace.slug}/members/").content.decode()
+        assert "live@example.com" in html
+        assert "lapsed@example.com" not in html
+
     def test_expire_job_is_idempotent(self, workspace):
         InvitationFactory(workspace=workspace, expires_at=timezone.now() - timedelta(days=1))
         InvitationFactory(workspace=workspace)
