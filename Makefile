@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed serve lint format bench clean
+.PHONY: run test install migrate seed lint format bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
 
+# Needs a seeded database (see docs/PERFORMANCE.md), e.g. DATABASE_URL=postgres://.../pb_bench.
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/pipeline_moves.py
 
 clean:
 	rm -rf $(VENV) var
