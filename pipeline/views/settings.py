@@ -69,7 +69,7 @@ def _kind_url(request, stage, rule=None) -> str:
 
 def _builder_context(request, stage, *, new_form=None):
     fields = rules.available_fields(request.workspace)
-    stage_rules = list(stage.rules.order_by("position", "id"))
+    stage_rules = selectors.rules_of(request.workspace, [stage.pk])
     for rule in stage_rules:
         rule.description = rules.describe(rule, fields)
     return {
