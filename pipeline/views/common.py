@@ -1,7 +1,6 @@
 """What the pipeline's views share: URLs inside the workspace, record lookup, and how a refused
 move becomes an HTTP answer."""
 
-from django.http import Http404
 from django.urls import reverse
 
 from pipeline.services import MoveNotAllowed, MoveRefused, StaleRecord
@@ -36,9 +35,3 @@ def refusal_status(exc) -> int:
         return 403
     return 400
 
-
-def int_or_404(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404("No such item.") from exc

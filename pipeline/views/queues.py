@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 from pipeline import selectors
 from pipeline.models import StageDefinition
 from pipeline.permissions import oversees
-from pipeline.views.common import int_or_404
 from playbook.access import get_for_workspace_or_404
 
 
@@ -25,7 +24,7 @@ def mql_queue(request):
         stage = get_for_workspace_or_404(
             request.workspace,
             StageDefinition.objects.filter(pk__in=[s.pk for s in queue_stages]),
-            pk=int_or_404(stage_id),
+            pk=stage_id,
         )
         try:
             cursor = selectors.Cursor.decode(request.GET.get("after"))
