@@ -68,11 +68,3 @@ def record_url(context, record):
     from pipeline.views.common import record_page_url
 
     return record_page_url(context["request"], record)
-
-
-@register.filter
-def has_role(membership, roles: str) -> bool:
-    """`{% if membership|has_role:"sdr,admin" %}`: the nav's links by role."""
-    from playbook.access import has_role as _has_role
-
-    return _has_role(membership, *[r.strip() for r in roles.split(",")])
