@@ -34,4 +34,3 @@ def refusal_status(exc) -> int:
     if isinstance(exc, MoveNotAllowed):
         return 403
     return 400
-
