@@ -99,10 +99,26 @@ class Workspace(models.Model):
         return self.name
 
 
+class TenantQuerySet(models.QuerySet):
+    """Querysets of tenant tables read as domain language: `Record.objects.of(workspace)`.
+
+    `of()` is the one entry point that scopes a query to a workspace, so an unscoped query of a
+    tenant table stands out in review (and PostgreSQL's row-level security refuses it anyway).
+    """
+
+    def of(self, workspace):
+        return self.filter(workspace=workspace)
+
+
+TenantManager = models.Manager.from_queryset(TenantQuerySet)
+
+
 class TenantModel(models.Model):
     """Base for every tenant-owned table: a NOT NULL workspace that no lookup may skip."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantManager()
 
     class Meta:
         abstract = True
