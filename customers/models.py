@@ -185,6 +185,11 @@ class ClassifiedMovement(TenantModel):
     price). Filter by workspace (and record) first: the view partitions by them, so PostgreSQL
     pushes those filters below the window functions."""
 
+    # DO_NOTHING everywhere: a view is never deleted from; deleting a workspace, record or
+    # subscription deletes the ledger rows the view reads.
+    workspace = models.ForeignKey(
+        "playbook.Workspace", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
     subscription = models.ForeignKey(
         Subscription, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
     )

@@ -309,3 +309,22 @@ def test_the_database_refuses_to_rewrite_the_ledger(customer, member_factory):
         with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
             MrrMovement.objects.filter(pk=row.pk).update(**rewrite)
     assert MrrMovement.objects.get().mrr == D("100")
+
+
+def test_deleting_the_record_or_workspace_takes_its_ledger_along(customer, member_factory):
+    member = member_factory(customer.workspace)
+    services.subscription_start(
+        workspace=customer.workspace,
+        record=customer,
+        mrr="10",
+        started_on=date(2026, 1, 1),
+        actor=member.user,
+        today=TODAY,
+    )
+    member.user.delete()  # on_delete=SET_NULL on the row's actor is allowed by the trigger
+    assert MrrMovement.objects.get().actor_id is None
+    customer.delete()
+    assert not MrrMovement.objects.exists() and not Subscription.objects.exists()
+    start(RecordFactory(workspace=customer.workspace), "10", date(2026, 1, 1))
+    customer.workspace.delete()
+    assert not MrrMovement.objects.exists()
