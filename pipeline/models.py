@@ -61,6 +61,9 @@ class RuleKind(models.TextChoices):
     ACTIVITY_DONE = "activity_done", "Activity of a kind done"
     FLAG_SET = "flag_set", "Flag is set"
     HAS_CONTACT = "has_contact", "Has a contact"
+    # Judged by the customers app, which registers their evaluators (pipeline.rules.register).
+    HAS_SUBSCRIPTION = "has_subscription", "Has an active subscription"
+    HAS_EXPANSION = "has_expansion", "Has an expansion since Won"
 
 
 class QualificationRule(TenantModel):

@@ -8,7 +8,7 @@ and one activities query), then each rule is judged against those facts in Pytho
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -110,6 +110,8 @@ class RecordFacts:
     primary_email_valid: bool = False
     reachable_contacts: int = 0
     last_done: dict[str, datetime] = field(default_factory=dict)
+    # Facts that a higher app's registered kinds load (see `register`), by need.
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 def load_facts(record, kinds: Iterable[str], activity_kinds: Iterable[str] = (), now=None):
@@ -137,6 +139,8 @@ def load_facts(record, kinds: Iterable[str], activity_kinds: Iterable[str] = (),
             .annotate(last=Max("occurred_at"))
         )
         facts.last_done = {row["kind"]: row["last"] for row in rows}
+    for need in sorted(needs & set(FACT_LOADERS)):
+        facts.extra[need] = FACT_LOADERS[need](record, facts.now)
     return facts
 
 
@@ -281,6 +285,18 @@ SPECS: dict[str, KindSpec] = {
 }
 
 
+# Rule kinds whose facts live in a higher app (customers: subscriptions) are registered by that
+# app at start-up, so the pipeline judges them without importing it (imports point down).
+FACT_LOADERS: dict[str, Callable[[object, datetime], object]] = {}
+
+
+def register(spec: KindSpec, *, need: str, loader: Callable[[object, datetime], object]) -> None:
+    """Add a rule kind evaluated on `facts.extra[need]`, which `loader(record, now)` reads (one
+    query per move, however many rules use it). Called from an AppConfig.ready()."""
+    SPECS[spec.kind] = spec
+    FACT_LOADERS[need] = loader
+
+
 @dataclass(frozen=True)
 class RuleResult:
     rule: object
@@ -323,4 +339,5 @@ __all__ = [
     "clean_params",
     "describe",
     "evaluate",
+    "register",
 ]

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+import customers.demo
 import pipeline.demo
 import records.demo
 from pipeline import selectors
@@ -23,6 +24,7 @@ def seeded(django_db_setup, django_db_blocker):
         ctx = demo.seed_workspace(slug="demo-pipe", name="Demo", records=300)
         records.demo.seed(ctx)
         pipeline.demo.seed(ctx)
+        customers.demo.seed(ctx)  # Won and Expanded records need their subscriptions
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()  # history rows go with them
         ctx.workspace.delete()

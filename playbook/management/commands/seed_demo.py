@@ -8,7 +8,7 @@ from playbook import demo
 from playbook.models import Role, Workspace
 
 # Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`.
-APP_SEEDERS = ["records.demo", "pipeline.demo"]
+APP_SEEDERS = ["records.demo", "pipeline.demo", "customers.demo"]
 
 
 class Command(BaseCommand):
