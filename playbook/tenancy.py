@@ -165,6 +165,17 @@ def workspace_task(task):
     return run
 
 
+def spans_workspaces() -> bool:
+    """Whether this connection, as it logged in, sees every workspace (the owner or a superuser):
+    what explicitly cross-workspace ops code (seed_demo, migrations) needs."""
+    if not _enabled():
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 def reset_if_idle(**_ignored) -> None:
     """Celery's task_prerun/task_postrun: a worker's connection carries nothing from one task to
     the next (a task run eagerly inside a request keeps the request's scope)."""
