@@ -6,6 +6,9 @@ table (tests/playbook/test_tenancy.py, test_robustness.py, test_rls.py).
 here; the walking tests say so by name when it is missing.
 """
 
+from datetime import date
+
+from customers.services.ledger import subscription_start
 from playbook.models import Role
 from tests.factories import (
     ActivityFactory,
@@ -26,7 +29,11 @@ def build_world(workspace, user) -> dict[str, int]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
+    subscription = subscription_start(  # + its first ledger row (and classified movement)
+        workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
+    )
     return {
+        "subscription_id": subscription.pk,
         "record_id": record.pk,
         "stage_id": stage.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
