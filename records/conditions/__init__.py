@@ -133,17 +133,21 @@ def load_facts(record, conditions: Iterable[tuple[str, dict]], now=None) -> Reco
     conditions = [(k, p or {}) for k, p in conditions if k in SPECS]
     facts = RecordFacts(record=record, now=now or timezone.now())
     needs = set().union(*(SPECS[k].needs for k, _ in conditions))
-    scope = {"workspace_id": record.workspace_id, "record_id": record.pk}
+    workspace_id = record.workspace_id
     if "contacts" in needs and record.pk is not None:
         primary = Q(is_primary=True)
-        agg = Contact.objects.filter(**scope).aggregate(
-            primary=Count("id", filter=primary),
-            phone_ok=Count("id", filter=primary & Q(phone_valid=True)),
-            email_ok=Count("id", filter=primary & Q(email_valid=True)),
-            reachable=Count("id", filter=~Q(email="") | ~Q(phone_raw="")),
-            # At most one primary contact (constraint contact_one_primary): Max reads its value.
-            seniority=Max("seniority", filter=primary),
-            title=Max("job_title", filter=primary),
+        agg = (
+            Contact.objects.of(workspace_id)
+            .filter(record_id=record.pk)
+            .aggregate(
+                primary=Count("id", filter=primary),
+                phone_ok=Count("id", filter=primary & Q(phone_valid=True)),
+                email_ok=Count("id", filter=primary & Q(email_valid=True)),
+                reachable=Count("id", filter=~Q(email="") | ~Q(phone_raw="")),
+                # At most one primary contact (constraint contact_one_primary): Max reads its value.
+                seniority=Max("seniority", filter=primary),
+                title=Max("job_title", filter=primary),
+            )
         )
         facts.has_primary = bool(agg["primary"])
         facts.primary_phone_valid = bool(agg["phone_ok"])
@@ -161,7 +165,8 @@ def load_facts(record, conditions: Iterable[tuple[str, dict]], now=None) -> Reco
             window = Q(occurred_at__gte=_since(facts.now, days)) & (Q(kind=k) if k else Q())
             aggregates[f"count_{k}_{days}"] = Count("id", filter=window)
     if aggregates and record.pk is not None:
-        row = Activity.objects.filter(**scope, done=True).aggregate(**aggregates)
+        activities = Activity.objects.of(workspace_id).filter(record_id=record.pk, done=True)
+        row = activities.aggregate(**aggregates)
         for name, value in row.items():
             what, _, rest = name.partition("_")
             if what == "last":
@@ -314,17 +319,9 @@ def _sql_number_range(params, now):
     return condition
 
 
-def _contacts(**conditions) -> Exists:
-    return Exists(
-        Contact.objects.filter(
-            workspace_id=OuterRef("workspace_id"), record_id=OuterRef("pk"), **conditions
-        )
-    )
-
-
 def _primary(condition: Q | None = None) -> Q:
-    contacts = Contact.objects.filter(
-        workspace_id=OuterRef("workspace_id"), record_id=OuterRef("pk"), is_primary=True
+    contacts = Contact.objects.of(OuterRef("workspace_id")).filter(
+        record_id=OuterRef("pk"), is_primary=True
     )
     return Q(Exists(contacts.filter(condition) if condition is not None else contacts))
 
@@ -337,8 +334,8 @@ def _sql_title_contains(params, now):
 
 
 def _done_activities(now, kind: str = "", days=None):
-    activities = Activity.objects.filter(
-        workspace_id=OuterRef("workspace_id"), record_id=OuterRef("pk"), done=True
+    activities = Activity.objects.of(OuterRef("workspace_id")).filter(
+        record_id=OuterRef("pk"), done=True
     )
     if kind:
         activities = activities.filter(kind=kind)
@@ -551,9 +548,8 @@ SPECS: dict[str, KindSpec] = {
 
 def _contacts_reachable() -> Exists:
     return Exists(
-        Contact.objects.filter(
-            Q(workspace_id=OuterRef("workspace_id"), record_id=OuterRef("pk"))
-            & (~Q(email="") | ~Q(phone_raw=""))
+        Contact.objects.of(OuterRef("workspace_id")).filter(
+            Q(record_id=OuterRef("pk")) & (~Q(email="") | ~Q(phone_raw=""))
         )
     )
 

@@ -85,7 +85,7 @@ def clean_criterion(workspace, *, kind: str, params: dict | None, weight) -> dic
 
 
 def _locked_profile(workspace, version: int | None) -> IcpProfile:
-    profile = IcpProfile.objects.select_for_update().of(workspace).first()
+    profile = IcpProfile.objects.of(workspace).select_for_update().first()
     if profile is None:
         profile = IcpProfile.objects.create(workspace=workspace, criteria=[])
     if version is not None and profile.version != version:

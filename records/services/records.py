@@ -50,7 +50,7 @@ class RecordConflict(ValidationError):
 
 
 def _definitions(workspace_id: int) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(workspace_id=workspace_id))
+    return list(CustomFieldDefinition.objects.of(workspace_id))
 
 
 def normalize_domain(raw: str) -> str:
@@ -85,9 +85,9 @@ def _validate(record: Record, definitions, custom_updates: dict | None, base_cus
         errors.setdefault("expected_arr", []).append("Expected ARR cannot be negative.")
     if (
         record.owner_id is not None
-        and not Membership.objects.filter(
-            workspace_id=record.workspace_id, user_id=record.owner_id, is_active=True
-        ).exists()
+        and not Membership.objects.of(record.workspace_id)
+        .filter(user_id=record.owner_id, is_active=True)
+        .exists()
     ):
         errors.setdefault("owner", []).append("Choose an active member of this workspace.")
     try:
@@ -144,11 +144,7 @@ def record_create(
 
 
 def _locked(record: Record) -> Record | None:
-    return (
-        Record.objects.select_for_update()
-        .filter(workspace_id=record.workspace_id, pk=record.pk)
-        .first()
-    )
+    return Record.objects.of(record.workspace_id).select_for_update().filter(pk=record.pk).first()
 
 
 @transaction.atomic
@@ -188,9 +184,11 @@ def record_update(
 
 def _changes_since(current, version, fields, custom_updates, definitions):
     """What others changed between `version` and now, beside the refused form's values."""
-    history = current.history.model.objects.filter(
-        workspace_id=current.workspace_id, id=current.pk
-    ).order_by("-history_date", "-history_id")
+    history = (
+        Record.history.of(current.workspace_id)
+        .filter(id=current.pk)
+        .order_by("-history_date", "-history_id")
+    )
     latest, seen = history.first(), history.filter(version=version).first()
     defs = {d.key: d for d in definitions}
     if latest is not None and seen is not None and latest.version == current.version:
@@ -287,9 +285,8 @@ def last_activity_subquery() -> Subquery:
     """When a record's latest done activity was done (NULL with none), for an UPDATE of records:
     reads the record's own activities through activity_ws_timeline."""
     return Subquery(
-        Activity.objects.filter(
-            workspace_id=OuterRef("workspace_id"), record_id=OuterRef("pk"), done=True
-        )
+        Activity.objects.of(OuterRef("workspace_id"))
+        .filter(record_id=OuterRef("pk"), done=True)
         .order_by()
         .values("record_id")
         .annotate(last=Max("done_at"))
