@@ -1,12 +1,12 @@
-"""The pipeline rule kinds that need subscriptions, registered into pipeline.rules at start-up
-(the pipeline cannot import customers): "has an active subscription" (Won) and "has an
+"""The stage rule kinds that need subscriptions, registered into records.conditions at start-up
+(records and pipeline cannot import customers): "has an active subscription" (Won) and "has an
 expansion since Won" (Expanded). docs/adr/0301."""
 
 from __future__ import annotations
 
-from pipeline import rules
-from pipeline.models import RuleKind
-from pipeline.rules.params import KindSpec
+from records import conditions
+from records.conditions.kinds import ConditionKind
+from records.conditions.params import KindSpec
 
 NEED = "subscriptions"
 
@@ -32,9 +32,9 @@ def subscription_facts(record, now) -> dict:
 
 
 def register() -> None:
-    rules.register(
+    conditions.register(
         KindSpec(
-            RuleKind.HAS_SUBSCRIPTION,
+            ConditionKind.HAS_SUBSCRIPTION,
             (),
             lambda facts, p: facts.extra[NEED]["active"],
             lambda p, f: "Has an active subscription (a signed subscription with MRR above 0)",
@@ -43,9 +43,9 @@ def register() -> None:
         need=NEED,
         loader=subscription_facts,
     )
-    rules.register(
+    conditions.register(
         KindSpec(
-            RuleKind.HAS_EXPANSION,
+            ConditionKind.HAS_EXPANSION,
             (),
             lambda facts, p: facts.extra[NEED]["expanded"],
             lambda p, f: "An upsell, cross-sell or higher renewal since the customer was won",

@@ -51,7 +51,7 @@ def restore_rules(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pipeline', '0007_rule_kinds_for_subscriptions'),
+        ('pipeline', '0009_rule_kinds_for_subscriptions'),
         ('customers', '0001_ledger'),
         ('playbook', '0001_initial'),
         ('records', '0005_leaner_write_indexes'),

@@ -9,6 +9,7 @@ from django.utils import timezone
 import customers.demo
 import pipeline.demo
 import records.demo
+import records.icp_demo
 from pipeline import selectors
 from pipeline.models import StageTransition
 from playbook import demo
@@ -23,7 +24,9 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ctx = demo.seed_workspace(slug="demo-pipe", name="Demo", records=300)
         records.demo.seed(ctx)
+        records.icp_demo.seed(ctx)
         pipeline.demo.seed(ctx)
+        records.icp_demo.seed(ctx)
         customers.demo.seed(ctx)  # Won and Expanded records need their subscriptions
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()  # history rows go with them
