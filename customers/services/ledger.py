@@ -230,10 +230,12 @@ def subscription_change_mrr(
     membership=None,
     version=None,
     note: str = "",
+    direction: str = "",
     today: date | None = None,
 ) -> MrrMovement:
-    """An upsell (higher MRR) or a downgrade (lower, still above 0) of an active subscription.
-    Cancelling is `subscription_cancel`, with its reason."""
+    """An upsell (higher MRR) or a downgrade (lower, still above 0) of an active subscription;
+    `direction` "up" or "down" insists on one (the Upsell and Downgrade forms). Cancelling is
+    `subscription_cancel`, with its reason."""
     check_may_change(membership)
     sub = _lock(workspace, subscription, version)
     amount = parse_mrr(mrr)
@@ -244,6 +246,10 @@ def subscription_change_mrr(
     then = _mrr_on(sub, day)
     if amount == then:
         raise ValidationError({"mrr": f"The MRR on {day:%Y-%m-%d} is already {then}."})
+    if direction == "up" and amount < then:
+        raise ValidationError({"mrr": f"An upsell raises the MRR: it is {then} on that date."})
+    if direction == "down" and amount > then:
+        raise ValidationError({"mrr": f"A downgrade lowers the MRR: it is {then} on that date."})
     action = MovementAction.UPSELL if amount > then else MovementAction.DOWNGRADE
     movement = _append(sub, mrr=amount, effective_on=day, action=action, actor=actor, note=note)
     movement.expanded = move_to_expanded_if_grown(

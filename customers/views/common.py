@@ -19,9 +19,3 @@ def error_status(exc) -> int:
     if isinstance(exc, MoveNotAllowed | ChangeNotAllowed):
         return 403
     return 400
-
-
-def safe_next(request, value: str, default: str) -> str:
-    """A return address inside this workspace only (never another site)."""
-    prefix = f"/w/{request.workspace.slug}/"
-    return value if value and value.startswith(prefix) and "//" not in value else default

@@ -10,7 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from customers import services
 from customers.forms import WinForm
 from customers.models import Subscription
-from customers.views.common import error_status, safe_next, url
+from customers.views.common import error_status, url
 from pipeline import move_dialogs
 from pipeline import selectors as pipeline_selectors
 from pipeline.models import StageDefinition
@@ -18,6 +18,7 @@ from pipeline.views.common import live_record_or_404, record_page_url
 from playbook import selectors as playbook_selectors
 from playbook.forms import apply_service_error
 from playbook.models import Team
+from records.views.common import safe_next
 
 
 def _needs_first_subscription(record, to_stage) -> bool:
@@ -115,7 +116,7 @@ def win(request, record_id):
                     request,
                     f"{record.name} is won and handed to {record.owner or 'its owner'}.",
                 )
-                target = safe_next(request, cd.get("next"), default_next)
+                target = safe_next(request, default_next)
                 return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     context = {
         "record": record,
