@@ -1,12 +1,12 @@
 """Template tags other apps' pages use to show a record's customer side:
 
 - `{% customer_panel record %}` on the record page: MRR, ARR, renewal owner, next renewal and the
-  link to the Subscriptions page; nothing for a record that never had a subscription. Two
-  queries.
+  link to the Subscriptions page; nothing for a record that never had a subscription. One
+  query.
 """
 
 from django import template
-from django.db.models import Min, Q
+from django.db.models import OuterRef, Subquery
 
 from customers.models import Customer, Subscription
 
@@ -15,26 +15,18 @@ register = template.Library()
 
 @register.inclusion_tag("customers/_customer_panel.html", takes_context=True)
 def customer_panel(context, record):
-    request = context["request"]
-    workspace = request.workspace
+    workspace = context["request"].workspace
+    next_renewal = (
+        Subscription.objects.of(workspace)
+        .filter(record_id=OuterRef("record_id"), status="active")
+        .order_by("term_end")
+        .values("term_end")[:1]
+    )
     customer = (
         Customer.objects.of(workspace)
         .select_related("renewal_owner")
+        .annotate(next_renewal=Subquery(next_renewal))
         .filter(record_id=record.pk)
         .first()
     )
-    summary = None
-    if customer is not None:
-        summary = (
-            Subscription.objects.of(workspace)
-            .filter(record_id=record.pk)
-            .aggregate(
-                next_renewal=Min("term_end", filter=Q(status="active")),
-            )
-        )
-    return {
-        "record": record,
-        "customer": customer,
-        "summary": summary,
-        "workspace": workspace,
-    }
+    return {"record": record, "customer": customer, "workspace": workspace}
