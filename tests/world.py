@@ -11,6 +11,7 @@ from datetime import date
 from customers.services.ledger import subscription_start
 from playbook.models import Role
 from records.models import IcpProfile
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -35,6 +36,7 @@ def build_world(workspace, user) -> dict[str, int]:
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
     return {
+        **customer_rows(workspace, record, subscription, user),
         "subscription_id": subscription.pk,
         "record_id": record.pk,
         "stage_id": stage.pk,

@@ -9,6 +9,7 @@ import pytest
 
 from customers.services import subscription_start
 from playbook.models import Role
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -48,6 +49,7 @@ FIELD_NAMES = {
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
+    "window", "hidden", "until",
 }  # fmt: skip
 
 
@@ -66,10 +68,12 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
-        "subscription_id": subscription_start(
-            workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
-        ).pk,
     }
+    subscription = subscription_start(
+        workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
+    )
+    ids["subscription_id"] = subscription.pk
+    ids.update(customer_rows(workspace, record, subscription, admin.user))
     return ids
 
 
