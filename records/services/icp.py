@@ -22,6 +22,7 @@ from playbook.models import User, Workspace
 from records import conditions, icp
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile, Record
+from records.selectors.icp import icp_fields
 
 # Records per UPDATE of a full recompute: each chunk is its own short transaction, so a crash
 # loses at most one chunk of work and a rerun simply continues (the work is idempotent).
@@ -43,12 +44,6 @@ def icp_profile_install_default(*, workspace: Workspace) -> IcpProfile:
         workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA}
     )
     return profile
-
-
-def _fields(workspace):
-    fields = conditions.available_fields(workspace)
-    fields.pop("icp_score", None)  # a profile cannot score itself
-    return fields
 
 
 def _weight(raw) -> int:
@@ -75,7 +70,7 @@ def clean_criterion(workspace, *, kind: str, params: dict | None, weight) -> dic
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        cleaned = conditions.clean_params(kind, params, _fields(workspace))
+        cleaned = conditions.clean_params(kind, params, icp_fields(workspace))
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)

@@ -6,6 +6,8 @@ workspace and with hostile query strings and form data; any answer is fine but a
 import pytest
 
 from playbook.models import Role
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -43,6 +45,7 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "weight", "weight_0", "weight_1", "min_count", "activity_kind",
 }  # fmt: skip
 
 
@@ -61,6 +64,8 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
+        # A criterion of the ICP profile, by its place in the list.
+        "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
     }
     return ids
 
