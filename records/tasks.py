@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from playbook.models import Workspace
+from playbook.tenancy import workspace_task
 from records.services import icp
 
 # A recompute of the workspace already running: try again a little later (it reruns by itself
@@ -8,11 +9,12 @@ from records.services import icp
 BUSY_RETRY_SECONDS = 15
 
 
-@shared_task(bind=True, max_retries=40)
-def icp_recompute(self, workspace_id: int) -> dict:
+@shared_task(max_retries=40)
+@workspace_task
+def icp_recompute(workspace_id: int) -> dict:
     result = icp.icp_recompute_workspace(workspace_id=workspace_id)
     if result.busy:
-        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+        raise icp_recompute.retry(countdown=BUSY_RETRY_SECONDS)
     return {"records": result.records, "changed": result.changed}
 
 

@@ -10,6 +10,8 @@ from datetime import date
 
 from customers.services.ledger import subscription_start
 from playbook.models import Role
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -43,4 +45,7 @@ def build_world(workspace, user) -> dict[str, int]:
         "invitation_id": InvitationFactory(workspace=workspace).pk,
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
+        # ICP criteria are addressed by their place in the workspace's profile.
+        "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA)
+        and 0,
     }

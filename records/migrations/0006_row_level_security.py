@@ -6,7 +6,8 @@ from playbook.rls import TenantRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0005_leaner_write_indexes")]
+    # After the ICP profile migration, whose data steps run before these policies bind.
+    dependencies = [("records", "0006_icp_profile_and_last_activity")]
 
     operations = [
         TenantRowLevelSecurity("records_record"),

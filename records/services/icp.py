@@ -19,6 +19,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from playbook.models import User, Workspace
+from playbook.tenancy import workspace_scope
 from records import conditions, icp
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile, Record
@@ -220,10 +221,13 @@ def _criteria(workspace_id: int):
 
 def icp_rescore_records(*, workspace_id: int, record_ids) -> int:
     """Rescore some records set-based (after an edit, an import, a bulk action): two queries."""
-    criteria, _ = _criteria(workspace_id)
-    if criteria is None or not record_ids:
+    if not record_ids:
         return 0
-    return _rescore(workspace_id, criteria, timezone.now(), ids=list(record_ids))
+    with workspace_scope(workspace_id):
+        criteria, _ = _criteria(workspace_id)
+        if criteria is None:
+            return 0
+        return _rescore(workspace_id, criteria, timezone.now(), ids=list(record_ids))
 
 
 class _Rescore:
@@ -294,7 +298,7 @@ def icp_recompute_workspace(*, workspace_id: int, chunk: int = CHUNK) -> Recompu
     Idempotent and resumable: a rerun writes only what still differs. If the profile is saved
     while this runs, the loop runs again with the new criteria before releasing the lock."""
     started = time.monotonic()
-    with _WorkspaceLock(workspace_id) as acquired:
+    with workspace_scope(workspace_id), _WorkspaceLock(workspace_id) as acquired:
         if not acquired:
             return RecomputeResult(busy=True)
         total_changed, version_done, records = 0, None, 0
