@@ -9,12 +9,12 @@ from records.services import icp
 BUSY_RETRY_SECONDS = 15
 
 
-@shared_task(max_retries=40)
+@shared_task(bind=True, max_retries=40)
 @workspace_task
-def icp_recompute(workspace_id: int) -> dict:
+def icp_recompute(self, workspace_id: int) -> dict:
     result = icp.icp_recompute_workspace(workspace_id=workspace_id)
     if result.busy:
-        raise icp_recompute.retry(countdown=BUSY_RETRY_SECONDS)
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
     return {"records": result.records, "changed": result.changed}
 
 

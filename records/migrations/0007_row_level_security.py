@@ -6,7 +6,6 @@ from playbook.rls import TenantRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-    # After the ICP profile migration, whose data steps run before these policies bind.
     dependencies = [("records", "0006_icp_profile_and_last_activity")]
 
     operations = [
