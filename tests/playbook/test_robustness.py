@@ -3,8 +3,11 @@ so new routes are covered without editing this file) is requested with real ids 
 workspace and with hostile query strings and form data; any answer is fine but a server error.
 """
 
+from datetime import date
+
 import pytest
 
+from customers.services import subscription_start
 from playbook.models import Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
@@ -46,6 +49,8 @@ FIELD_NAMES = {
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
     "weight", "weight_0", "weight_1", "min_count", "activity_kind",
+    "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
+    "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
 }  # fmt: skip
 
 
@@ -66,6 +71,9 @@ def populated(workspace, admin):
         "stage_id": stage.pk,
         # A criterion of the ICP profile, by its place in the list.
         "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
+        "subscription_id": subscription_start(
+            workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
+        ).pk,
     }
     return ids
 
