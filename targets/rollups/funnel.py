@@ -1,0 +1,217 @@
+"""The funnel part of the monthly snapshots, from the stage history, in a few set-based queries.
+
+A record *enters* a stage when a forward move reaches it or passes it (a skip from Lead to SQL
+enters MQL and SQL), so every stage's cohort contains the next one's and a conversion rate never
+exceeds 100 %. A record created directly in a later stage (an imported customer) enters only
+that stage: it never was a lead. Credit goes to the person who worked the record before the move
+(the transition's previous owner; the new owner when the record was just created): the marketer
+who made it an MQL, the AE who won it.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import connection
+
+from targets.rollups import dialect
+
+# The metric columns that count records entering the stage with that key.
+STAGE_METRICS = {
+    "lead": "leads",
+    "mql": "mqls",
+    "sql": "sqls",
+    "opportunity": "opportunities",
+}
+WON_KEY = "won"
+FACT_COLUMNS = {
+    "lost": "lost_deals",
+    "accepted": "sales_accepted_leads",
+    "activity": "activities",
+}
+# Activities that are touches with a customer; tasks are to-dos and notes are not contacts.
+UNCOUNTED_ACTIVITY_KINDS = ("task", "note")
+
+
+def _stages(workspace_id: int) -> list[dict]:
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, key, name, position, is_won, is_retired FROM pipeline_stagedefinition "
+            "WHERE workspace_id = %s ORDER BY position, id",
+            [workspace_id],
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+
+def won_stage(stages: list[dict]) -> dict | None:
+    """The stage whose entries are wins: the one keyed "won", else the first won stage."""
+    active = [s for s in stages if not s["is_retired"]]
+    return next((s for s in active if s["key"] == WON_KEY), None) or next(
+        (s for s in active if s["is_won"]), None
+    )
+
+
+def _facts_sql() -> str:
+    """One row per fact (m, metric, stage_id, user_id, rec): a record entering a stage, a deal
+    lost at Opportunity or later, a lead accepted by sales, an activity."""
+    month_at = dialect.month_of_timestamp("t.at")
+    f = dialect.false()
+    return f"""
+    st AS (
+        SELECT id, key, position, is_won, is_retired FROM pipeline_stagedefinition
+        WHERE workspace_id = %(ws)s
+    ),
+    tr AS (
+        SELECT t.id, t.record_id, t.at, t.kind, {month_at} AS m,
+               COALESCE(t.from_owner_id, t.to_owner_id) AS user_id,
+               COALESCE(fs.position, -1) AS from_pos, fs.key AS from_key,
+               ts.position AS to_pos, ts.id AS to_id, ts.is_won AS to_won
+        FROM pipeline_stagetransition t
+        JOIN st ts ON ts.id = t.to_stage_id
+        LEFT JOIN st fs ON fs.id = t.from_stage_id
+        WHERE t.workspace_id = %(ws)s AND t.at >= %(start)s AND t.at < %(end)s
+    ),
+    entries AS (
+        SELECT tr.record_id, tr.m, s.id AS stage_id, tr.user_id, tr.at
+        FROM tr JOIN st s ON s.is_retired = {f} AND (
+            s.id = tr.to_id
+            OR (tr.kind = 'forward' AND s.position > tr.from_pos AND s.position < tr.to_pos)
+        )
+        WHERE tr.kind IN ('created', 'forward')
+    ),
+    facts AS (
+        SELECT m, 'entered' AS metric, stage_id, user_id, record_id AS rec FROM entries
+        UNION ALL
+        SELECT m, 'lost', NULL, user_id, record_id FROM tr
+        WHERE kind = 'lost' AND to_won = {f} AND to_pos >= %(opportunity_pos)s
+        UNION ALL
+        SELECT m, 'accepted', NULL,
+               (SELECT COALESCE(q.from_owner_id, q.to_owner_id) FROM pipeline_stagetransition q
+                WHERE q.workspace_id = %(ws)s AND q.record_id = tr.record_id
+                  AND q.to_stage_id = %(mql_id)s AND q.at <= tr.at
+                ORDER BY q.at DESC, q.id DESC LIMIT 1),
+               record_id
+        FROM tr WHERE kind = 'forward' AND from_key = 'mql' AND to_pos >= %(sql_pos)s
+        UNION ALL
+        SELECT {dialect.month_of_timestamp("a.occurred_at")}, 'activity', NULL, a.actor_id, a.id
+        FROM records_activity a
+        WHERE a.workspace_id = %(ws)s AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
+          AND a.kind NOT IN {UNCOUNTED_ACTIVITY_KINDS!r}
+    )"""
+
+
+def _counts_sql() -> str:
+    return f"""
+    WITH {_facts_sql()}
+    SELECT 'workspace', NULL, '', m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
+    GROUP BY m, metric, stage_id
+    UNION ALL
+    SELECT 'person', user_id, '', m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id, m, metric, stage_id
+    UNION ALL
+    SELECT 'team', NULL, mb.team, m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
+    JOIN playbook_membership mb ON mb.workspace_id = %(ws)s AND mb.user_id = facts.user_id
+    WHERE mb.team <> ''
+    GROUP BY mb.team, m, metric, stage_id"""
+
+
+def _advanced_sql() -> str:
+    """Per month and stage: of the records entering it that month, how many entered the next
+    active stage by the month's end (the cohort is judged when its month closes, so a closed
+    month never changes)."""
+    return f"""
+    WITH {_facts_sql()},
+    nx AS (
+        SELECT s.id AS stage_id,
+               (SELECT s2.id FROM st s2 WHERE s2.is_retired = {dialect.false()}
+                  AND s2.position > s.position ORDER BY s2.position, s2.id LIMIT 1) AS next_id
+        FROM st s WHERE s.is_retired = {dialect.false()}
+    )
+    SELECT e1.m, e1.stage_id, COUNT(DISTINCT e1.record_id)
+    FROM entries e1
+    JOIN nx ON nx.stage_id = e1.stage_id
+    JOIN entries e2 ON e2.record_id = e1.record_id AND e2.stage_id = nx.next_id
+                   AND e2.m = e1.m AND e2.at >= e1.at
+    GROUP BY e1.m, e1.stage_id"""
+
+
+def _cycle_sql() -> str:
+    """Median days from a record's first stage-history row to its entry into the won stage,
+    per month of winning (a portable median: the middle one or two rows of each month)."""
+    days = dialect.days_between("w.won_at", "w.first_at")
+    return f"""
+    WITH {_facts_sql()},
+    won AS (
+        SELECT e.m, e.record_id, MIN(e.at) AS won_at,
+               (SELECT MIN(q.at) FROM pipeline_stagetransition q
+                WHERE q.workspace_id = %(ws)s AND q.record_id = e.record_id) AS first_at
+        FROM entries e WHERE e.stage_id = %(won_id)s
+        GROUP BY e.m, e.record_id
+    ),
+    ranked AS (
+        SELECT w.m, {days} AS days,
+               ROW_NUMBER() OVER (PARTITION BY w.m ORDER BY {days}) AS rn,
+               COUNT(*) OVER (PARTITION BY w.m) AS cnt
+        FROM won w
+    )
+    SELECT m, AVG(days) FROM ranked WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY m"""
+
+
+def _run(sql: str, params: dict) -> list[tuple]:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def funnel_figures(workspace_id: int, start, end) -> dict:
+    """{(scope, user_id, team, month_index): {column: value}} for months in [start, end)."""
+    stages = _stages(workspace_id)
+    by_key = {s["key"]: s for s in stages if not s["is_retired"]}
+    won = won_stage(stages)
+    never = -1  # an id no stage has, when the workspace lacks a stage a fact needs
+    params = {
+        "ws": workspace_id,
+        "start": start,
+        "end": end,
+        "opportunity_pos": by_key["opportunity"]["position"] if "opportunity" in by_key else 1e9,
+        "mql_id": by_key["mql"]["id"] if "mql" in by_key else never,
+        "sql_pos": by_key["sql"]["position"] if "sql" in by_key else 1e9,
+        "won_id": won["id"] if won else never,
+    }
+    metric_of_stage = {by_key[k]["id"]: col for k, col in STAGE_METRICS.items() if k in by_key}
+    if won:
+        metric_of_stage[won["id"]] = "wins"
+    out: dict = defaultdict(lambda: {"entered": {}})
+    for scope, user_id, team, m, metric, stage_id, n in _run(_counts_sql(), params):
+        row = out[(scope, user_id, team or "", m)]
+        if metric == "entered":
+            row["entered"][stage_id] = n
+            if stage_id in metric_of_stage:
+                row[metric_of_stage[stage_id]] = n
+        else:
+            row[FACT_COLUMNS[metric]] = n
+    advanced = defaultdict(dict)
+    for m, stage_id, n in _run(_advanced_sql(), params):
+        advanced[m][stage_id] = n
+    cycle = {m: Decimal(str(round(days, 1))) for m, days in _cycle_sql_rows(params, won)}
+    active = [s for s in stages if not s["is_retired"]]
+    for (scope, _user, _team, m), row in out.items():
+        entered = row.pop("entered")
+        if scope != "workspace":
+            continue
+        row["stages"] = [
+            {
+                "key": s["key"],
+                "name": s["name"],
+                "entered": entered.get(s["id"], 0),
+                "advanced": advanced[m].get(s["id"], 0),
+            }
+            for s in active
+        ]
+        row["sales_cycle_days"] = cycle.get(m)
+    return {"rows": dict(out), "stages": active, "cycle": cycle}
+
+
+def _cycle_sql_rows(params: dict, won) -> list[tuple]:
+    return _run(_cycle_sql(), params) if won else []
