@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipeline.tasks.sla_reminders_all",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Monthly metric snapshots of the months that can have changed (targets.tasks).
+    "targets-metrics-nightly": {
+        "task": "targets.tasks.metrics_nightly_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def won_stage(stages: list[dict]) -> dict | None:
     )
 
 
-def _facts_sql() -> str:
+def facts_sql() -> str:
     """One row per fact (m, metric, stage_id, user_id, rec): a record entering a stage, a deal
     lost at Opportunity or later, a lead accepted by sales, an activity."""
     month_at = dialect.month_of_timestamp("t.at")
@@ -80,9 +80,9 @@ def _facts_sql() -> str:
         WHERE tr.kind IN ('created', 'forward')
     ),
     facts AS (
-        SELECT m, 'entered' AS metric, stage_id, user_id, record_id AS rec FROM entries
+        SELECT m, 'entered' AS metric, stage_id, user_id, record_id AS rec, at FROM entries
         UNION ALL
-        SELECT m, 'lost', NULL, user_id, record_id FROM tr
+        SELECT m, 'lost', NULL, user_id, record_id, at FROM tr
         WHERE kind = 'lost' AND to_won = {f} AND to_pos >= %(opportunity_pos)s
         UNION ALL
         SELECT m, 'accepted', NULL,
@@ -90,10 +90,11 @@ def _facts_sql() -> str:
                 WHERE q.workspace_id = %(ws)s AND q.record_id = tr.record_id
                   AND q.to_stage_id = %(mql_id)s AND q.at <= tr.at
                 ORDER BY q.at DESC, q.id DESC LIMIT 1),
-               record_id
+               record_id, at
         FROM tr WHERE kind = 'forward' AND from_key = 'mql' AND to_pos >= %(sql_pos)s
         UNION ALL
-        SELECT {dialect.month_of_timestamp("a.occurred_at")}, 'activity', NULL, a.actor_id, a.id
+        SELECT {dialect.month_of_timestamp("a.occurred_at")}, 'activity', NULL, a.actor_id, a.id,
+               a.occurred_at
         FROM records_activity a
         WHERE a.workspace_id = %(ws)s AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
           AND a.kind NOT IN {UNCOUNTED_ACTIVITY_KINDS!r}
@@ -102,7 +103,7 @@ def _facts_sql() -> str:
 
 def _counts_sql() -> str:
     return f"""
-    WITH {_facts_sql()}
+    WITH {facts_sql()}
     SELECT 'workspace', NULL, '', m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
     GROUP BY m, metric, stage_id
     UNION ALL
@@ -121,7 +122,7 @@ def _advanced_sql() -> str:
     active stage by the month's end (the cohort is judged when its month closes, so a closed
     month never changes)."""
     return f"""
-    WITH {_facts_sql()},
+    WITH {facts_sql()},
     nx AS (
         SELECT s.id AS stage_id,
                (SELECT s2.id FROM st s2 WHERE s2.is_retired = {dialect.false()}
@@ -141,7 +142,7 @@ def _cycle_sql() -> str:
     per month of winning (a portable median: the middle one or two rows of each month)."""
     days = dialect.days_between("w.won_at", "w.first_at")
     return f"""
-    WITH {_facts_sql()},
+    WITH {facts_sql()},
     won AS (
         SELECT e.m, e.record_id, MIN(e.at) AS won_at,
                (SELECT MIN(q.at) FROM pipeline_stagetransition q
@@ -164,13 +165,14 @@ def _run(sql: str, params: dict) -> list[tuple]:
         return cur.fetchall()
 
 
-def funnel_figures(workspace_id: int, start, end) -> dict:
-    """{(scope, user_id, team, month_index): {column: value}} for months in [start, end)."""
+def query_params(workspace_id: int, start, end) -> tuple[dict, list[dict]]:
+    """The query parameters (the workspace, the time range and the stages the facts need) and
+    the workspace's stages."""
     stages = _stages(workspace_id)
     by_key = {s["key"]: s for s in stages if not s["is_retired"]}
     won = won_stage(stages)
     never = -1  # an id no stage has, when the workspace lacks a stage a fact needs
-    params = {
+    return {
         "ws": workspace_id,
         "start": start,
         "end": end,
@@ -178,8 +180,15 @@ def funnel_figures(workspace_id: int, start, end) -> dict:
         "mql_id": by_key["mql"]["id"] if "mql" in by_key else never,
         "sql_pos": by_key["sql"]["position"] if "sql" in by_key else 1e9,
         "won_id": won["id"] if won else never,
-    }
-    metric_of_stage = {by_key[k]["id"]: col for k, col in STAGE_METRICS.items() if k in by_key}
+    }, stages
+
+
+def funnel_figures(workspace_id: int, start, end) -> dict:
+    """{(scope, user_id, team, month_index): {column: value}} for months in [start, end)."""
+    params, stages = query_params(workspace_id, start, end)
+    stage_ids = {s["key"]: s["id"] for s in stages if not s["is_retired"]}
+    won = won_stage(stages)
+    metric_of_stage = {stage_ids[k]: col for k, col in STAGE_METRICS.items() if k in stage_ids}
     if won:
         metric_of_stage[won["id"]] = "wins"
     out: dict = defaultdict(lambda: {"entered": {}})

@@ -98,10 +98,11 @@ def _balances_sql() -> str:
     GROUP BY e0.m + 12"""
 
 
-def _movements_sql() -> str:
-    """Per month and kind: the amount and the customers, for the workspace, the person credited
-    and their team. A new customer is credited to the seller who moved it into the won stage
-    (that transition's previous owner); every later movement to the customer's owner (its CSM)."""
+def moves_cte() -> str:
+    """`moves`: each classified ledger row from month `first` on, with its amount (customer MRR
+    after - before) and the person credited. A new customer is credited to the seller who moved
+    it into the won stage (that transition's previous owner); every later movement to the
+    customer's owner (its CSM)."""
     won_credit = f"""
         (SELECT COALESCE(t.from_owner_id, t.to_owner_id) FROM pipeline_stagetransition t
          JOIN pipeline_stagedefinition s ON s.id = t.to_stage_id
@@ -109,13 +110,21 @@ def _movements_sql() -> str:
            AND s.is_won = {dialect.true()}
          ORDER BY t.at, t.id LIMIT 1)"""
     return f"""
-    WITH {_ledger_sql()},
+    {_ledger_sql()},
     moves AS (
-        SELECT cm.m, cm.kind, cm.record_id, cm.after_mrr - cm.before_mrr AS amount,
+        SELECT cm.id, cm.m, cm.kind, cm.record_id, cm.effective_on,
+               cm.after_mrr - cm.before_mrr AS amount,
                CASE WHEN cm.kind = 'new' THEN {won_credit} ELSE r.owner_id END AS user_id
         FROM cm JOIN records_record r ON r.id = cm.record_id
         WHERE cm.m >= %(first)s AND cm.kind IS NOT NULL
-    )
+    )"""
+
+
+def _movements_sql() -> str:
+    """Per month and kind: the amount and the customers, for the workspace, the person credited
+    and their team."""
+    return f"""
+    WITH {moves_cte()}
     SELECT 'workspace', NULL, '', m, kind, SUM(amount), COUNT(DISTINCT record_id)
     FROM moves GROUP BY m, kind
     UNION ALL

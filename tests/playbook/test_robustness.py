@@ -15,6 +15,7 @@ from tests.factories import (
     MembershipFactory,
     QualificationRuleFactory,
     RecordFactory,
+    TargetFactory,
 )
 from tests.playbook.test_tenancy import _workspace_routes
 
@@ -43,6 +44,10 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "metric", "year", "month", "scope", "value", "user", "curve", "curve_id", "edit", "m1",
+    "from", "to", "new_arr", "acv", "win_rate", "lead_to_mql", "mql_to_sql",
+    "sql_to_opportunity", "sales_cycle_days", "ae_quota", "companies_per_sdr",
+    "aes_per_outbound_sdr", "confirm_defaults",
 }  # fmt: skip
 
 
@@ -61,6 +66,7 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
+        "target_id": TargetFactory(workspace=workspace).pk,
     }
     return ids
 
