@@ -63,11 +63,9 @@ class CurveForm(forms.Form):
 
 
 class SpreadMonthsForm(forms.Form):
-    curve = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    """Empty for "evenly", else a curve's id (looked up in the workspace: another's is 404)."""
 
-    def __init__(self, *args, curves=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["curve"].choices = [("", "Evenly"), *[(c.pk, c.name) for c in curves]]
+    curve = forms.IntegerField(required=False, min_value=1)
 
 
 class SharesForm(forms.Form):

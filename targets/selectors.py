@@ -65,7 +65,8 @@ def targets(workspace, *, year: int) -> list[Target]:
 
 
 def target_years(workspace) -> list[int]:
-    return sorted(set(Target.objects.of(workspace).values_list("year", flat=True).distinct()))
+    years = Target.objects.of(workspace).order_by().values_list("year", flat=True).distinct()
+    return sorted(years)
 
 
 def curves(workspace) -> list[SeasonalityCurve]:

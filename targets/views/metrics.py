@@ -4,7 +4,7 @@ import csv
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from records.views.common import render_page
@@ -40,7 +40,9 @@ def _table(workspace, first: int, last: int):
 def metrics_page(request):
     span, error = _range(request)
     if span is None:
-        return render(request, "targets/metrics.html", {"error": error}, status=400)
+        return render_page(
+            request, "targets/metrics.html", {"error": error}, partial="table", status=400
+        )
     first, last = span
     columns, rows, snaps = _table(request.workspace, first, last)
     context = {

@@ -81,7 +81,7 @@ def target_delete(request, target_id):
 def target_spread_months(request, target_id):
     """An annual target over its twelve months, evenly or by a curve."""
     target = _target(request, target_id)
-    form = SpreadMonthsForm(request.POST, curves=selectors.curves(request.workspace))
+    form = SpreadMonthsForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose “Evenly” or one of the curves.")
         return redirect(_page_url(request, target.year))
