@@ -39,9 +39,8 @@ def subscriptions_mrr_on(workspace, day: date, *, record=None):
     """Subscriptions annotated with `mrr_on`: each one's MRR on `day` (its latest row effective
     on or before it; NULL before it started)."""
     latest = (
-        MrrMovement.objects.filter(
-            workspace=workspace, subscription=OuterRef("pk"), effective_on__lte=day
-        )
+        MrrMovement.objects.of(workspace)
+        .filter(subscription=OuterRef("pk"), effective_on__lte=day)
         .order_by("-effective_on", "-id")
         .values("mrr")[:1]
     )

@@ -137,9 +137,8 @@ def _append(
 
 def _mrr_on(subscription: Subscription, day: date) -> Decimal:
     return (
-        MrrMovement.objects.filter(
-            workspace_id=subscription.workspace_id, subscription=subscription, effective_on__lte=day
-        )
+        MrrMovement.objects.of(subscription.workspace_id)
+        .filter(subscription=subscription, effective_on__lte=day)
         .order_by("-effective_on", "-id")
         .values_list("mrr", flat=True)
         .first()
