@@ -214,10 +214,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pipeline.tasks.sla_reminders_all",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Engagement criteria ("3 activities in 90 days") age: rescore every workspace nightly;
+    # an unchanged workspace writes nothing (records.services.icp).
+    "records-icp-recompute": {
+        "task": "records.tasks.icp_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Monthly metric snapshots of the months that can have changed (targets.tasks).
     "targets-metrics-nightly": {
         "task": "targets.tasks.metrics_nightly_all",
-        "schedule": crontab(hour=2, minute=30),
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 

@@ -7,8 +7,10 @@ from django.db import transaction
 from playbook import demo
 from playbook.models import Role, Workspace
 
-# Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`.
-APP_SEEDERS = ["records.demo", "pipeline.demo"]
+# Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`. ICP scores
+# come from the profile before the pipeline walks (its journeys follow the score) and again after
+# (its demo activities count for engagement).
+APP_SEEDERS = ["records.demo", "records.icp_demo", "pipeline.demo", "records.icp_demo"]
 
 
 class Command(BaseCommand):
