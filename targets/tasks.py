@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from playbook.models import Workspace
+from playbook.tenancy import workspace_task
 from targets import periods, services
 
 # Last month can still change (backdated ledger rows, late stage moves are rare after that),
@@ -9,6 +10,7 @@ NIGHTLY_MONTHS = 3
 
 
 @shared_task
+@workspace_task
 def metrics_rebuild(workspace_id: int, first: int | None = None, last: int | None = None) -> int:
     """Rebuild months first..last (month indexes); by default the whole history."""
     workspace = Workspace.objects.get(pk=workspace_id)
@@ -16,6 +18,7 @@ def metrics_rebuild(workspace_id: int, first: int | None = None, last: int | Non
 
 
 @shared_task
+@workspace_task
 def metrics_nightly(workspace_id: int) -> int:
     """The months that can have changed: this one and the two before."""
     now = periods.today_index()

@@ -71,9 +71,14 @@ def facts_sql() -> str:
         LEFT JOIN st fs ON fs.id = t.from_stage_id
         WHERE t.workspace_id = %(ws)s AND t.at >= %(start)s AND t.at < %(end)s
     ),
+    act AS (
+        SELECT id, position, LEAD(id) OVER (ORDER BY position, id) AS next_id
+        FROM st WHERE is_retired = {f}
+    ),
     entries AS (
-        SELECT tr.record_id, tr.m, s.id AS stage_id, tr.user_id, tr.at
-        FROM tr JOIN st s ON s.is_retired = {f} AND (
+        SELECT tr.record_id, tr.m, s.id AS stage_id, s.position AS pos, s.next_id,
+               tr.user_id, tr.at
+        FROM tr JOIN act s ON (
             s.id = tr.to_id
             OR (tr.kind = 'forward' AND s.position > tr.from_pos AND s.position < tr.to_pos)
         )
@@ -101,62 +106,68 @@ def facts_sql() -> str:
     )"""
 
 
-def _counts_sql() -> str:
-    return f"""
-    WITH {facts_sql()}
-    SELECT 'workspace', NULL, '', m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
-    GROUP BY m, metric, stage_id
-    UNION ALL
-    SELECT 'person', user_id, '', m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
-    WHERE user_id IS NOT NULL
-    GROUP BY user_id, m, metric, stage_id
-    UNION ALL
-    SELECT 'team', NULL, mb.team, m, metric, stage_id, COUNT(DISTINCT rec) FROM facts
-    JOIN playbook_membership mb ON mb.workspace_id = %(ws)s AND mb.user_id = facts.user_id
-    WHERE mb.team <> ''
-    GROUP BY mb.team, m, metric, stage_id"""
+def _figures_sql() -> str:
+    """Everything of the funnel in one statement over the facts, as rows of (scope, user_id,
+    team, m, metric, stage_id, n, days):
 
-
-def _advanced_sql() -> str:
-    """Per month and stage: of the records entering it that month, how many entered the next
-    active stage by the month's end (the cohort is judged when its month closes, so a closed
-    month never changes)."""
-    return f"""
-    WITH {facts_sql()},
-    nx AS (
-        SELECT s.id AS stage_id,
-               (SELECT s2.id FROM st s2 WHERE s2.is_retired = {dialect.false()}
-                  AND s2.position > s.position ORDER BY s2.position, s2.id LIMIT 1) AS next_id
-        FROM st s WHERE s.is_retired = {dialect.false()}
-    )
-    SELECT e1.m, e1.stage_id, COUNT(DISTINCT e1.record_id)
-    FROM entries e1
-    JOIN nx ON nx.stage_id = e1.stage_id
-    JOIN entries e2 ON e2.record_id = e1.record_id AND e2.stage_id = nx.next_id
-                   AND e2.m = e1.m AND e2.at >= e1.at
-    GROUP BY e1.m, e1.stage_id"""
-
-
-def _cycle_sql() -> str:
-    """Median days from a record's first stage-history row to its entry into the won stage,
-    per month of winning (a portable median: the middle one or two rows of each month)."""
+    - counts of distinct records (or activities) per fact, month and stage, for the workspace,
+      each person credited and each team;
+    - "advanced": per month and stage, how many of the records entering it that month entered
+      the next active stage by the month's end (the cohort is judged when its month closes, so a
+      closed month never changes). Per record and month the stages entered are in position
+      order, so the next active stage, when entered, is the next row: a window, not a self-join;
+    - "cycle": the median days from a record's first stage-history row to its entry into the won
+      stage, per month of winning (a portable median: the middle one or two rows of the month).
+    """
     days = dialect.days_between("w.won_at", "w.first_at")
+    # Typed: PostgreSQL resolves a UNION's column types branch by branch, left to right.
+    no_days = "CAST(NULL AS NUMERIC)"
     return f"""
     WITH {facts_sql()},
-    won AS (
-        SELECT e.m, e.record_id, MIN(e.at) AS won_at,
-               (SELECT MIN(q.at) FROM pipeline_stagetransition q
-                WHERE q.workspace_id = %(ws)s AND q.record_id = e.record_id) AS first_at
-        FROM entries e WHERE e.stage_id = %(won_id)s
-        GROUP BY e.m, e.record_id
+    per_stage AS (
+        SELECT record_id, m, stage_id, pos, next_id, MIN(at) AS first_at, MAX(at) AS last_at
+        FROM entries GROUP BY record_id, m, stage_id, pos, next_id
     ),
-    ranked AS (
+    ordered AS (
+        SELECT m, stage_id, next_id, first_at,
+               LEAD(stage_id) OVER (PARTITION BY record_id, m ORDER BY pos) AS after_id,
+               LEAD(last_at) OVER (PARTITION BY record_id, m ORDER BY pos) AS after_at
+        FROM per_stage
+    ),
+    won AS (
+        -- The first stage row by a correlated probe of the record's history index: a join of
+        -- these CTEs would be planned on row estimates of 1 (a nested loop over all wins).
+        SELECT m, record_id, first_at AS won_at,
+               (SELECT MIN(q.at) FROM pipeline_stagetransition q
+                WHERE q.workspace_id = %(ws)s AND q.record_id = per_stage.record_id) AS first_at
+        FROM per_stage WHERE stage_id = %(won_id)s
+    ),
+    cycles AS (
         SELECT w.m, {days} AS days,
                ROW_NUMBER() OVER (PARTITION BY w.m ORDER BY {days}) AS rn,
                COUNT(*) OVER (PARTITION BY w.m) AS cnt
         FROM won w
     )
-    SELECT m, AVG(days) FROM ranked WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2) GROUP BY m"""
+    SELECT 'workspace', NULL, '', m, metric, stage_id, COUNT(DISTINCT rec), {no_days} FROM facts
+    GROUP BY m, metric, stage_id
+    UNION ALL
+    SELECT 'person', user_id, '', m, metric, stage_id, COUNT(DISTINCT rec), {no_days} FROM facts
+    WHERE user_id IS NOT NULL
+    GROUP BY user_id, m, metric, stage_id
+    UNION ALL
+    SELECT 'team', NULL, mb.team, m, metric, stage_id, COUNT(DISTINCT rec), {no_days} FROM facts
+    JOIN playbook_membership mb ON mb.workspace_id = %(ws)s AND mb.user_id = facts.user_id
+    WHERE mb.team <> ''
+    GROUP BY mb.team, m, metric, stage_id
+    UNION ALL
+    SELECT 'workspace', NULL, '', m, 'advanced', stage_id, COUNT(*), {no_days}
+    FROM ordered
+    WHERE after_id = next_id AND after_at >= first_at
+    GROUP BY m, stage_id
+    UNION ALL
+    SELECT 'workspace', NULL, '', m, 'cycle', NULL, NULL, AVG(days) FROM cycles
+    WHERE rn IN ((cnt + 1) / 2, (cnt + 2) / 2)
+    GROUP BY m"""
 
 
 def _run(sql: str, params: dict) -> list[tuple]:
@@ -192,18 +203,20 @@ def funnel_figures(workspace_id: int, start, end) -> dict:
     if won:
         metric_of_stage[won["id"]] = "wins"
     out: dict = defaultdict(lambda: {"entered": {}})
-    for scope, user_id, team, m, metric, stage_id, n in _run(_counts_sql(), params):
-        row = out[(scope, user_id, team or "", m)]
-        if metric == "entered":
+    advanced: dict = defaultdict(dict)
+    cycle = {}
+    for scope, user_id, team, m, metric, stage_id, n, days in _run(_figures_sql(), params):
+        if metric == "advanced":
+            advanced[m][stage_id] = n
+        elif metric == "cycle":
+            cycle[m] = Decimal(str(round(days, 1)))
+        elif metric == "entered":
+            row = out[(scope, user_id, team or "", m)]
             row["entered"][stage_id] = n
             if stage_id in metric_of_stage:
                 row[metric_of_stage[stage_id]] = n
         else:
-            row[FACT_COLUMNS[metric]] = n
-    advanced = defaultdict(dict)
-    for m, stage_id, n in _run(_advanced_sql(), params):
-        advanced[m][stage_id] = n
-    cycle = {m: Decimal(str(round(days, 1))) for m, days in _cycle_sql_rows(params, won)}
+            out[(scope, user_id, team or "", m)][FACT_COLUMNS[metric]] = n
     active = [s for s in stages if not s["is_retired"]]
     for (scope, _user, _team, m), row in out.items():
         entered = row.pop("entered")
@@ -219,8 +232,4 @@ def funnel_figures(workspace_id: int, start, end) -> dict:
             for s in active
         ]
         row["sales_cycle_days"] = cycle.get(m)
-    return {"rows": dict(out), "stages": active, "cycle": cycle}
-
-
-def _cycle_sql_rows(params: dict, won) -> list[tuple]:
-    return _run(_cycle_sql(), params) if won else []
+    return {"rows": dict(out), "stages": active}

@@ -1,5 +1,5 @@
-"""The MRR part of the monthly snapshots: a month grid joined to the ledger, aggregated in the
-database.
+"""The MRR part of the monthly snapshots, aggregated in the database without expanding
+customers into months.
 
 The movement kinds and each customer's MRR just before and after every ledger row come from the
 Customers app's one derivation (the view behind `customers.models.ClassifiedMovement`); nothing
@@ -7,10 +7,15 @@ here classifies a movement again. From it:
 
 - movements: the month's sum of (customer MRR after - before) per kind, and the customers
   concerned;
-- month-end MRR per customer: the MRR after its last row in or before the month, held until its
-  next row (one span per customer and month with a row, joined to the month grid);
-- cohorts: the customers paying at the end of month m - 1 (m - 12 for the trailing twelve months)
-  joined to their MRR at the end of month m.
+- spans: per customer, one span per month with ledger rows, [that month, its next month with
+  rows), holding the MRR after the month's last row (its month-end MRR throughout the span);
+- balances as difference events: a span adds its MRR (and one customer) at its start and takes
+  it away at its end, so MRR and customers at each month end are running sums over a few
+  hundred event rows, not customers x months;
+- cohorts as pairs of spans of one customer: "paying at the end of month m - k, judged at the end
+  of month m" (k = 1 for NRR/GRR, 12 for the trailing twelve months) holds for the months m where
+  m - k falls in one span and m in the other; each pair adds its end MRR and min(start, end) over
+  that range of months, again as two events.
 """
 
 from collections import defaultdict
@@ -51,71 +56,106 @@ def _ledger_sql() -> str:
     )"""
 
 
-def _month_ends_sql() -> str:
-    """`ends`: (m, record_id, mrr) for every customer paying at the end of each grid month."""
+def _spans_sql() -> str:
+    """`spans`: (record_id, a, b, v): the customer's month-end MRR is v in months a..b-1."""
     return f"""
-    WITH RECURSIVE grid(m) AS (
-        SELECT %(grid_first)s UNION ALL SELECT m + 1 FROM grid WHERE m < %(last)s
-    ),
     {_ledger_sql()},
-    last_rows AS (
-        SELECT record_id, m, after_mrr FROM (
-            SELECT record_id, m, after_mrr,
-                   ROW_NUMBER() OVER (
-                       PARTITION BY record_id, m ORDER BY effective_on DESC, id DESC
-                   ) AS rn
-            FROM cm
-        ) ranked WHERE rn = 1
+    ranked AS (
+        SELECT record_id, m, after_mrr,
+               ROW_NUMBER() OVER (
+                   PARTITION BY record_id, m ORDER BY effective_on DESC, id DESC
+               ) AS rn
+        FROM cm
     ),
     spans AS (
-        SELECT record_id, after_mrr, m AS m_from,
-               COALESCE(LEAD(m) OVER (PARTITION BY record_id ORDER BY m), %(last)s + 1) AS m_to
-        FROM last_rows
-    ),
-    ends AS (
-        SELECT g.m, s.record_id, s.after_mrr AS mrr
-        FROM spans s JOIN grid g ON g.m >= s.m_from AND g.m < s.m_to
-        WHERE s.after_mrr > 0
+        SELECT record_id, m AS a, after_mrr AS v,
+               COALESCE(LEAD(m) OVER (PARTITION BY record_id ORDER BY m), %(far)s) AS b
+        FROM ranked WHERE rn = 1
     )"""
 
 
-def _balances_sql() -> str:
-    """Per month: MRR and customers at the end, and the cohorts judged at the end (the one
-    paying a month before, and the one paying twelve months before)."""
-    kept = "CASE WHEN COALESCE(e1.mrr, 0) < e0.mrr THEN COALESCE(e1.mrr, 0) ELSE e0.mrr END"
+def _pairs(k: int) -> str:
+    """Pairs of spans of one customer (i paying at the end of month m - k, j at m), with the
+    months m for which that holds: [lo, hi)."""
+    lo = f"CASE WHEN si.a + {k} > sj.a THEN si.a + {k} ELSE sj.a END"
+    hi = f"CASE WHEN si.b + {k} < sj.b THEN si.b + {k} ELSE sj.b END"
+    kept = "CASE WHEN si.v < sj.v THEN si.v ELSE sj.v END"
     return f"""
-    {_month_ends_sql()}
-    SELECT 'end', m, SUM(mrr), COUNT(*), NULL FROM ends GROUP BY m
-    UNION ALL
-    SELECT 'cohort1', e0.m + 1, SUM(e0.mrr), SUM(COALESCE(e1.mrr, 0)), SUM({kept})
-    FROM ends e0 LEFT JOIN ends e1 ON e1.record_id = e0.record_id AND e1.m = e0.m + 1
-    WHERE e0.m + 1 >= %(first)s
-    GROUP BY e0.m + 1
-    UNION ALL
-    SELECT 'cohort12', e0.m + 12, SUM(e0.mrr), SUM(COALESCE(e1.mrr, 0)), SUM({kept})
-    FROM ends e0 LEFT JOIN ends e1 ON e1.record_id = e0.record_id AND e1.m = e0.m + 12
-    WHERE e0.m + 12 >= %(first)s
-    GROUP BY e0.m + 12"""
+        SELECT {lo} AS lo, {hi} AS hi, sj.v AS v_end, {kept} AS v_kept
+        FROM spans si JOIN spans sj ON sj.record_id = si.record_id AND sj.a >= si.a
+        WHERE si.v > 0 AND sj.v > 0 AND sj.a < si.b + {k}"""
+
+
+def _balances_sql() -> str:
+    """Difference events (what, month, amount, customers): a running sum over months gives
+    MRR and customers at each month end ('end'), and each cohort's end and kept MRR ('c1',
+    'c12')."""
+    cohorts = []
+    for k in (1, 12):
+        cohorts.append(f"""
+    pairs{k} AS ({_pairs(k)}
+    ),""")
+    return f"""
+    WITH {_spans_sql()},{"".join(cohorts)}
+    events AS (
+        SELECT 'end' AS what, a AS m, v AS amount, v AS kept, 1 AS n FROM spans WHERE v > 0
+        UNION ALL SELECT 'end', b, -v, -v, -1 FROM spans WHERE v > 0
+        UNION ALL SELECT 'c1', lo, v_end, v_kept, 0 FROM pairs1 WHERE lo < hi
+        UNION ALL SELECT 'c1', hi, -v_end, -v_kept, 0 FROM pairs1 WHERE lo < hi
+        UNION ALL SELECT 'c12', lo, v_end, v_kept, 0 FROM pairs12 WHERE lo < hi
+        UNION ALL SELECT 'c12', hi, -v_end, -v_kept, 0 FROM pairs12 WHERE lo < hi
+    )
+    SELECT what, m, SUM(amount), SUM(kept), SUM(n) FROM events
+    WHERE m <= %(last)s GROUP BY what, m"""
+
+
+def _running(events: list[tuple], what: str, first: int, last: int) -> dict[int, tuple]:
+    """{month: (amount, kept, n)} at each month end from `first` - 12 to `last`, by summing
+    the difference events of all months before."""
+    deltas = defaultdict(lambda: [Decimal(0), Decimal(0), 0])
+    for kind, m, amount, kept, n in events:
+        if kind == what:
+            d = deltas[m]
+            d[0] += money(amount)
+            d[1] += money(kept)
+            d[2] += int(n)
+    total = [Decimal(0), Decimal(0), 0]
+
+    def add(d):
+        total[0], total[1], total[2] = total[0] + d[0], total[1] + d[1], total[2] + d[2]
+
+    for m in sorted(deltas):
+        if m < first - 12:
+            add(deltas[m])
+    out = {}
+    for month in range(first - 12, last + 1):
+        if month in deltas:
+            add(deltas[month])
+        out[month] = tuple(total)
+    return out
 
 
 def moves_cte() -> str:
     """`moves`: each classified ledger row from month `first` on, with its amount (customer MRR
-    after - before) and the person credited. A new customer is credited to the seller who moved
-    it into the won stage (that transition's previous owner); every later movement to the
+    after - before) and the person credited. A new customer is credited to the seller who first
+    moved it into a won stage (that transition's previous owner); every later movement to the
     customer's owner (its CSM)."""
-    won_credit = f"""
-        (SELECT COALESCE(t.from_owner_id, t.to_owner_id) FROM pipeline_stagetransition t
-         JOIN pipeline_stagedefinition s ON s.id = t.to_stage_id
-         WHERE t.workspace_id = %(ws)s AND t.record_id = cm.record_id
-           AND s.is_won = {dialect.true()}
-         ORDER BY t.at, t.id LIMIT 1)"""
     return f"""
     {_ledger_sql()},
+    won_moves AS (
+        SELECT t.record_id, COALESCE(t.from_owner_id, t.to_owner_id) AS user_id,
+               ROW_NUMBER() OVER (PARTITION BY t.record_id ORDER BY t.at, t.id) AS rn
+        FROM pipeline_stagetransition t
+        JOIN pipeline_stagedefinition s ON s.id = t.to_stage_id
+        WHERE t.workspace_id = %(ws)s AND s.workspace_id = %(ws)s AND s.is_won = {dialect.true()}
+    ),
     moves AS (
         SELECT cm.id, cm.m, cm.kind, cm.record_id, cm.effective_on,
                cm.after_mrr - cm.before_mrr AS amount,
-               CASE WHEN cm.kind = 'new' THEN {won_credit} ELSE r.owner_id END AS user_id
-        FROM cm JOIN records_record r ON r.id = cm.record_id
+               CASE WHEN cm.kind = 'new' THEN w.user_id ELSE r.owner_id END AS user_id
+        FROM cm
+        JOIN records_record r ON r.id = cm.record_id
+        LEFT JOIN won_moves w ON w.record_id = cm.record_id AND w.rn = 1
         WHERE cm.m >= %(first)s AND cm.kind IS NOT NULL
     )"""
 
@@ -144,7 +184,8 @@ def mrr_figures(workspace_id: int, first: int, last: int) -> dict:
         "ws": workspace_id,
         "first": first,
         "last": last,
-        "grid_first": first - 12,
+        # A span still open at the end runs past every month asked for.
+        "far": last + 13,
         # Rows effective before the first day after the range; the view has already classified
         # them over the whole history.
         "end": _day_after(last),
@@ -152,27 +193,22 @@ def mrr_figures(workspace_id: int, first: int, last: int) -> dict:
     out: dict = defaultdict(dict)
     with connection.cursor() as cur:
         cur.execute(_balances_sql(), params)
-        balances = cur.fetchall()
+        events = cur.fetchall()
         cur.execute(_movements_sql(), params)
         movements = cur.fetchall()
-    ends = {m: (money(total), count) for what, m, total, count, _ in balances if what == "end"}
+    ends = _running(events, "end", first, last)
+    c1 = _running(events, "c1", first, last)
+    c12 = _running(events, "c12", first, last)
     for m in range(first, last + 1):
         row = out[("workspace", None, "", m)]
-        row["mrr_start"], row["customers_start"] = ends.get(m - 1, (money(0), 0))
-        row["mrr_end"], row["customers_end"] = ends.get(m, (money(0), 0))
-        for column in (*KIND_COLUMNS.values(), "cohort_mrr_end", "cohort_mrr_kept"):
+        row["mrr_start"], _, row["customers_start"] = ends[m - 1]
+        row["mrr_end"], _, row["customers_end"] = ends[m]
+        row["cohort_mrr_end"], row["cohort_mrr_kept"], _ = c1[m]
+        row["t12_mrr_start"] = ends[m - 12][0]
+        row["t12_mrr_end"], row["t12_mrr_kept"], _ = c12[m]
+        for column in KIND_COLUMNS.values():
             row[column] = money(0)
         row["new_customers"] = row["churned_customers"] = 0
-        row["t12_mrr_start"] = row["t12_mrr_end"] = row["t12_mrr_kept"] = money(0)
-    for what, m, start, end, kept in balances:
-        if what == "end" or not first <= m <= last:
-            continue
-        row = out[("workspace", None, "", m)]
-        if what == "cohort1":
-            row["cohort_mrr_end"], row["cohort_mrr_kept"] = money(end), money(kept)
-        else:
-            row["t12_mrr_start"], row["t12_mrr_end"] = money(start), money(end)
-            row["t12_mrr_kept"] = money(kept)
     for scope, user_id, team, m, kind, amount, customers in movements:
         row = out[(scope, user_id, team or "", m)]
         for column in KIND_COLUMNS.values():

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from playbook.models import Workspace
+from playbook.tenancy import workspace_scope
 from targets import periods, services
 
 
@@ -25,5 +26,6 @@ class Command(BaseCommand):
         last = periods.today_index()
         if first_index is not None and first_index > last:
             raise CommandError("--from is after this month.")
-        written = services.metrics_rebuild(workspace=found, first=first_index, last=last)
+        with workspace_scope(found):
+            written = services.metrics_rebuild(workspace=found, first=first_index, last=last)
         self.stdout.write(f"{written} snapshots written for {found.slug}.")
