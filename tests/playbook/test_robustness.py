@@ -3,8 +3,11 @@ so new routes are covered without editing this file) is requested with real ids 
 workspace and with hostile query strings and form data; any answer is fine but a server error.
 """
 
+from datetime import date
+
 import pytest
 
+from customers.services import subscription_start
 from playbook.models import Role
 from tests.factories import (
     ActivityFactory,
@@ -48,6 +51,8 @@ FIELD_NAMES = {
     "from", "to", "new_arr", "acv", "win_rate", "lead_to_mql", "mql_to_sql",
     "sql_to_opportunity", "sales_cycle_days", "ae_quota", "companies_per_sdr",
     "aes_per_outbound_sdr", "confirm_defaults",
+    "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
+    "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
 }  # fmt: skip
 
 
@@ -67,6 +72,9 @@ def populated(workspace, admin):
         "rule_id": rule.pk,
         "stage_id": stage.pk,
         "target_id": TargetFactory(workspace=workspace).pk,
+        "subscription_id": subscription_start(
+            workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
+        ).pk,
     }
     return ids
 
