@@ -11,6 +11,7 @@ from datetime import date
 from customers.services.ledger import subscription_start
 from playbook.models import Role
 from records.models import IcpProfile
+from targets.models import MetricSnapshot
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -20,8 +21,10 @@ from tests.factories import (
     MembershipFactory,
     QualificationRuleFactory,
     RecordFactory,
+    SeasonalityCurveFactory,
     StageDefinitionFactory,
     StageTransitionFactory,
+    TargetFactory,
 )
 
 
@@ -31,6 +34,11 @@ def build_world(workspace, user) -> dict[str, int]:
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace)
+    SeasonalityCurveFactory(workspace=workspace)
+    MetricSnapshot.objects.create(
+        workspace=workspace, month=date.today().replace(day=1), scope_key="workspace", leads=1,
+        computed_at="2026-01-01T00:00:00Z",
+    )  # fmt: skip
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
@@ -45,4 +53,5 @@ def build_world(workspace, user) -> dict[str, int]:
         "invitation_id": InvitationFactory(workspace=workspace).pk,
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
+        "target_id": TargetFactory(workspace=workspace).pk,
     }
