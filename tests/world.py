@@ -10,6 +10,7 @@ from datetime import date
 
 from customers.services.ledger import subscription_start
 from playbook.models import Role
+from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
 from targets.models import MetricSnapshot
 from tests.factories import (
@@ -33,7 +34,7 @@ def build_world(workspace, user) -> dict[str, int]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
-    IcpProfile.objects.get_or_create(workspace=workspace)
+    IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     SeasonalityCurveFactory(workspace=workspace)
     MetricSnapshot.objects.create(
         workspace=workspace, month=date.today().replace(day=1), scope_key="workspace", leads=1,
@@ -53,5 +54,6 @@ def build_world(workspace, user) -> dict[str, int]:
         "invitation_id": InvitationFactory(workspace=workspace).pk,
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
+        "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
         "target_id": TargetFactory(workspace=workspace).pk,
     }

@@ -9,6 +9,8 @@ import pytest
 
 from customers.services import subscription_start
 from playbook.models import Role
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -47,6 +49,7 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "weight", "weight_0", "weight_1", "min_count", "activity_kind",
     "metric", "year", "month", "scope", "value", "user", "curve", "curve_id", "edit", "m1",
     "from", "to", "new_arr", "acv", "win_rate", "lead_to_mql", "mql_to_sql",
     "sql_to_opportunity", "sales_cycle_days", "ae_quota", "companies_per_sdr",
@@ -71,6 +74,8 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
+        # A criterion of the ICP profile, by its place in the list.
+        "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
         "target_id": TargetFactory(workspace=workspace).pk,
         "subscription_id": subscription_start(
             workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
