@@ -74,7 +74,7 @@ def _funnel_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
     join, where = _scope_filter(scope_key, params, "facts")
     stage = " AND facts.stage_id = %(stage)s" if stage_id is not None else ""
     sql = f"""
-        WITH {funnel.facts_sql()}
+        WITH {funnel.facts_sql(stages)}
         SELECT facts.rec, MAX(facts.at) AS last_at FROM facts{join}
         WHERE facts.metric = %(fact)s{stage}{where}
         GROUP BY facts.rec ORDER BY last_at DESC, facts.rec DESC LIMIT %(limit)s"""

@@ -10,6 +10,7 @@ who made it an MQL, the AE who won it.
 
 from collections import defaultdict
 from decimal import Decimal
+from itertools import pairwise
 
 from django.db import connection
 
@@ -51,44 +52,72 @@ def won_stage(stages: list[dict]) -> dict | None:
     )
 
 
-def facts_sql() -> str:
-    """One row per fact (m, metric, stage_id, user_id, rec): a record entering a stage, a deal
-    lost at Opportunity or later, a lead accepted by sales, an activity."""
+def _values(name: str, columns: str, rows: list[tuple]) -> str:
+    """A small constant table as a CTE. Its rows are the workspace's stages (ids and positions
+    from the database, never user text), inlined so that the planner knows how many there are:
+    a CTE over the stage table is estimated at one row, which turns joins into nested loops
+    over every transition."""
+    never = "(" + ", ".join(["-2"] * len(columns.split(","))) + ")"
+    body = ", ".join("(" + ", ".join(str(int(v)) for v in row) + ")" for row in rows) or never
+    return f"{name}({columns}) AS (VALUES {body})"
+
+
+def stage_tables(stages: list[dict]) -> str:
+    """stg: every stage's position and flags; cre: the stage a created record enters; pass: for
+    a forward move from a stage (-1: none) to a later one, every active stage it enters (the
+    ones it passes and the one it reaches), each with the next active stage (-1: none)."""
+    active = [s for s in stages if not s["is_retired"]]
+    nxt = {a["id"]: b["id"] for a, b in pairwise(active)}
+    stg = [(s["id"], s["position"], s["key"] == "mql", s["is_won"]) for s in stages]
+    cre = [(s["id"], s["id"], s["position"], nxt.get(s["id"], -1)) for s in active]
+    origins = [(-1, -1)] + [(s["id"], s["position"]) for s in stages]
+    passes = [
+        (from_id, t["id"], s["id"], s["position"], nxt.get(s["id"], -1))
+        for from_id, from_pos in origins
+        for t in stages
+        if t["position"] > from_pos
+        for s in active
+        if from_pos < s["position"] <= t["position"]
+    ]
+    return ",\n    ".join(
+        [
+            _values("stg", "id, pos, is_mql, is_won", stg),
+            _values("cre", "to_id, stage_id, pos, next_id", cre),
+            _values("pass", "from_id, to_id, stage_id, pos, next_id", passes),
+        ]
+    )
+
+
+def facts_sql(stages: list[dict]) -> str:
+    """One row per fact (m, metric, stage_id, user_id, rec, at): a record entering a stage, a
+    deal lost at Opportunity or later, a lead accepted by sales, an activity."""
     month_at = dialect.month_of_timestamp("t.at")
-    f = dialect.false()
     return f"""
-    st AS (
-        SELECT id, key, position, is_won, is_retired FROM pipeline_stagedefinition
-        WHERE workspace_id = %(ws)s
-    ),
+    {stage_tables(stages)},
     tr AS (
         SELECT t.id, t.record_id, t.at, t.kind, {month_at} AS m,
                COALESCE(t.from_owner_id, t.to_owner_id) AS user_id,
-               COALESCE(fs.position, -1) AS from_pos, fs.key AS from_key,
-               ts.position AS to_pos, ts.id AS to_id, ts.is_won AS to_won
+               COALESCE(t.from_stage_id, -1) AS from_id, t.to_stage_id AS to_id,
+               COALESCE(fs.is_mql, 0) AS from_mql, ts.pos AS to_pos, ts.is_won AS to_won
         FROM pipeline_stagetransition t
-        JOIN st ts ON ts.id = t.to_stage_id
-        LEFT JOIN st fs ON fs.id = t.from_stage_id
+        JOIN stg ts ON ts.id = t.to_stage_id
+        LEFT JOIN stg fs ON fs.id = t.from_stage_id
         WHERE t.workspace_id = %(ws)s AND t.at >= %(start)s AND t.at < %(end)s
     ),
-    act AS (
-        SELECT id, position, LEAD(id) OVER (ORDER BY position, id) AS next_id
-        FROM st WHERE is_retired = {f}
-    ),
     entries AS (
-        SELECT tr.record_id, tr.m, s.id AS stage_id, s.position AS pos, s.next_id,
-               tr.user_id, tr.at
-        FROM tr JOIN act s ON (
-            s.id = tr.to_id
-            OR (tr.kind = 'forward' AND s.position > tr.from_pos AND s.position < tr.to_pos)
-        )
-        WHERE tr.kind IN ('created', 'forward')
+        SELECT tr.record_id, tr.m, c.stage_id, c.pos, c.next_id, tr.user_id, tr.at
+        FROM tr JOIN cre c ON c.to_id = tr.to_id
+        WHERE tr.kind = 'created'
+        UNION ALL
+        SELECT tr.record_id, tr.m, p.stage_id, p.pos, p.next_id, tr.user_id, tr.at
+        FROM tr JOIN pass p ON p.from_id = tr.from_id AND p.to_id = tr.to_id
+        WHERE tr.kind = 'forward'
     ),
     facts AS (
         SELECT m, 'entered' AS metric, stage_id, user_id, record_id AS rec, at FROM entries
         UNION ALL
         SELECT m, 'lost', NULL, user_id, record_id, at FROM tr
-        WHERE kind = 'lost' AND to_won = {f} AND to_pos >= %(opportunity_pos)s
+        WHERE kind = 'lost' AND to_won = 0 AND to_pos >= %(opportunity_pos)s
         UNION ALL
         SELECT m, 'accepted', NULL,
                (SELECT COALESCE(q.from_owner_id, q.to_owner_id) FROM pipeline_stagetransition q
@@ -96,7 +125,7 @@ def facts_sql() -> str:
                   AND q.to_stage_id = %(mql_id)s AND q.at <= tr.at
                 ORDER BY q.at DESC, q.id DESC LIMIT 1),
                record_id, at
-        FROM tr WHERE kind = 'forward' AND from_key = 'mql' AND to_pos >= %(sql_pos)s
+        FROM tr WHERE kind = 'forward' AND from_mql = 1 AND to_pos >= %(sql_pos)s
         UNION ALL
         SELECT {dialect.month_of_timestamp("a.occurred_at")}, 'activity', NULL, a.actor_id, a.id,
                a.occurred_at
@@ -106,7 +135,7 @@ def facts_sql() -> str:
     )"""
 
 
-def _figures_sql() -> str:
+def _figures_sql(stages: list[dict]) -> str:
     """Everything of the funnel in one statement over the facts, as rows of (scope, user_id,
     team, m, metric, stage_id, n, days):
 
@@ -123,7 +152,7 @@ def _figures_sql() -> str:
     # Typed: PostgreSQL resolves a UNION's column types branch by branch, left to right.
     no_days = "CAST(NULL AS NUMERIC)"
     return f"""
-    WITH {facts_sql()},
+    WITH {facts_sql(stages)},
     per_stage AS (
         SELECT record_id, m, stage_id, pos, next_id, MIN(at) AS first_at, MAX(at) AS last_at
         FROM entries GROUP BY record_id, m, stage_id, pos, next_id
@@ -205,7 +234,7 @@ def funnel_figures(workspace_id: int, start, end) -> dict:
     out: dict = defaultdict(lambda: {"entered": {}})
     advanced: dict = defaultdict(dict)
     cycle = {}
-    for scope, user_id, team, m, metric, stage_id, n, days in _run(_figures_sql(), params):
+    for scope, user_id, team, m, metric, stage_id, n, days in _run(_figures_sql(stages), params):
         if metric == "advanced":
             advanced[m][stage_id] = n
         elif metric == "cycle":

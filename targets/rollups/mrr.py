@@ -86,17 +86,19 @@ def _pairs(k: int) -> str:
         WHERE si.v > 0 AND sj.v > 0 AND sj.a < si.b + {k}"""
 
 
-def _balances_sql() -> str:
-    """Difference events (what, month, amount, customers): a running sum over months gives
-    MRR and customers at each month end ('end'), and each cohort's end and kept MRR ('c1',
-    'c12')."""
-    cohorts = []
-    for k in (1, 12):
-        cohorts.append(f"""
-    pairs{k} AS ({_pairs(k)}
-    ),""")
+def _figures_sql() -> str:
+    """One statement, so the ledger view is read once, answering two kinds of rows:
+
+    - ('balance', what, month, amount, kept, n): difference events; a running sum over months
+      gives MRR and customers at each month end ('end'), and each cohort's end and kept MRR
+      ('c1', 'c12');
+    - ('movement', scope, month, amount, NULL, customers) with the kind, the person credited and
+      the team: the month's movements for the workspace, each person and each team.
+    """
+    cohorts = "".join(f"\n    pairs{k} AS ({_pairs(k)}\n    )," for k in (1, 12))
+    money_null, id_null = "CAST(NULL AS NUMERIC)", "CAST(NULL AS INTEGER)"
     return f"""
-    WITH {_spans_sql()},{"".join(cohorts)}
+    WITH {_spans_sql()},{cohorts}
     events AS (
         SELECT 'end' AS what, a AS m, v AS amount, v AS kept, 1 AS n FROM spans WHERE v > 0
         UNION ALL SELECT 'end', b, -v, -v, -1 FROM spans WHERE v > 0
@@ -104,9 +106,25 @@ def _balances_sql() -> str:
         UNION ALL SELECT 'c1', hi, -v_end, -v_kept, 0 FROM pairs1 WHERE lo < hi
         UNION ALL SELECT 'c12', lo, v_end, v_kept, 0 FROM pairs12 WHERE lo < hi
         UNION ALL SELECT 'c12', hi, -v_end, -v_kept, 0 FROM pairs12 WHERE lo < hi
-    )
-    SELECT what, m, SUM(amount), SUM(kept), SUM(n) FROM events
-    WHERE m <= %(last)s GROUP BY what, m"""
+    ),
+    {moves_cte(with_ledger=False)}
+    SELECT 'balance', what, {id_null}, '', m, '', SUM(amount), SUM(kept), SUM(n) FROM events
+    WHERE m <= %(last)s GROUP BY what, m
+    UNION ALL
+    SELECT 'movement', 'workspace', {id_null}, '', m, kind, SUM(amount), {money_null},
+           COUNT(DISTINCT record_id)
+    FROM moves GROUP BY m, kind
+    UNION ALL
+    SELECT 'movement', 'person', user_id, '', m, kind, SUM(amount), {money_null},
+           COUNT(DISTINCT record_id)
+    FROM moves WHERE user_id IS NOT NULL GROUP BY user_id, m, kind
+    UNION ALL
+    SELECT 'movement', 'team', {id_null}, mb.team, m, kind, SUM(amount), {money_null},
+           COUNT(DISTINCT record_id)
+    FROM moves JOIN playbook_membership mb
+      ON mb.workspace_id = %(ws)s AND mb.user_id = moves.user_id
+    WHERE mb.team <> ''
+    GROUP BY mb.team, m, kind"""
 
 
 def _running(events: list[tuple], what: str, first: int, last: int) -> dict[int, tuple]:
@@ -135,13 +153,14 @@ def _running(events: list[tuple], what: str, first: int, last: int) -> dict[int,
     return out
 
 
-def moves_cte() -> str:
+def moves_cte(*, with_ledger: bool = True) -> str:
     """`moves`: each classified ledger row from month `first` on, with its amount (customer MRR
     after - before) and the person credited. A new customer is credited to the seller who first
     moved it into a won stage (that transition's previous owner); every later movement to the
     customer's owner (its CSM)."""
+    ledger = f"{_ledger_sql()}," if with_ledger else ""
     return f"""
-    {_ledger_sql()},
+    {ledger}
     won_moves AS (
         SELECT t.record_id, COALESCE(t.from_owner_id, t.to_owner_id) AS user_id,
                ROW_NUMBER() OVER (PARTITION BY t.record_id ORDER BY t.at, t.id) AS rn
@@ -160,24 +179,6 @@ def moves_cte() -> str:
     )"""
 
 
-def _movements_sql() -> str:
-    """Per month and kind: the amount and the customers, for the workspace, the person credited
-    and their team."""
-    return f"""
-    WITH {moves_cte()}
-    SELECT 'workspace', NULL, '', m, kind, SUM(amount), COUNT(DISTINCT record_id)
-    FROM moves GROUP BY m, kind
-    UNION ALL
-    SELECT 'person', user_id, '', m, kind, SUM(amount), COUNT(DISTINCT record_id)
-    FROM moves WHERE user_id IS NOT NULL GROUP BY user_id, m, kind
-    UNION ALL
-    SELECT 'team', NULL, mb.team, m, kind, SUM(amount), COUNT(DISTINCT record_id)
-    FROM moves JOIN playbook_membership mb
-      ON mb.workspace_id = %(ws)s AND mb.user_id = moves.user_id
-    WHERE mb.team <> ''
-    GROUP BY mb.team, m, kind"""
-
-
 def mrr_figures(workspace_id: int, first: int, last: int) -> dict:
     """{(scope, user_id, team, month_index): {column: value}} for months first..last."""
     params = {
@@ -192,10 +193,14 @@ def mrr_figures(workspace_id: int, first: int, last: int) -> dict:
     }
     out: dict = defaultdict(dict)
     with connection.cursor() as cur:
-        cur.execute(_balances_sql(), params)
-        events = cur.fetchall()
-        cur.execute(_movements_sql(), params)
-        movements = cur.fetchall()
+        cur.execute(_figures_sql(), params)
+        rows = cur.fetchall()
+    events = [(what, m, a, b, n) for tag, what, _, _, m, _, a, b, n in rows if tag == "balance"]
+    movements = [
+        (scope, user_id, team, m, kind, amount, n)
+        for tag, scope, user_id, team, m, kind, amount, _, n in rows
+        if tag == "movement"
+    ]
     ends = _running(events, "end", first, last)
     c1 = _running(events, "c1", first, last)
     c12 = _running(events, "c12", first, last)
