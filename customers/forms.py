@@ -247,3 +247,24 @@ class CustomerSettingsForm(forms.Form):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise forms.ValidationError(f"“{value}” is not a time zone name.") from None
         return value
+
+
+class OpportunityForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("upsell", "Upsell"), ("cross_sell", "Cross-sell")])
+    subscription = forms.ChoiceField(
+        required=False, help_text="For an upsell: the subscription that grows."
+    )
+    plan = forms.CharField(max_length=120, required=False, help_text="For a cross-sell.")
+    expected_mrr = _amount("Expected MRR", help_text="Upsell: the subscription's MRR after it.")
+    close_date = StrictDateField(label="Expected close")
+    owner = forms.ChoiceField(required=False)
+    note = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, subscriptions=(), members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subscription"].choices = [("", "—")] + [
+            (str(s.pk), f"{s} ({s.mrr})") for s in subscriptions if s.is_active
+        ]
+        self.fields["owner"].choices = [("", "Me")] + [
+            (str(m.user_id), str(m.user)) for m in members
+        ]

@@ -37,3 +37,10 @@ def health_recompute_all() -> int:
     for workspace_id in ids:
         health_recompute.delay(workspace_id)
     return len(ids)
+
+
+@shared_task
+@workspace_task
+def import_subscriptions(workspace_id: int, job_id: int) -> None:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    services.import_job_run(workspace=workspace, job_id=job_id)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from customers.views import customer, lists, renewals, settings, win
+from customers.views import customer, imports, lists, renewals, settings, win
 
 app_name = "customers"
 
@@ -10,10 +10,29 @@ urlpatterns = [
     path("customers/", lists.customer_list, name="list"),
     path("customers/surveys/import/", settings.surveys_import, name="surveys_import"),
     path("settings/customers/", settings.customer_settings, name="settings"),
+    path("settings/customers/import/", imports.import_upload, name="import"),
+    path("settings/customers/import/<int:import_id>/", imports.import_job, name="import_job"),
     path(
         "customers/records/<int:record_id>/surveys/new/",
         customer.survey_add,
         name="survey_add",
+    ),
+    path(
+        "customers/records/<int:record_id>/opportunities/new/",
+        customer.opportunity_add,
+        name="opportunity_add",
+    ),
+    path(
+        "customers/opportunities/<int:opportunity_id>/win/",
+        customer.opportunity_act,
+        {"action": "win"},
+        name="opportunity_win",
+    ),
+    path(
+        "customers/opportunities/<int:opportunity_id>/lose/",
+        customer.opportunity_act,
+        {"action": "lose"},
+        name="opportunity_lose",
     ),
     path(
         "customers/records/<int:record_id>/engagements/new/",

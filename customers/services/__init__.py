@@ -4,6 +4,7 @@ Split by concern: `ledger` (subscriptions and their MRR rows), `won` (winning a 
 `expansion` (the move to Expanded)."""
 
 from customers.services.health import health_recompute
+from customers.services.imports import import_job_run, subscriptions_import
 from customers.services.ledger import (
     ChangeNotAllowed,
     StaleSubscription,
@@ -14,6 +15,11 @@ from customers.services.ledger import (
     subscription_reactivate,
     subscription_renew,
     subscription_start,
+)
+from customers.services.opportunities import (
+    opportunity_create,
+    opportunity_lose,
+    opportunity_win,
 )
 from customers.services.renewals import (
     alert_dismiss,
@@ -35,6 +41,10 @@ __all__ = [
     "check_may_change",
     "customer_settings_update",
     "health_recompute",
+    "import_job_run",
+    "opportunity_create",
+    "opportunity_lose",
+    "opportunity_win",
     "parse_mrr",
     "record_win",
     "renewal_job_run",
@@ -44,6 +54,7 @@ __all__ = [
     "subscription_reactivate",
     "subscription_renew",
     "subscription_start",
+    "subscriptions_import",
     "survey_log",
     "surveys_import",
     "window_for",

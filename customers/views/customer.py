@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import forms, selectors, services
-from customers.models import MovementAction, Subscription
+from customers.models import ExpansionOpportunity, MovementAction, Subscription
 from customers.permissions import can_change_customers
 from customers.views.common import error_status, url
 from pipeline.views.common import live_record_or_404, record_page_url
+from playbook import selectors as playbook_selectors
 from playbook.access import get_for_workspace_or_404
 from playbook.forms import apply_service_error
 from records.models import Contact
@@ -73,7 +74,16 @@ ACTIONS = {
 }
 
 
-def _page(request, record, *, bound=None, status=200, survey_form=None, engagement_form=None):
+def _page(
+    request,
+    record,
+    *,
+    bound=None,
+    status=200,
+    survey_form=None,
+    engagement_form=None,
+    opportunity_form=None,
+):
     """The page with a fresh form per action and subscription, the failed one bound."""
     workspace = request.workspace
     page = selectors.customer_page(workspace, record)
@@ -101,6 +111,14 @@ def _page(request, record, *, bound=None, status=200, survey_form=None, engageme
         "survey_form": survey_form
         or forms.SurveyForm(initial={"responded_on": today}, contacts=contacts),
         "engagement_form": engagement_form or forms.EngagementForm(initial={"occurred_on": today}),
+        "opportunities": list(
+            ExpansionOpportunity.objects.of(workspace)
+            .filter(record_id=record.pk)
+            .select_related("owner", "subscription")
+            .order_by("status", "close_date", "id")
+        ),
+        "opportunity_form": opportunity_form
+        or _opportunity_form(request, page, initial={"close_date": today}),
     }
     return render(request, "customers/customer.html", context, status=status)
 
@@ -249,3 +267,74 @@ def engagement_add(request, record_id):
             messages.success(request, "Engagement logged.")
             return redirect(url(request.workspace, "customers:detail", record_id=record.pk))
     return _page(request, record, status=status, engagement_form=form)
+
+
+def _opportunity_form(request, page, data=None, initial=None):
+    return forms.OpportunityForm(
+        data,
+        initial=initial,
+        subscriptions=[v.subscription for v in page.subscriptions],
+        members=playbook_selectors.members(request.workspace, active_only=True),
+    )
+
+
+@require_POST
+def opportunity_add(request, record_id):
+    """An upsell or cross-sell in the works, on this record."""
+    record = live_record_or_404(request, record_id)
+    page = selectors.customer_page(request.workspace, record)
+    form = _opportunity_form(request, page, data=request.POST)
+    status = 400
+    if form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.opportunity_create(
+                workspace=request.workspace,
+                record=record,
+                kind=cd["kind"],
+                expected_mrr=cd["expected_mrr"],
+                close_date=cd["close_date"],
+                subscription=cd["subscription"] or None,
+                plan=cd["plan"],
+                owner=cd["owner"] or request.user.pk,
+                note=cd["note"],
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            status = error_status(exc)
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, "Expansion opportunity added.")
+            return redirect(url(request.workspace, "customers:detail", record_id=record.pk))
+    return _page(request, record, status=status, opportunity_form=form)
+
+
+@require_POST
+def opportunity_act(request, opportunity_id, action):
+    opportunity = get_for_workspace_or_404(
+        request.workspace, ExpansionOpportunity.objects.of(request.workspace), pk=opportunity_id
+    )
+    record = live_record_or_404(request, opportunity.record_id)
+    back = url(request.workspace, "customers:detail", record_id=record.pk)
+    try:
+        if action == "win":
+            _, result = services.opportunity_win(
+                workspace=request.workspace,
+                opportunity=opportunity.pk,
+                actor=request.user,
+                membership=request.membership,
+            )
+            return _after(request, record, result, "Opportunity won.")
+        services.opportunity_lose(
+            workspace=request.workspace,
+            opportunity=opportunity.pk,
+            membership=request.membership,
+            note=request.POST.get("note", "")[:500],
+        )
+    except ValidationError as exc:
+        if error_status(exc) == 403:
+            raise PermissionDenied(" ".join(exc.messages)) from None
+        messages.error(request, "Not saved. " + " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, "Opportunity closed as lost.")
+    return redirect(back)

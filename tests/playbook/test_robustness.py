@@ -57,7 +57,9 @@ FIELD_NAMES = {
     "aes_per_outbound_sdr", "confirm_defaults",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
-    "window", "hidden", "until",
+    "window", "hidden", "until", "expected_mrr", "close_date", "subscription", "time_zone",
+    "renewal_grace_days", "engagement_days", "weight_nps", "score", "responded_on", "contact",
+    "comment", "occurred_on",
 }  # fmt: skip
 
 
