@@ -90,15 +90,20 @@ def _today(workspace, today: date | None) -> date:
     return today or workspace.today()
 
 
+def locked_row(queryset, obj_or_id, missing: str):
+    """The row of `queryset` (already scoped to a workspace) with that id, locked for this
+    transaction; a ValidationError saying `missing` when there is none (or the id is junk)."""
+    pk = getattr(obj_or_id, "pk", obj_or_id)
+    row = queryset.select_for_update().filter(pk=pk).first() if str(pk).isdigit() else None
+    if row is None:
+        raise ValidationError(missing, code="missing")
+    return row
+
+
 def _lock(workspace, subscription, version) -> Subscription:
-    sub_id = getattr(subscription, "pk", subscription)
-    locked = (
-        Subscription.objects.of(workspace).select_for_update().filter(pk=sub_id).first()
-        if str(sub_id).isdigit()
-        else None
+    locked = locked_row(
+        Subscription.objects.of(workspace), subscription, "This subscription no longer exists."
     )
-    if locked is None:
-        raise ValidationError("This subscription no longer exists.", code="missing")
     if version is not None and str(version) != str(locked.version):
         raise StaleSubscription(
             f"Someone else changed {locked} a moment ago (its MRR is now {locked.mrr}). "

@@ -18,6 +18,7 @@ from customers.models import (
 )
 from customers.services.ledger import (
     check_may_change,
+    locked_row,
     parse_mrr,
     subscription_change_mrr,
     subscription_start,
@@ -81,14 +82,11 @@ def opportunity_create(
 
 
 def _open(workspace, opportunity) -> ExpansionOpportunity:
-    opp_id = getattr(opportunity, "pk", opportunity)
-    found = (
-        ExpansionOpportunity.objects.of(workspace).select_for_update().filter(pk=opp_id).first()
-        if str(opp_id).isdigit()
-        else None
+    found = locked_row(
+        ExpansionOpportunity.objects.of(workspace),
+        opportunity,
+        "This opportunity no longer exists.",
     )
-    if found is None:
-        raise ValidationError("This opportunity no longer exists.")
     if found.status != OpportunityStatus.OPEN:
         raise ValidationError(f"This opportunity is already {found.get_status_display().lower()}.")
     return found

@@ -234,20 +234,12 @@ def alert_emails_send(*, workspace) -> int:
 
 
 def _alert_for_change(workspace, alert, membership, reason: str) -> RenewalAlert:
-    from customers.services.ledger import check_may_change
+    from customers.services.ledger import check_may_change, locked_row
 
     check_may_change(membership)
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why (it is kept on the alert)."})
-    alert_id = getattr(alert, "pk", alert)
-    found = (
-        RenewalAlert.objects.of(workspace).select_for_update().filter(pk=alert_id).first()
-        if str(alert_id).isdigit()
-        else None
-    )
-    if found is None:
-        raise ValidationError("This alert no longer exists.")
-    return found
+    return locked_row(RenewalAlert.objects.of(workspace), alert, "This alert no longer exists.")
 
 
 @transaction.atomic
