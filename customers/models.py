@@ -59,7 +59,8 @@ class Customer(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["workspace", "-mrr", "id"], name="customer_ws_mrr"),
+            # The list: largest MRR first, id the keyset tie-breaker in the same direction.
+            models.Index(fields=["workspace", "-mrr", "-id"], name="customer_ws_mrr_desc"),
             models.Index(fields=["workspace", "health_score", "id"], name="customer_ws_health"),
             models.Index(fields=["workspace", "renewal_owner"], name="customer_ws_renewal_owner"),
         ]

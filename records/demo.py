@@ -86,16 +86,17 @@ def _next_id(model) -> int:
     return (model.objects.aggregate(m=Max("id"))["m"] or 0) + 1
 
 
-def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+def insert_rows(model, columns: list[str], rows: list[tuple], *, copy: bool = True) -> None:
     """Bulk-write raw rows (values in `columns` order, JSON as dicts): COPY on PostgreSQL,
-    batched INSERTs elsewhere. Other apps' demo seeders use it too."""
+    batched INSERTs elsewhere. Other apps' demo seeders use it too. `copy=False` for code that
+    runs under row-level security (imports as the app role): PostgreSQL refuses COPY there."""
     if not rows:
         return
     table = connection.ops.quote_name(model._meta.db_table)
     fields = [model._meta.get_field(c) for c in columns]
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     json_at = [i for i, f in enumerate(fields) if f.get_internal_type() == "JSONField"]
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and copy:
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
@@ -108,7 +109,12 @@ def insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
                 copy.write_row(row)
         return
     prepared = [
-        tuple(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True))
+        tuple(
+            json.dumps(v)
+            if i in json_at and connection.vendor == "postgresql"
+            else f.get_db_prep_save(v, connection)
+            for i, (f, v) in enumerate(zip(fields, row, strict=True))
+        )
         for row in rows
     ]
     placeholders = ", ".join(["%s"] * len(columns))

@@ -35,10 +35,33 @@ from customers.models import (
 from customers.services.ledger import MAX_MRR
 from customers.terms import add_months
 from pipeline.models import StageDefinition, StageTransition, TransitionKind
+from records.demo import insert_rows
 from records.matching import match_records, normalize_domain
 from records.models import Record
 
 REQUIRED = ("customer", "subscription", "date", "mrr")
+CUSTOMER_COLUMNS = [
+    "workspace",
+    "record",
+    "goals",
+    "stakeholders",
+    "risks",
+    "promises",
+    "health_explanation",
+    "created_at",
+]
+MOVEMENT_COLUMNS = [
+    "workspace",
+    "subscription",
+    "record",
+    "effective_on",
+    "mrr",
+    "action",
+    "reason",
+    "note",
+    "actor",
+    "recorded_at",
+]
 CHUNK = 5000
 
 
@@ -240,42 +263,51 @@ def _write(workspace, rows, record_ids, to_add, existing, actor, today) -> Impor
         record_of_sub.setdefault(row.external_id, record_id)
         first_of_sub.setdefault(row.external_id, row)
     new_records = _create_records(workspace, first_of_sub, record_of_sub, actor)
+    last_of_sub = {row.external_id: row for row in to_add}  # rows are in date order
     new_subs = []
     for external_id, first in first_of_sub.items():
         if external_id in existing:
             continue
         months = first.term_months or 12
-        new_subs.append(
-            Subscription(
-                workspace=workspace,
-                record_id=record_of_sub[external_id],
-                external_id=external_id,
-                plan=first.plan,
-                mrr=first.mrr,
-                started_on=first.day,
-                term_months=months,
-                term_end=add_months(first.day, months),
-                auto_renew=True,
-            )
+        sub = Subscription(
+            workspace=workspace,
+            record_id=record_of_sub[external_id],
+            external_id=external_id,
+            plan=first.plan,
+            started_on=first.day,
+            term_months=months,
+            term_end=add_months(first.day, months),
+            auto_renew=True,
         )
+        # A new subscription's state is its last row of the file: no UPDATE afterwards.
+        _mirror(sub, last_of_sub[external_id].day, last_of_sub[external_id].mrr)
+        new_subs.append(sub)
     Subscription.objects.bulk_create(new_subs, batch_size=CHUNK)
     subs = {**existing, **{s.external_id: s for s in new_subs}}
-    MrrMovement.objects.bulk_create(
+    # COPY on PostgreSQL, in date order: the ids (recorded order) follow the file's dates.
+    now, actor_id = timezone.now(), getattr(actor, "pk", None)
+    insert_rows(
+        MrrMovement,
+        MOVEMENT_COLUMNS,
         [
-            MrrMovement(
-                workspace=workspace,
-                subscription=subs[row.external_id],
-                record_id=subs[row.external_id].record_id,
-                effective_on=row.day,
-                mrr=row.mrr,
-                action=MovementAction.IMPORT,
-                actor=actor,
+            (
+                workspace.pk,
+                subs[row.external_id].pk,
+                subs[row.external_id].record_id,
+                row.day,
+                row.mrr,
+                MovementAction.IMPORT,
+                "",
+                "",
+                actor_id,
+                now,
             )
             for row in to_add
         ],
-        batch_size=CHUNK,
+        copy=False,  # under row-level security (the app's role)
     )
-    _refresh_subscriptions(workspace, [subs[e] for e in {r.external_id for r in to_add}], today)
+    touched = {r.external_id for r in to_add}
+    _refresh_subscriptions(workspace, [existing[e] for e in touched if e in existing])
     _refresh_customers(workspace, {s.record_id for s in subs.values()}, first_of_sub, subs)
     return ImportResult(
         rows=len(rows),
@@ -316,20 +348,22 @@ def _create_records(workspace, first_of_sub, record_of_sub, actor) -> int:
     ]
     Record.objects.bulk_create(records, batch_size=CHUNK)
     if won is not None:
-        StageTransition.objects.bulk_create(
+        insert_rows(
+            StageTransition,
+            ["workspace", "record", "kind", "to_stage", "actor", "at", "note"],
             [
-                StageTransition(
-                    workspace=workspace,
-                    record=r,
-                    kind=TransitionKind.CREATED,
-                    to_stage=won,
-                    actor=actor,
-                    at=r.stage_entered_at,
-                    note="imported",
+                (
+                    workspace.pk,
+                    r.pk,
+                    TransitionKind.CREATED,
+                    won.pk,
+                    getattr(actor, "pk", None),
+                    r.stage_entered_at,
+                    "imported",
                 )
                 for r in records
             ],
-            batch_size=CHUNK,
+            copy=False,
         )
     by_key = {(r.name, r.domain): r.pk for r in records}
     for external_id, first in first_of_sub.items():
@@ -340,8 +374,18 @@ def _create_records(workspace, first_of_sub, record_of_sub, actor) -> int:
     return len(records)
 
 
-def _refresh_subscriptions(workspace, subs, today):
-    """Each subscription mirrors its latest ledger row; an active one's term rolls on past it."""
+def _mirror(sub, day, mrr) -> None:
+    """The subscription as of its latest ledger row; an active one's term rolls on past it."""
+    sub.mrr = mrr
+    sub.status = SubscriptionStatus.ACTIVE if mrr > 0 else SubscriptionStatus.CANCELLED
+    sub.cancelled_on = day if mrr == 0 else None
+    sub.cancel_reason = "other" if mrr == 0 else ""
+    while sub.term_end <= day:
+        sub.term_end = add_months(sub.term_end, sub.term_months)
+
+
+def _refresh_subscriptions(workspace, subs):
+    """Existing subscriptions that got rows mirror their latest ledger row again."""
     if not subs:
         return
     latest = {}
@@ -353,13 +397,7 @@ def _refresh_subscriptions(workspace, subs, today):
     ):
         latest[sub_id] = (day, mrr)
     for sub in subs:
-        day, mrr = latest[sub.pk]
-        sub.mrr = mrr
-        sub.status = SubscriptionStatus.ACTIVE if mrr > 0 else SubscriptionStatus.CANCELLED
-        sub.cancelled_on = day if mrr == 0 else None
-        sub.cancel_reason = "other" if mrr == 0 else ""
-        while sub.term_end <= day:
-            sub.term_end = add_months(sub.term_end, sub.term_months)
+        _mirror(sub, *latest[sub.pk])
         sub.version += 1
     Subscription.objects.of(workspace).bulk_update(
         subs,
@@ -380,18 +418,6 @@ def _refresh_customers(workspace, record_ids, first_of_sub, subs):
         rid = subs[external_id].record_id
         won_on[rid] = min(first.day, won_on.get(rid, first.day))
     tz = workspace.tzinfo
-    Customer.objects.bulk_create(
-        [
-            Customer(
-                workspace=workspace,
-                record_id=rid,
-                won_at=timezone.make_aware(datetime.combine(won_on[rid], time()), tz),
-            )
-            for rid in record_ids
-            if rid not in have
-        ],
-        batch_size=CHUNK,
-    )
     totals = dict(
         Subscription.objects.of(workspace)
         .filter(record_id__in=record_ids, status=SubscriptionStatus.ACTIVE)
@@ -399,7 +425,29 @@ def _refresh_customers(workspace, record_ids, first_of_sub, subs):
         .annotate(total=Sum("mrr"))
         .values_list("record_id", "total")
     )
-    customers = list(Customer.objects.of(workspace).filter(record_id__in=record_ids))
+    now = timezone.now()
+    insert_rows(
+        Customer,
+        [*CUSTOMER_COLUMNS, "won_at", "mrr"],
+        [
+            (
+                workspace.pk,
+                rid,
+                "",
+                "",
+                "",
+                "",
+                [],
+                now,
+                timezone.make_aware(datetime.combine(won_on[rid], time()), tz),
+                totals.get(rid) or Decimal("0"),
+            )
+            for rid in record_ids
+            if rid not in have
+        ],
+        copy=False,  # under row-level security (the app's role)
+    )
+    customers = list(Customer.objects.of(workspace).filter(record_id__in=list(have)))
     for c in customers:
         c.mrr = totals.get(c.record_id) or Decimal("0")
     Customer.objects.of(workspace).bulk_update(customers, ["mrr"], batch_size=CHUNK)

@@ -43,8 +43,6 @@ def renewals(request):
         "error": error,
         "query": query.urlencode(),
         "can_change": can_change_customers(request.membership),
-        "snooze_form": forms.AlertSnoozeForm(),
-        "dismiss_form": forms.AlertDismissForm(),
     }
     return render(request, "customers/renewals.html", context, status=status)
 
