@@ -12,6 +12,7 @@ from customers.services.ledger import subscription_start
 from playbook.models import Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -36,6 +37,7 @@ def build_world(workspace, user) -> dict[str, int]:
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
     return {
+        **customer_rows(workspace, record, subscription, user),
         "subscription_id": subscription.pk,
         "record_id": record.pk,
         "stage_id": stage.pk,
