@@ -2,7 +2,8 @@
 
 Every member works the same records (the record is curated by every team), so every member may
 create and edit them. Deleting is for admins, leaders and the record's owner; seeing and
-restoring deleted records, and defining custom fields, is for admins.
+restoring deleted records, and defining custom fields, is for admins. The ICP profile is
+edited by admins and leaders and read by everyone.
 """
 
 from playbook.access import has_role, require_roles
@@ -23,6 +24,12 @@ def can_manage_fields(membership) -> bool:
     return has_role(membership, Role.ADMIN)
 
 
+def can_edit_icp(membership) -> bool:
+    """The ICP profile is a leadership decision: admins and leaders edit it, everyone reads it."""
+    return has_role(membership, Role.ADMIN, Role.LEADER)
+
+
 # View decorators (403 for other roles; non-members already got 404 from the middleware).
 deleted_records_access = require_roles(Role.ADMIN)
 custom_fields_access = require_roles(Role.ADMIN)
+icp_edit_access = require_roles(Role.ADMIN, Role.LEADER)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from customers.services.ledger import subscription_start
 from playbook.models import Role, TenantModel, Workspace
+from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
@@ -35,7 +36,7 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
     StageTransitionFactory(record=record, to_stage=stage)
-    IcpProfile.objects.get_or_create(workspace=workspace)
+    IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
@@ -50,7 +51,14 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "subscription_id": subscription.pk,
+        "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
     }
+
+
+# Path parameters that are places in the workspace's own list, not ids: the same number names
+# something in every workspace, so "another workspace's" value does not exist for them.
+# tests/records/test_tenancy.py checks a place that only another workspace's list has.
+POSITIONS = {"index"}
 
 
 def ids_of(world, name) -> tuple[int, ...]:

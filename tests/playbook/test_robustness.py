@@ -33,6 +33,9 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "weight", "weight_0", "weight_1", "min_count", "activity_kind",
+    "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
+    "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
 }  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Records of workspace B never show in A's lists, and B's people are not choices in A's forms.
+"""Records of workspace B never show in A's lists, B's people are not choices in A's forms, and an
+ICP criterion place only B's profile has answers 404 in A.
 
 That every id of B on every records URL answers 404 like a missing one (GET and POST, page and
 htmx, nothing of B changed) is checked for all routes at once by tests/playbook/test_tenancy.py.
@@ -9,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from playbook.models import Membership, Role
-from records.models import Activity, Record
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import Activity, IcpProfile, Record
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -34,7 +36,37 @@ def theirs(other_workspace):
         "contact": ContactFactory(record=record),
         "task": ActivityFactory(record=record, kind="task", due_at=timezone.now()),
         "field": CustomFieldDefinitionFactory(workspace=other_workspace),
+        # Criteria are addressed by their place in the workspace's own profile: the other
+        # workspace's profile is longer, so its last criterion has a place that mine lacks.
+        "criterion": IcpProfile.objects.create(
+            workspace=other_workspace, criteria=DEFAULT_CRITERIA * 2
+        )
+        and len(DEFAULT_CRITERIA) * 2 - 1,
     }
+
+
+MISSING = 999_999
+
+
+@pytest.mark.parametrize("name", ["icp_criterion_edit", "icp_criterion_delete"])
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_a_criterion_place_only_another_workspace_has_is_404(
+    admin_client, workspace, record, theirs, name, headers
+):
+    """ICP criteria are addressed by their place in the workspace's own profile, so the route
+    walk (tests/playbook/test_tenancy.py, which covers every id route) cannot give them a foreign
+    value: here B's profile is longer, and its last place answers in A like a missing one."""
+    foreign = reverse(f"records:{name}", args=[workspace.slug, theirs["criterion"]])
+    missing = reverse(f"records:{name}", args=[workspace.slug, MISSING])
+    answers = []
+    for call in (admin_client.get, lambda path, **h: admin_client.post(path, {"weight": 5}, **h)):
+        status = call(foreign, **headers).status_code
+        assert status == call(missing, **headers).status_code
+        assert status in (404, 405)
+        answers.append(status)
+    assert 404 in answers
+    profile = IcpProfile.objects.get(workspace=theirs["record"].workspace)
+    assert profile.criteria == DEFAULT_CRITERIA * 2
 
 
 def test_lists_show_nothing_of_another_workspace(admin_client, workspace, admin, theirs):
