@@ -16,6 +16,7 @@ from customers.services.ledger import subscription_start
 from playbook.models import Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -41,6 +42,7 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
     return {
+        **customer_rows(workspace, record, subscription, user),
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,

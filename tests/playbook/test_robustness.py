@@ -36,6 +36,7 @@ FIELD_NAMES = {
     "weight", "weight_0", "weight_1", "min_count", "activity_kind",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
+    "window", "hidden", "until",
 }  # fmt: skip
 
 
