@@ -16,6 +16,7 @@ from customers.services.ledger import subscription_start
 from playbook.models import Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
@@ -26,8 +27,10 @@ from tests.factories import (
     MembershipFactory,
     QualificationRuleFactory,
     RecordFactory,
+    SeasonalityCurveFactory,
     StageDefinitionFactory,
     StageTransitionFactory,
+    TargetFactory,
 )
 
 
@@ -38,6 +41,11 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
+    SeasonalityCurveFactory(workspace=workspace)
+    MetricSnapshot.objects.create(
+        workspace=workspace, month=date.today().replace(day=1), scope_key="workspace", leads=1,
+        computed_at="2026-01-01T00:00:00Z",
+    )  # fmt: skip
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
@@ -54,6 +62,7 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "subscription_id": subscription.pk,
         "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
+        "target_id": TargetFactory(workspace=workspace).pk,
     }
 
 
