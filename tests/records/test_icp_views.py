@@ -157,3 +157,12 @@ def test_saving_queues_a_recompute_after_commit(
 def test_a_workspace_without_a_profile_gets_the_default(admin_client, url, workspace):
     assert admin_client.get(url("icp")).status_code == 200
     assert IcpProfile.objects.get(workspace=workspace).criteria == DEFAULT_CRITERIA
+
+
+def test_points_when_met_add_up_to_100(workspace):
+    from records.selectors.icp import icp_fields, icp_profile_criteria
+
+    flag = {"kind": "flag_set", "params": {"flag": "buying_intent"}}
+    profile = IcpProfile.objects.create(workspace=workspace, criteria=[{**flag, "weight": 1}] * 3)
+    rows = icp_profile_criteria(profile, icp_fields(workspace))
+    assert [row.share for row in rows] == [34, 33, 33]
