@@ -6,6 +6,7 @@ from django.utils import timezone
 from playbook.models import Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from records.selectors.icp import icp_fields, icp_profile_criteria
 from tests.conftest import login_as
 
 from .conftest import HTMX
@@ -160,8 +161,6 @@ def test_a_workspace_without_a_profile_gets_the_default(admin_client, url, works
 
 
 def test_points_when_met_add_up_to_100(workspace):
-    from records.selectors.icp import icp_fields, icp_profile_criteria
-
     flag = {"kind": "flag_set", "params": {"flag": "buying_intent"}}
     profile = IcpProfile.objects.create(workspace=workspace, criteria=[{**flag, "weight": 1}] * 3)
     rows = icp_profile_criteria(profile, icp_fields(workspace))
