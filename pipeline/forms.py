@@ -2,12 +2,13 @@ from django import forms
 
 from pipeline import rules
 from pipeline.models import RuleKind
+from playbook.forms import BaseForm
 from playbook.models import Team
 
 TEAM_CHOICES = Team.choices
 
 
-class StageForm(forms.Form):
+class StageForm(BaseForm):
     name = forms.CharField(max_length=60)
     team = forms.ChoiceField(label="Owning team", choices=TEAM_CHOICES)
     handoff_team = forms.ChoiceField(
@@ -53,7 +54,7 @@ class StageForm(forms.Form):
         return cls(data, initial=initial)
 
 
-class RuleForm(forms.Form):
+class RuleForm(BaseForm):
     """A rule's kind, its kind-specific parameters and the message a rep reads. The parameter
     fields come from the kind's spec in pipeline.rules; their values are validated there."""
 
@@ -123,7 +124,7 @@ class RuleForm(forms.Form):
         return {name: source.get(name) for name in self.param_names if source.get(name) != ""}
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     owner = forms.TypedChoiceField(
         label="New owner",
@@ -142,12 +143,12 @@ class AdvanceForm(forms.Form):
         ]
 
 
-class BackForm(forms.Form):
+class BackForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class LostForm(forms.Form):
+class LostForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.TypedChoiceField(label="Reason", coerce=int)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -160,7 +161,7 @@ class LostForm(forms.Form):
         ]
 
 
-class NurtureForm(forms.Form):
+class NurtureForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Reason",
@@ -169,17 +170,17 @@ class NurtureForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class BoardMoveForm(forms.Form):
+class BoardMoveForm(BaseForm):
     to_stage = forms.IntegerField()
     version = forms.IntegerField(required=False)
 
 
-class LostReasonForm(forms.Form):
+class LostReasonForm(BaseForm):
     label = forms.CharField(label="Reason", max_length=200)
 
 

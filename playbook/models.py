@@ -9,6 +9,7 @@ import hashlib
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -95,6 +96,12 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            # Slugs are made lower-case, but an address is one address however it is typed.
+            models.UniqueConstraint(Lower("slug"), name="workspace_slug_ci_unique"),
+        ]
+
     def __str__(self):
         return self.name
 
@@ -165,6 +172,15 @@ class Invitation(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]
+        constraints = [
+            # One pending invitation per address: a new one revokes the earlier one first.
+            models.UniqueConstraint(
+                F("workspace"),
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_address",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation for {self.email}"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -13,6 +14,7 @@ from playbook.forms import (
     AcceptInvitationForm,
     InviteForm,
     RoleForm,
+    SignupConfirmForm,
     SignupForm,
     WorkspaceForm,
     apply_service_error,
@@ -34,15 +36,51 @@ def root(request):
 
 
 def signup(request):
+    """Step one: the same answer ("check your inbox") whether or not the address has an account,
+    so the form cannot be used to find out who has one."""
     if request.user.is_authenticated:
         return redirect("root")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, workspace = services.workspace_signup(
+            services.signup_start(
                 email=form.cleaned_data["email"],
-                password=form.cleaned_data["password1"],
                 full_name=form.cleaned_data["full_name"],
+                workspace_name=form.cleaned_data["workspace_name"],
+                workspace_slug=form.cleaned_data["workspace_slug"],
+                confirm_url_builder=lambda token: request.build_absolute_uri(
+                    reverse("signup_confirm", args=[token])
+                ),
+                login_url=request.build_absolute_uri(reverse("login")),
+                password_reset_url=request.build_absolute_uri(reverse("password_reset")),
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            return redirect("signup_sent")
+    return render(request, "registration/signup.html", {"form": form}, status=_status(form))
+
+
+def signup_sent(request):
+    hours = settings.SIGNUP_LINK_TTL // 3600
+    return render(request, "registration/signup_sent.html", {"hours": hours})
+
+
+def signup_confirm(request, token):
+    """Step two, from the e-mailed link: choose a password; the account and workspace are
+    created now, and the new admin is logged in."""
+    try:
+        details = services.signup_details(token=token)
+    except ValidationError as exc:
+        context = {"errors": exc.messages}
+        return render(request, "registration/signup_confirm.html", context, status=400)
+    initial = {"workspace_name": details["workspace_name"], "workspace_slug": details["slug"]}
+    form = SignupConfirmForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user, workspace = services.workspace_signup(
+                token=token,
+                password=form.cleaned_data["password1"],
                 workspace_name=form.cleaned_data["workspace_name"],
                 workspace_slug=form.cleaned_data["workspace_slug"],
             )
@@ -52,7 +90,8 @@ def signup(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to {workspace.name}. You are its admin.")
             return redirect("home", workspace_slug=workspace.slug)
-    return render(request, "registration/signup.html", {"form": form}, status=_status(form))
+    context = {"form": form, "details": details}
+    return render(request, "registration/signup_confirm.html", context, status=_status(form))
 
 
 @login_required

@@ -9,7 +9,9 @@ from django.utils.text import slugify
 
 from pipeline import defaults, rules
 from pipeline.models import LostReason, QualificationRule, RuleKind, StageDefinition
+from playbook.integrity import refused_as
 from playbook.models import Team
+from playbook.validation import single_line
 from records.models import Record
 
 # --- defaults ---------------------------------------------------------------------------------
@@ -89,7 +91,7 @@ def _whole(value) -> int | None:
 
 def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
     errors = {}
-    name = (fields.get("name") or "").strip()
+    name = single_line(fields.get("name"), field="name")
     if not name:
         errors["name"] = "Give the stage a name."
     elif (
@@ -97,7 +99,7 @@ def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
         .exclude(pk=exclude_pk)
         .exists()
     ):
-        errors["name"] = f"Another stage is already called {name}."
+        errors["name"] = _STAGE_NAME_TAKEN.format(name)
     if fields.get("team") not in Team.values:
         errors["team"] = "Choose the team that owns the stage."
     if fields.get("handoff_team") and fields["handoff_team"] not in Team.values:
@@ -121,6 +123,9 @@ def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
         "is_won": bool(fields.get("is_won")),
         "is_closed": bool(fields.get("is_closed")),
     }
+
+
+_STAGE_NAME_TAKEN = "Another stage is already called {}."
 
 
 def _unique_key(workspace, name: str) -> str:
@@ -147,9 +152,10 @@ def stage_create(*, workspace, after=None, **fields) -> StageDefinition:
         index = next((i + 1 for i, s in enumerate(ordered) if s.pk == after_id), None)
         if index is None:
             raise ValidationError("Add the stage after one of the active stages.")
-    stage = StageDefinition.objects.create(
-        workspace=workspace, key=_unique_key(workspace, cleaned["name"]), position=0, **cleaned
-    )
+    with _stage_name_refused(cleaned["name"]):
+        stage = StageDefinition.objects.create(
+            workspace=workspace, key=_unique_key(workspace, cleaned["name"]), position=0, **cleaned
+        )
     ordered.insert(index, stage)
     _renumber(workspace, ordered)
     return stage
@@ -160,8 +166,17 @@ def stage_update(*, stage: StageDefinition, **fields) -> StageDefinition:
     cleaned = _clean_stage_fields(stage.workspace, fields, exclude_pk=stage.pk)
     for name, value in cleaned.items():
         setattr(stage, name, value)
-    stage.save(update_fields=list(cleaned))
+    with _stage_name_refused(cleaned["name"]):
+        stage.save(update_fields=list(cleaned))
     return stage
+
+
+def _stage_name_refused(name: str):
+    """The same message as the check in _clean_stage_fields, when a concurrent save of the
+    same name got there first (the unique constraint is the backstop)."""
+    return refused_as(
+        {"stage_unique_active_name": ValidationError({"name": _STAGE_NAME_TAKEN.format(name)})}
+    )
 
 
 @transaction.atomic
@@ -220,7 +235,14 @@ def stage_restore(*, stage: StageDefinition) -> StageDefinition:
             f"Another active stage is called {stage.name}. Rename one of them first."
         )
     stage.is_retired = False
-    stage.save(update_fields=["is_retired"])
+    with refused_as(
+        {
+            "stage_unique_active_name": ValidationError(
+                f"Another active stage is called {stage.name}. Rename one of them first."
+            )
+        }
+    ):
+        stage.save(update_fields=["is_retired"])
     ordered = [s for s in _active_stages(stage.workspace) if s.pk != stage.pk]
     _renumber(stage.workspace, [*ordered, stage])
     return stage
@@ -239,7 +261,11 @@ def _clean_rule(stage: StageDefinition, kind: str, params: dict | None, message:
             raise
         errors.update(exc.message_dict)
         cleaned = {}
-    message = (message or "").strip()
+    try:
+        message = single_line(message, field="message")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        message = "-"
     if not message:
         errors["message"] = "Write what a rep reads when the rule is not met."
     elif len(message) > 200:
@@ -313,7 +339,7 @@ def rule_delete(*, rule: QualificationRule) -> None:
 
 
 def _clean_label(workspace, label: str, *, exclude_pk=None) -> str:
-    label = (label or "").strip()
+    label = single_line(label, field="label")
     if not label:
         raise ValidationError({"label": "Write the reason."})
     if len(label) > 200:
@@ -323,8 +349,12 @@ def _clean_label(workspace, label: str, *, exclude_pk=None) -> str:
         .exclude(pk=exclude_pk)
         .exists()
     ):
-        raise ValidationError({"label": f"“{label}” is already on the list."})
+        raise _label_taken(label)
     return label
+
+
+def _label_taken(label: str) -> ValidationError:
+    return ValidationError({"label": f"“{label}” is already on the list."})
 
 
 @transaction.atomic
@@ -336,14 +366,16 @@ def lost_reason_create(*, workspace, label: str) -> LostReason:
         .values_list("position", flat=True)
         .first()
     )
-    return LostReason.objects.create(
-        workspace=workspace, label=label, position=0 if last is None else last + 1
-    )
+    with refused_as({"lostreason_unique_label": _label_taken(label)}):
+        return LostReason.objects.create(
+            workspace=workspace, label=label, position=0 if last is None else last + 1
+        )
 
 
 @transaction.atomic
 def lost_reason_update(*, reason: LostReason, label: str, is_active: bool) -> LostReason:
     reason.label = _clean_label(reason.workspace, label, exclude_pk=reason.pk)
     reason.is_active = is_active
-    reason.save(update_fields=["label", "is_active"])
+    with refused_as({"lostreason_unique_label": _label_taken(reason.label)}):
+        reason.save(update_fields=["label", "is_active"])
     return reason

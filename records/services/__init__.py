@@ -9,6 +9,7 @@ from records.services.custom_fields import (
     custom_field_update,
 )
 from records.services.records import (
+    OwnerChangeNotAllowed,
     RecordConflict,
     record_create,
     record_delete,
@@ -18,6 +19,7 @@ from records.services.records import (
 )
 
 __all__ = [
+    "OwnerChangeNotAllowed",
     "RecordConflict",
     "activity_log",
     "activity_mark_done",
