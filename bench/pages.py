@@ -117,19 +117,20 @@ TARGETS_MS = {"pipeline board": 300, "pipeline board, one team": 300}
 
 def prepare(slug: str) -> Bench:
     workspace = Workspace.objects.get(slug=slug)
-    live = Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    live = Record.objects.of(workspace).live()
     total = live.count()
     if total == 0:
         sys.exit(f"Workspace {slug} has no records: run seed_demo first.")
     # The member with the most open tasks: My tasks at its fullest.
     top = (
-        Activity.objects.filter(workspace=workspace, kind=ActivityKind.TASK, done=False)
+        Activity.objects.of(workspace)
+        .filter(kind=ActivityKind.TASK, done=False)
         .values("assignee")
         .annotate(n=Count("id"))
         .order_by("-n")
         .first()
     )
-    members = Membership.objects.filter(workspace=workspace, is_active=True)
+    members = Membership.objects.of(workspace).filter(is_active=True)
     member = members.filter(user_id=top["assignee"]).first() if top else None
     user = (member or members.filter(role="admin").first()).user
     # A cursor half-way down the default order (one OFFSET query here, never in the app).
@@ -153,7 +154,8 @@ def _users_by_role(workspace, members) -> dict:
     for m in members.select_related("user").order_by("id"):
         users.setdefault(m.role, m.user)
     busiest_ae = (
-        Record.objects.filter(workspace=workspace, status="open", owner__memberships__role="ae")
+        Record.objects.of(workspace)
+        .filter(status="open", owner__memberships__role="ae")
         .values("owner")
         .annotate(n=Count("id"))
         .order_by("-n")

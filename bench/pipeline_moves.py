@@ -52,8 +52,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=50)
     args = parser.parse_args()
     workspace = Workspace.objects.get(slug=args.workspace)
-    admin = Membership.objects.filter(workspace=workspace, role="admin").first()
-    live = Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    admin = Membership.objects.of(workspace).filter(role="admin").first()
+    live = Record.objects.of(workspace).live()
     ids = list(
         live.filter(status="open", stage__key="opportunity").values_list("id", flat=True)[
             : args.rounds

@@ -1,1 +1,216 @@
-"""Filled by its own issue (see DESIGN.md)."""
+"""Post-sale: subscriptions and the append-only MRR ledger that is the only source of MRR.
+
+A ledger row says "from this date, this subscription's MRR is X". Its movement kind (new,
+expansion, contraction, churn, reactivation) is never stored: it depends on every other row of the
+customer in effective-date order, so a backdated row would leave a stored kind stale. The view
+behind `ClassifiedMovement` derives it (docs/customers.md, docs/adr/0300).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from playbook.models import TenantModel
+
+
+class SubscriptionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Subscription(TenantModel):
+    """One billed subscription of a customer (a Record). `mrr` and `status` mirror the
+    subscription's latest ledger row; only customers.services writes them, in the same
+    transaction as the row, while holding this row's lock."""
+
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    # The subscription's id in the billing system (imports match on it); unique per workspace.
+    external_id = models.CharField("billing id", max_length=100, blank=True)
+    plan = models.CharField(max_length=120, blank=True)
+    mrr = models.DecimalField("MRR", max_digits=14, decimal_places=2)
+    status = models.CharField(
+        max_length=10, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE
+    )
+    started_on = models.DateField()
+    term_months = models.PositiveSmallIntegerField(default=12)
+    # The end of the current term (exclusive of renewal): renewals extend it by a term.
+    term_end = models.DateField()
+    auto_renew = models.BooleanField(default=False)
+    cancelled_on = models.DateField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    # Optimistic concurrency: an action carries the version it was shown; a stale one is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "external_id"],
+                condition=~Q(external_id=""),
+                name="subscription_unique_billing_id",
+            ),
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="subscription_mrr_not_negative"),
+            models.CheckConstraint(
+                condition=Q(term_end__gt=models.F("started_on")),
+                name="subscription_term_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "record"], name="subscription_ws_record"),
+            # The renewal job and the renewals page walk active subscriptions by term end.
+            models.Index(
+                fields=["workspace", "term_end"],
+                name="subscription_ws_active_end",
+                condition=Q(status="active"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.plan or self.external_id or f"Subscription {self.pk}"
+
+    @property
+    def arr(self):
+        return self.mrr * 12
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == SubscriptionStatus.ACTIVE
+
+
+class MovementAction(models.TextChoices):
+    """What a person or job did to write a ledger row. Not the movement kind (derived)."""
+
+    START = "start", "Started"
+    CROSS_SELL = "cross_sell", "Cross-sell"
+    UPSELL = "upsell", "Upsell"
+    DOWNGRADE = "downgrade", "Downgrade"
+    RENEW = "renew", "Renewed"
+    AUTO_RENEW = "auto_renew", "Renewed automatically"
+    CANCEL = "cancel", "Cancelled"
+    LAPSE = "lapse", "Not renewed (churned at term end)"
+    REACTIVATE = "reactivate", "Reactivated"
+    IMPORT = "import", "Imported"
+
+
+class MovementKind(models.TextChoices):
+    NEW = "new", "New"
+    EXPANSION = "expansion", "Expansion"
+    CONTRACTION = "contraction", "Contraction"
+    CHURN = "churn", "Churn"
+    REACTIVATION = "reactivation", "Reactivation"
+
+
+class ChurnReason(models.TextChoices):
+    PRICE = "price", "Too expensive"
+    BUDGET = "budget", "Budget cut"
+    COMPETITOR = "competitor", "Moved to a competitor"
+    PRODUCT_FIT = "product_fit", "Product does not fit their needs"
+    ADOPTION = "adoption", "Low adoption"
+    SUPPORT = "support", "Unhappy with support"
+    CLOSED = "closed", "Went out of business"
+    ACQUIRED = "acquired", "Acquired or merged"
+    OTHER = "other", "Other"
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class MrrMovement(TenantModel):
+    """One ledger row: from `effective_on`, `subscription`'s MRR is `mrr` (0 = cancelled).
+
+    Append-only (docs/adr/0300): the model refuses save() of an existing row and delete(); on
+    PostgreSQL a trigger refuses UPDATE. Rows on one date are ordered by `id` (recorded order).
+    `record` repeats the subscription's record so the derivation can partition by customer."""
+
+    # Looked up through the indexes below, which lead with workspace.
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="movements", db_index=False
+    )
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    effective_on = models.DateField()
+    mrr = models.DecimalField("MRR from that date", max_digits=14, decimal_places=2)
+    action = models.CharField(max_length=12, choices=MovementAction.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(mrr__gte=0), name="movement_mrr_not_negative"),
+        ]
+        indexes = [
+            # The derivation's order within a customer; a customer's MRR on a date.
+            models.Index(
+                fields=["workspace", "record", "effective_on", "id"], name="movement_ws_record"
+            ),
+            models.Index(
+                fields=["workspace", "subscription", "effective_on", "id"],
+                name="movement_ws_subscription",
+            ),
+            # Monthly rollups filter by date.
+            models.Index(fields=["workspace", "effective_on"], name="movement_ws_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription_id} {self.effective_on}: {self.mrr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("The MRR ledger is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The MRR ledger is append-only.")
+
+
+class ClassifiedMovement(TenantModel):
+    """Read-only: every ledger row with its derived kind and the customer's total MRR just
+    before and after it (the database view `customers_classified_movement`, migration 0002).
+
+    `kind` is NULL for a row that does not change the subscription's MRR (a renewal at the same
+    price). Filter by workspace (and record) first: the view partitions by them, so PostgreSQL
+    pushes those filters below the window functions."""
+
+    # DO_NOTHING everywhere: a view is never deleted from; deleting a workspace, record or
+    # subscription deletes the ledger rows the view reads.
+    workspace = models.ForeignKey(
+        "playbook.Workspace", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    effective_on = models.DateField()
+    action = models.CharField(max_length=12, choices=MovementAction.choices)
+    mrr = models.DecimalField(max_digits=14, decimal_places=2)
+    previous_mrr = models.DecimalField(max_digits=14, decimal_places=2)
+    delta = models.DecimalField(max_digits=14, decimal_places=2)
+    customer_mrr_before = models.DecimalField(max_digits=14, decimal_places=2)
+    customer_mrr_after = models.DecimalField(max_digits=14, decimal_places=2)
+    kind = models.CharField(max_length=12, choices=MovementKind.choices, null=True)
+
+    class Meta:
+        managed = False
+        db_table = "customers_classified_movement"
+
+    def save(self, *args, **kwargs):
+        raise AppendOnlyError("Classified movements are derived; write MrrMovement rows.")
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Classified movements are derived; write MrrMovement rows.")

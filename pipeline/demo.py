@@ -219,7 +219,7 @@ def seed(ctx: DemoContext) -> None:
     owners[None] = ctx.members[Role.ADMIN]
     journey = _Journey(ctx, stages, owners, selectors.lost_reasons(ws), now)
     index = journey.index
-    unstaged = Record.objects.filter(workspace=ws, stage__isnull=True).order_by("pk")
+    unstaged = Record.objects.of(ws).filter(stage__isnull=True).order_by("pk")
     last_pk = 0
     while True:
         chunk = [
@@ -257,7 +257,7 @@ def seed(ctx: DemoContext) -> None:
         insert_rows(StageTransition, TRANSITION_COLUMNS, transitions)
         insert_rows(Activity, DEMO_ACTIVITY_COLUMNS, demos)
         # A record marketing qualified has a reachable primary contact (the MQL rules say so).
-        primary = Contact.objects.filter(workspace=ws, record_id__in=qualified, is_primary=True)
+        primary = Contact.objects.of(ws).filter(record_id__in=qualified, is_primary=True)
         primary.filter(phone_valid=False).update(
             phone_valid=True, phone="+14155550100", phone_raw="+1 415 555 0100"
         )

@@ -13,8 +13,12 @@ def get_for_workspace_or_404(workspace, queryset, **lookup):
     """An object of `workspace` or 404; another workspace's id answers like a missing one."""
     if not hasattr(queryset, "filter"):
         queryset = queryset._default_manager.all()
+    # of() is a no-op on a queryset already scoped to this workspace.
+    queryset = (
+        queryset.of(workspace) if hasattr(queryset, "of") else queryset.filter(workspace=workspace)
+    )
     try:
-        return get_object_or_404(queryset, workspace=workspace, **lookup)
+        return get_object_or_404(queryset, **lookup)
     except (ValueError, TypeError, OverflowError, ValidationError) as exc:
         # An id typed into a query string or form ("abc", "1e309") names nothing: 404, not 500.
         raise Http404("No such object.") from exc

@@ -110,11 +110,37 @@ class TenantQuerySet(models.QuerySet):
     """Querysets of tenant tables read as domain language: `Record.objects.of(workspace)`.
 
     `of()` is the one entry point that scopes a query to a workspace, so an unscoped query of a
-    tenant table stands out in review (and PostgreSQL's row-level security refuses it anyway).
+    tenant table stands out in review; tests/playbook/test_scoping.py finds any query of a tenant
+    model that does not start with one of `entry_points`, and PostgreSQL's row-level security
+    (playbook/rls.py) refuses it anyway. Code that really spans workspaces says so with
+    `all_workspaces()` (ADR 0006).
     """
 
+    # Manager methods a query of a tenant table may start with; subclasses add their own
+    # explicitly cross-workspace entry points (e.g. a user's own memberships).
+    entry_points = ("of", "all_workspaces")
+
     def of(self, workspace):
-        return self.filter(workspace=workspace)
+        """Rows of `workspace` (a Workspace or its id). Scoping twice to the same one is a no-op."""
+        workspace_id = getattr(workspace, "pk", workspace)
+        if workspace_id is None:
+            raise ValueError("of() needs a saved workspace or its id.")
+        if getattr(self, "_tenant_workspace_id", None) == workspace_id:
+            return self._chain()
+        scoped = self.filter(workspace_id=workspace_id)
+        scoped._tenant_workspace_id = workspace_id
+        return scoped
+
+    def all_workspaces(self):
+        """Explicitly cross-workspace (ops code, nightly fan-outs): every workspace's rows that
+        the database lets this connection see. Under row-level security that is still only the
+        workspace in scope; see playbook.tenancy."""
+        return self.all()
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._tenant_workspace_id = getattr(self, "_tenant_workspace_id", None)
+        return clone
 
 
 TenantManager = models.Manager.from_queryset(TenantQuerySet)
@@ -131,6 +157,15 @@ class TenantModel(models.Model):
         abstract = True
 
 
+class MembershipQuerySet(TenantQuerySet):
+    entry_points = (*TenantQuerySet.entry_points, "of_user")
+
+    def of_user(self, user):
+        """The user's own memberships in every workspace: how the middleware finds the member
+        before any workspace is in scope (the row-level policy lets `app.user_id` see them)."""
+        return self.filter(user=user)
+
+
 class Membership(TenantModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -139,6 +174,8 @@ class Membership(TenantModel):
     joined_at = models.DateTimeField(auto_now_add=True)
     # Round-robin handoffs pick the active team member assigned longest ago.
     last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(MembershipQuerySet)()
 
     class Meta:
         constraints = [
@@ -158,6 +195,15 @@ class Membership(TenantModel):
         return self.role == Role.ADMIN
 
 
+class InvitationQuerySet(TenantQuerySet):
+    entry_points = (*TenantQuerySet.entry_points, "by_token")
+
+    def by_token(self, token: str):
+        """The invitation an e-mailed link names, whatever its workspace: the invitee is not a
+        member yet. Knowing the token is the permission (only its hash is stored)."""
+        return self.filter(token_hash=Invitation.hash_token(token))
+
+
 class Invitation(TenantModel):
     """An e-mailed link to join a workspace with a role. Only the token's hash is stored."""
 
@@ -169,6 +215,8 @@ class Invitation(TenantModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = models.Manager.from_queryset(InvitationQuerySet)()
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]

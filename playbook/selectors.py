@@ -6,50 +6,47 @@ from playbook.models import Invitation, Membership, User, Workspace
 
 def membership_for(*, user: User, workspace_slug: str) -> Membership | None:
     return (
-        Membership.objects.select_related("workspace")
-        .filter(user=user, workspace__slug=workspace_slug, is_active=True)
+        Membership.objects.of_user(user)
+        .select_related("workspace")
+        .filter(workspace__slug=workspace_slug, is_active=True)
         .first()
     )
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     return (
-        Membership.objects.select_related("workspace")
-        .filter(user=user, is_active=True)
+        Membership.objects.of_user(user)
+        .select_related("workspace")
+        .filter(is_active=True)
         .order_by("workspace__name")
     )
 
 
 def members(workspace: Workspace, *, active_only: bool = False) -> QuerySet[Membership]:
-    qs = Membership.objects.filter(workspace=workspace).select_related("user")
+    qs = Membership.objects.of(workspace).select_related("user")
     if active_only:
         qs = qs.filter(is_active=True)
     return qs.order_by("-is_active", "user__full_name", "user__email")
 
 
 def membership_in(workspace: Workspace, *, membership_id: int) -> Membership | None:
-    return (
-        Membership.objects.select_related("user")
-        .filter(workspace=workspace, pk=membership_id)
-        .first()
-    )
+    return Membership.objects.of(workspace).select_related("user").filter(pk=membership_id).first()
 
 
 def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(
-        workspace=workspace,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__gt=timezone.now(),
-    ).order_by("-created_at")
+    return (
+        Invitation.objects.of(workspace)
+        .filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+    )
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
-    return (
-        Invitation.objects.select_related("workspace")
-        .filter(token_hash=Invitation.hash_token(token))
-        .first()
-    )
+    return Invitation.objects.by_token(token).select_related("workspace").first()
 
 
 def workspace_users(workspace: Workspace) -> QuerySet[User]:

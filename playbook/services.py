@@ -173,9 +173,7 @@ def invitation_create(
     email = _check_email(email)
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”."})
-    if Membership.objects.filter(
-        workspace=workspace, user__email__iexact=email, is_active=True
-    ).exists():
+    if Membership.objects.of(workspace).filter(user__email__iexact=email, is_active=True).exists():
         raise ValidationError({"email": "This person is already a member of the workspace."})
     token = secrets.token_urlsafe(32)
     # Two admins inviting one address at the same moment: the partial unique constraint lets
@@ -215,8 +213,8 @@ def invitation_create(
 
 
 def _revoke_pending(workspace: Workspace, email: str) -> None:
-    Invitation.objects.filter(
-        workspace=workspace, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
+    Invitation.objects.of(workspace).filter(
+        email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True
     ).update(revoked_at=timezone.now())
 
 
@@ -241,7 +239,12 @@ def invitation_accept(
     """Turn an invitation into a membership. A newcomer sets a password; a person who already
     has an account accepts while logged in as that account."""
     invitation = _usable_invitation(
-        Invitation.objects.select_for_update().filter(pk=getattr(invitation, "pk", None)).first()
+        Invitation.objects.of(invitation.workspace_id)
+        .select_for_update()
+        .filter(pk=invitation.pk)
+        .first()
+        if invitation is not None
+        else None
     )
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
@@ -271,25 +274,30 @@ def invitation_accept(
 
 @transaction.atomic
 def invitation_revoke(*, workspace: Workspace, invitation_id: int) -> None:
-    Invitation.objects.filter(
-        workspace=workspace, pk=invitation_id, accepted_at__isnull=True
-    ).update(revoked_at=timezone.now())
+    Invitation.objects.of(workspace).filter(pk=invitation_id, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
 
 
 def invitations_expire(*, workspace_id: int) -> int:
     """Mark lapsed invitations revoked so they leave the pending list. Idempotent."""
-    return Invitation.objects.filter(
-        workspace_id=workspace_id,
-        accepted_at__isnull=True,
-        revoked_at__isnull=True,
-        expires_at__lte=timezone.now(),
-    ).update(revoked_at=timezone.now())
+    return (
+        Invitation.objects.of(workspace_id)
+        .filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__lte=timezone.now(),
+        )
+        .update(revoked_at=timezone.now())
+    )
 
 
 def _ensure_another_admin(membership: Membership) -> None:
-    others = Membership.objects.filter(
-        workspace_id=membership.workspace_id, role=Role.ADMIN, is_active=True
-    ).exclude(pk=membership.pk)
+    others = (
+        Membership.objects.of(membership.workspace_id)
+        .filter(role=Role.ADMIN, is_active=True)
+        .exclude(pk=membership.pk)
+    )
     if membership.role == Role.ADMIN and not others.exists():
         raise ValidationError("A workspace needs at least one active admin.")
 
@@ -298,7 +306,9 @@ def _ensure_another_admin(membership: Membership) -> None:
 def membership_change_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”."})
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        Membership.objects.of(membership.workspace_id).select_for_update().get(pk=membership.pk)
+    )
     if role != Role.ADMIN:
         _ensure_another_admin(membership)
     membership.role = role
@@ -308,7 +318,9 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 @transaction.atomic
 def membership_set_active(*, membership: Membership, is_active: bool) -> Membership:
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = (
+        Membership.objects.of(membership.workspace_id).select_for_update().get(pk=membership.pk)
+    )
     if not is_active:
         _ensure_another_admin(membership)
     membership.is_active = is_active

@@ -145,7 +145,7 @@ def _foreign_keys_checked_once(models):
 
 
 def _custom_fields(ws):
-    existing = {d.key for d in CustomFieldDefinition.objects.filter(workspace=ws)}
+    existing = {d.key for d in CustomFieldDefinition.objects.of(ws)}
     CustomFieldDefinition.objects.bulk_create(
         [
             CustomFieldDefinition(

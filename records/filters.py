@@ -124,12 +124,13 @@ class RecordFilter(django_filters.FilterSet):
         if len(term) < SEARCH_MIN:
             self.search_too_short = bool(term)
             return queryset
-        by_company = Record.objects.filter(
-            Q(name__icontains=term) | Q(domain__icontains=term),
-            workspace=self.workspace,
-            deleted_at__isnull=True,
-        ).values("id")
-        by_email = Contact.objects.filter(workspace=self.workspace, email__icontains=term)
+        by_company = (
+            Record.objects.of(self.workspace)
+            .live()
+            .filter(Q(name__icontains=term) | Q(domain__icontains=term))
+            .values("id")
+        )
+        by_email = Contact.objects.of(self.workspace).filter(email__icontains=term)
         # One bounded probe picks the plan. A rare term (a company, a person) has few matches:
         # collect them through the trigram indexes and sort those. A common one matches much
         # of the list: walk the list's own order and test each row until a page is full.

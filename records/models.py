@@ -9,9 +9,10 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from simple_history.manager import HistoricalQuerySet
 from simple_history.models import HistoricalRecords
 
-from playbook.models import TenantModel
+from playbook.models import TenantModel, TenantQuerySet
 
 
 class Source(models.TextChoices):
@@ -44,6 +45,20 @@ LIVE = Q(deleted_at__isnull=True)
 # The list's ICP order: unscored records count as -1, so they come last when the best ICP comes
 # first. Index record_ws_icp is on this same expression, so the planner can walk it.
 ICP_SORT = Coalesce("icp_score", Value(-1), output_field=models.IntegerField())
+
+
+class RecordQuerySet(TenantQuerySet):
+    def live(self):
+        """Records not soft-deleted: what every list, board and queue shows."""
+        return self.filter(LIVE)
+
+    def deleted(self):
+        """Soft-deleted records: the admins' restore page."""
+        return self.filter(deleted_at__isnull=False)
+
+
+class HistoricalRecordQuerySet(TenantQuerySet, HistoricalQuerySet):
+    """`Record.history.of(workspace)`: the field history is a tenant table too."""
 
 
 class Record(TenantModel):
@@ -123,7 +138,10 @@ class Record(TenantModel):
     # version the editor read (records.services.records.record_update).
     history = HistoricalRecords(
         excluded_fields=["updated_at", "icp_scored_at", "stage_entered_at"],
+        historical_queryset=HistoricalRecordQuerySet,
     )
+
+    objects = models.Manager.from_queryset(RecordQuerySet)()
 
     class Meta:
         # The list shows live records only, so its indexes are partial (deleted rows never

@@ -117,7 +117,7 @@ def load_facts(record, kinds: Iterable[str], activity_kinds: Iterable[str] = (),
     facts = RecordFacts(record=record, now=now or timezone.now())
     needs = set().union(*(SPECS[k].needs for k in kinds if k in SPECS))
     if "contacts" in needs:
-        contacts = Contact.objects.filter(workspace_id=record.workspace_id, record_id=record.pk)
+        contacts = Contact.objects.of(record.workspace_id).filter(record_id=record.pk)
         agg = contacts.aggregate(
             primary=Count("id", filter=Q(is_primary=True)),
             phone_ok=Count("id", filter=Q(is_primary=True, phone_valid=True)),
@@ -131,10 +131,8 @@ def load_facts(record, kinds: Iterable[str], activity_kinds: Iterable[str] = (),
     activity_kinds = sorted(set(activity_kinds))
     if "activities" in needs and activity_kinds:
         rows = (
-            Activity.objects.filter(
-                workspace_id=record.workspace_id, record_id=record.pk, done=True
-            )
-            .filter(kind__in=activity_kinds)
+            Activity.objects.of(record.workspace_id)
+            .filter(record_id=record.pk, done=True, kind__in=activity_kinds)
             .values("kind")
             .annotate(last=Max("occurred_at"))
         )

@@ -67,7 +67,7 @@ _CUSTOM_TYPES = {
 def available_fields(workspace) -> dict[str, FieldRef]:
     """The Record's own fields and the workspace's custom fields, by key (one query)."""
     fields = {f.key: f for f in RECORD_FIELDS}
-    for d in CustomFieldDefinition.objects.filter(workspace=workspace).order_by("position", "id"):
+    for d in CustomFieldDefinition.objects.of(workspace).order_by("position", "id"):
         choices = tuple((str(c), str(c)) for c in (d.choices or []))
         ref = FieldRef(f"{CUSTOM_PREFIX}{d.key}", d.label, _CUSTOM_TYPES.get(d.kind, TEXT), choices)
         fields[ref.key] = ref

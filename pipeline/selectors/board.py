@@ -28,7 +28,7 @@ def board_owners(workspace, *, owner_id=None, team=None) -> list[int] | None:
         return None
     if not team:
         return [owner_id]
-    members = Membership.objects.filter(workspace=workspace, team=team)
+    members = Membership.objects.of(workspace).filter(team=team)
     if owner_id:
         members = members.filter(user_id=owner_id)
     return list(members.values_list("user_id", flat=True))
@@ -37,9 +37,7 @@ def board_owners(workspace, *, owner_id=None, team=None) -> list[int] | None:
 def _board_base(workspace, owners: list[int] | None):
     """The open pipeline: live records that are open (lost ones are closed; nurtured ones are
     parked with marketing and live in the records list)."""
-    qs = Record.objects.filter(
-        workspace=workspace, deleted_at__isnull=True, status=RecordStatus.OPEN
-    )
+    qs = Record.objects.of(workspace).live().filter(status=RecordStatus.OPEN)
     if owners is not None:
         qs = qs.filter(owner_id__in=owners)
     return qs
@@ -207,9 +205,7 @@ def board_column(workspace, stage, *, owners=None, now=None) -> Column:
 def card(workspace, record_id, *, now=None) -> Card | None:
     now = now or timezone.now()
     record = (
-        Record.objects.select_related("owner", "stage")
-        .filter(workspace=workspace, pk=record_id)
-        .first()
+        Record.objects.of(workspace).select_related("owner", "stage").filter(pk=record_id).first()
     )
     if record is None:
         return None

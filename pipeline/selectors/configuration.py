@@ -19,7 +19,7 @@ from records.models import Record, RecordStatus
 
 
 def stages(workspace, *, include_retired: bool = False) -> list[StageDefinition]:
-    qs = StageDefinition.objects.filter(workspace=workspace)
+    qs = StageDefinition.objects.of(workspace)
     if not include_retired:
         qs = qs.filter(is_retired=False)
     return list(qs.order_by("position", "id"))
@@ -31,7 +31,8 @@ def stage_map(workspace) -> dict[int, StageDefinition]:
 
 def rules_of(workspace, stage_ids) -> list[QualificationRule]:
     return list(
-        QualificationRule.objects.filter(workspace=workspace, stage_id__in=list(stage_ids))
+        QualificationRule.objects.of(workspace)
+        .filter(stage_id__in=list(stage_ids))
         .select_related("stage")
         .order_by("stage__position", "position", "id")
     )
@@ -55,7 +56,7 @@ def unmet_rules(record, passed_stages, *, now=None) -> list[tuple[StageDefinitio
 
 
 def lost_reasons(workspace, *, active_only: bool = True) -> list[LostReason]:
-    qs = LostReason.objects.filter(workspace=workspace)
+    qs = LostReason.objects.of(workspace)
     if active_only:
         qs = qs.filter(is_active=True)
     return list(qs.order_by("position", "id"))
@@ -64,21 +65,15 @@ def lost_reasons(workspace, *, active_only: bool = True) -> list[LostReason]:
 def team_members(workspace, team: str) -> list[Membership]:
     """Active members of `team`: the people a handoff into the team may go to."""
     return list(
-        Membership.objects.filter(
-            workspace=workspace, team=team, is_active=True, user__is_active=True
-        )
+        Membership.objects.of(workspace)
+        .filter(team=team, is_active=True, user__is_active=True)
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
 
 
 def stage_record_counts(workspace) -> dict[int, int]:
-    rows = (
-        Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
-        .values("stage_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = Record.objects.of(workspace).live().values("stage_id").annotate(n=Count("id")).order_by()
     return {row["stage_id"]: row["n"] for row in rows}
 
 
@@ -86,7 +81,7 @@ def settings_stages(workspace) -> tuple[list[StageDefinition], list[StageDefinit
     """(active, retired) stages with `record_count` and `rule_count`, for the settings page."""
     counts = stage_record_counts(workspace)
     all_stages = list(
-        StageDefinition.objects.filter(workspace=workspace)
+        StageDefinition.objects.of(workspace)
         .annotate(rule_count=Count("rules"))
         .order_by("position", "id")
     )

@@ -58,12 +58,10 @@ def my_pipeline(workspace, owner_id, *, cursor: str | None = None, now=None) -> 
     """An AE's open deals in stages owned by Sales (Opportunity by default), soonest close date
     first, with weighted value = expected ARR x stage probability. Totals cover all of them."""
     sales_stage_ids = [s.pk for s in stages(workspace) if s.team == Team.SALES and not s.is_closed]
-    base = Record.objects.filter(
-        workspace=workspace,
-        owner_id=owner_id,
-        stage_id__in=sales_stage_ids,
-        status=RecordStatus.OPEN,
-        deleted_at__isnull=True,
+    base = (
+        Record.objects.of(workspace)
+        .live()
+        .filter(owner_id=owner_id, stage_id__in=sales_stage_ids, status=RecordStatus.OPEN)
     )
     totals = base.aggregate(
         n=Count("id"),
@@ -108,7 +106,8 @@ def sales_owners(workspace) -> list[Membership]:
 def transitions_of(workspace, record_id) -> list[StageTransition]:
     """A record's stage history, newest first (also what the timeline reads)."""
     return list(
-        StageTransition.objects.filter(workspace=workspace, record_id=record_id)
+        StageTransition.objects.of(workspace)
+        .filter(record_id=record_id)
         .select_related("from_stage", "to_stage", "actor", "to_owner")
         .order_by("-at", "-id")
     )

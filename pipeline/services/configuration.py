@@ -34,8 +34,9 @@ def pipeline_install_defaults(*, workspace) -> bool:
 
 def _active_stages(workspace) -> list[StageDefinition]:
     return list(
-        StageDefinition.objects.select_for_update()
-        .filter(workspace=workspace, is_retired=False)
+        StageDefinition.objects.of(workspace)
+        .select_for_update()
+        .filter(is_retired=False)
         .order_by("position", "id")
     )
 
@@ -43,13 +44,11 @@ def _active_stages(workspace) -> list[StageDefinition]:
 def _renumber(workspace, ordered: list[StageDefinition]) -> None:
     """Positions 0..n for the active stages in `ordered`; retired ones go after them."""
     retired = list(
-        StageDefinition.objects.filter(workspace=workspace, is_retired=True).order_by(
-            "position", "id"
-        )
+        StageDefinition.objects.of(workspace).filter(is_retired=True).order_by("position", "id")
     )
     for position, stage in enumerate([*ordered, *retired]):
         stage.position = position
-    StageDefinition.objects.bulk_update([*ordered, *retired], ["position"])
+    StageDefinition.objects.of(workspace).bulk_update([*ordered, *retired], ["position"])
 
 
 def _reordered(ordered: list, ids, noun: str) -> list:
@@ -95,7 +94,8 @@ def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
     if not name:
         errors["name"] = "Give the stage a name."
     elif (
-        StageDefinition.objects.filter(workspace=workspace, is_retired=False, name__iexact=name)
+        StageDefinition.objects.of(workspace)
+        .filter(is_retired=False, name__iexact=name)
         .exclude(pk=exclude_pk)
         .exists()
     ):
@@ -131,9 +131,9 @@ _STAGE_NAME_TAKEN = "Another stage is already called {}."
 def _unique_key(workspace, name: str) -> str:
     base = slugify(name)[:32] or "stage"
     taken = set(
-        StageDefinition.objects.filter(workspace=workspace, key__startswith=base).values_list(
-            "key", flat=True
-        )
+        StageDefinition.objects.of(workspace)
+        .filter(key__startswith=base)
+        .values_list("key", flat=True)
     )
     key, n = base, 2
     while key in taken:
@@ -199,16 +199,14 @@ def stage_move(*, stage: StageDefinition, direction: str) -> StageDefinition:
 @transaction.atomic
 def stage_retire(*, stage: StageDefinition) -> StageDefinition:
     """Take a stage out of the pipeline. Refused while any record is in it."""
-    stage = StageDefinition.objects.select_for_update().get(pk=stage.pk)
-    count = Record.objects.filter(
-        workspace_id=stage.workspace_id, stage=stage, deleted_at__isnull=True
-    ).count()
+    stage = StageDefinition.objects.of(stage.workspace_id).select_for_update().get(pk=stage.pk)
+    count = Record.objects.of(stage.workspace_id).live().filter(stage=stage).count()
     if count:
         noun = "record is" if count == 1 else "records are"
         raise ValidationError(
             f"{count} {noun} in {stage.name}. Move them to another stage before retiring it."
         )
-    active = StageDefinition.objects.filter(workspace_id=stage.workspace_id, is_retired=False)
+    active = StageDefinition.objects.of(stage.workspace_id).filter(is_retired=False)
     if not stage.is_retired and active.count() <= 1:
         raise ValidationError("A pipeline needs at least one stage.")
     stage.is_retired = True
@@ -220,14 +218,13 @@ def stage_retire(*, stage: StageDefinition) -> StageDefinition:
 @transaction.atomic
 def stage_restore(*, stage: StageDefinition) -> StageDefinition:
     """Bring a retired stage back, at the end of the pipeline."""
-    stage = StageDefinition.objects.select_for_update().get(pk=stage.pk)
+    stage = StageDefinition.objects.of(stage.workspace_id).select_for_update().get(pk=stage.pk)
     if not stage.is_retired:
         # A second click, or a stale page: restoring would move an active stage to the end.
         raise ValidationError(f"{stage.name} is not retired.")
     if (
-        StageDefinition.objects.filter(
-            workspace_id=stage.workspace_id, is_retired=False, name__iexact=stage.name
-        )
+        StageDefinition.objects.of(stage.workspace_id)
+        .filter(is_retired=False, name__iexact=stage.name)
         .exclude(pk=stage.pk)
         .exists()
     ):
@@ -304,13 +301,15 @@ def rule_update(*, rule: QualificationRule, kind: str, params: dict | None, mess
 def _renumber_rules(ordered: list[QualificationRule]) -> None:
     for position, rule in enumerate(ordered):
         rule.position = position
-    QualificationRule.objects.bulk_update(ordered, ["position"])
+    if ordered:
+        QualificationRule.objects.of(ordered[0].workspace_id).bulk_update(ordered, ["position"])
 
 
 def _stage_rules(stage) -> list[QualificationRule]:
     return list(
-        QualificationRule.objects.select_for_update()
-        .filter(workspace_id=stage.workspace_id, stage=stage)
+        QualificationRule.objects.of(stage.workspace_id)
+        .select_for_update()
+        .filter(stage=stage)
         .order_by("position", "id")
     )
 
@@ -344,11 +343,7 @@ def _clean_label(workspace, label: str, *, exclude_pk=None) -> str:
         raise ValidationError({"label": "Write the reason."})
     if len(label) > 200:
         raise ValidationError({"label": "Keep the reason under 200 characters."})
-    if (
-        LostReason.objects.filter(workspace=workspace, label__iexact=label)
-        .exclude(pk=exclude_pk)
-        .exists()
-    ):
+    if LostReason.objects.of(workspace).filter(label__iexact=label).exclude(pk=exclude_pk).exists():
         raise _label_taken(label)
     return label
 
@@ -361,7 +356,7 @@ def _label_taken(label: str) -> ValidationError:
 def lost_reason_create(*, workspace, label: str) -> LostReason:
     label = _clean_label(workspace, label)
     last = (
-        LostReason.objects.filter(workspace=workspace)
+        LostReason.objects.of(workspace)
         .order_by("-position")
         .values_list("position", flat=True)
         .first()

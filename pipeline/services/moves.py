@@ -60,11 +60,7 @@ class _Move:
 def _begin(*, workspace, record, actor, membership, version) -> _Move:
     """Lock the record, check it is still as the user saw it and that they may move it."""
     record_id = getattr(record, "pk", record)
-    locked = (
-        Record.objects.select_for_update()
-        .filter(workspace=workspace, pk=record_id, deleted_at__isnull=True)
-        .first()
-    )
+    locked = Record.objects.of(workspace).live().select_for_update().filter(pk=record_id).first()
     if locked is None:
         raise ValidationError("This record no longer exists; it may have been deleted.")
     move = _Move(workspace, locked, selectors.stages(workspace, include_retired=True), actor, None)
@@ -104,9 +100,11 @@ def _owner_in_workspace(workspace, owner) -> int | None:
     if owner in (None, ""):
         return None
     owner_id = getattr(owner, "pk", owner)
-    if not Membership.objects.filter(
-        workspace=workspace, user_id=owner_id, is_active=True, user__is_active=True
-    ).exists():
+    if (
+        not Membership.objects.of(workspace)
+        .filter(user_id=owner_id, is_active=True, user__is_active=True)
+        .exists()
+    ):
         raise ValidationError({"owner": "Choose an active member of this workspace as owner."})
     return int(owner_id)
 
@@ -116,8 +114,9 @@ def _next_in_rotation(move: _Move, team: str) -> int | None:
     they already work in that team. The team's memberships are locked, so two handoffs at the
     same moment cannot both pick the same person."""
     members = list(
-        Membership.objects.select_for_update(of=("self",))
-        .filter(workspace=move.workspace, team=team, is_active=True, user__is_active=True)
+        Membership.objects.of(move.workspace)
+        .select_for_update(of=("self",))
+        .filter(team=team, is_active=True, user__is_active=True)
         .order_by("id")
     )
     if not members:
@@ -125,7 +124,7 @@ def _next_in_rotation(move: _Move, team: str) -> int | None:
     if any(m.user_id == move.record.owner_id for m in members):
         return move.record.owner_id
     pick = min(members, key=lambda m: (m.last_assigned_at is not None, m.last_assigned_at, m.pk))
-    Membership.objects.filter(pk=pick.pk).update(last_assigned_at=move.now)
+    Membership.objects.of(move.workspace).filter(pk=pick.pk).update(last_assigned_at=move.now)
     return pick.user_id
 
 
@@ -326,7 +325,7 @@ def record_mark_lost(
     (so reports know where deals are lost) and leaves the board and the queues."""
     reason_id = getattr(reason, "pk", reason)
     lost_reason = (
-        LostReason.objects.filter(workspace=workspace, pk=reason_id, is_active=True).first()
+        LostReason.objects.of(workspace).filter(pk=reason_id, is_active=True).first()
         if str(reason_id or "").isdigit()
         else None
     )
@@ -401,14 +400,15 @@ def record_place_in_first_stage(*, record, actor=None) -> StageTransition | None
     """A new Record enters the workspace's first active stage (normally Lead); the entry is the
     first row of its stage history. Without stages configured the record stays unstaged."""
     first = (
-        StageDefinition.objects.filter(workspace_id=record.workspace_id, is_retired=False)
+        StageDefinition.objects.of(record.workspace_id)
+        .filter(is_retired=False)
         .order_by("position", "id")
         .first()
     )
     if first is None:
         return None
     now = timezone.now()
-    type(record).objects.filter(workspace_id=record.workspace_id, pk=record.pk).update(
+    Record.objects.of(record.workspace_id).filter(pk=record.pk).update(
         stage=first, stage_entered_at=now
     )
     record.stage, record.stage_entered_at = first, now

@@ -24,17 +24,20 @@ def sla_reminders_create(*, workspace_id: int, now=None) -> int:
     crash half-way, create nothing twice. Returns how many tasks were created."""
     now = now or timezone.now()
     created = 0
-    stages = StageDefinition.objects.filter(
-        workspace_id=workspace_id, is_retired=False, sla_days__isnull=False
+    stages = StageDefinition.objects.of(workspace_id).filter(
+        is_retired=False, sla_days__isnull=False
     )
     for stage in stages:
-        breached = Record.objects.filter(
-            workspace_id=workspace_id,
-            stage=stage,
-            status=RecordStatus.OPEN,
-            deleted_at__isnull=True,
-            stage_entered_at__lt=now - timedelta(days=stage.sla_days),
-        ).order_by("pk")
+        breached = (
+            Record.objects.of(workspace_id)
+            .live()
+            .filter(
+                stage=stage,
+                status=RecordStatus.OPEN,
+                stage_entered_at__lt=now - timedelta(days=stage.sla_days),
+            )
+            .order_by("pk")
+        )
         last_pk = 0
         while True:
             rows = list(
@@ -70,9 +73,9 @@ def _create_reminders(workspace_id, stage, rows, now) -> int:
             dedupe_key=key,
         )
     existing = set(
-        Activity.objects.filter(workspace_id=workspace_id, dedupe_key__in=list(tasks)).values_list(
-            "dedupe_key", flat=True
-        )
+        Activity.objects.of(workspace_id)
+        .filter(dedupe_key__in=list(tasks))
+        .values_list("dedupe_key", flat=True)
     )
     new = [task for key, task in tasks.items() if key not in existing]
     Activity.objects.bulk_create(new, ignore_conflicts=True)

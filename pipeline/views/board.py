@@ -43,7 +43,9 @@ def board(request):
 def board_column(request, stage_id):
     """More cards of one column (htmx), or the column as a page of its own (no JS)."""
     stage = get_for_workspace_or_404(
-        request.workspace, StageDefinition.objects.filter(is_retired=False), pk=stage_id
+        request.workspace,
+        StageDefinition.objects.of(request.workspace).filter(is_retired=False),
+        pk=stage_id,
     )
     form, selection = _filters(request)
     try:

@@ -20,7 +20,7 @@ def record_page_url(request, record) -> str:
 def live_record_or_404(request, record_id) -> Record:
     return get_for_workspace_or_404(
         request.workspace,
-        Record.objects.select_related("owner").filter(deleted_at__isnull=True),
+        Record.objects.of(request.workspace).live().select_related("owner"),
         pk=record_id,
     )
 

@@ -24,7 +24,9 @@ def mql_queue(request):
         # "Load more" of one stage's list.
         stage = get_for_workspace_or_404(
             request.workspace,
-            StageDefinition.objects.filter(pk__in=[s.pk for s in queue_stages]),
+            StageDefinition.objects.of(request.workspace).filter(
+                pk__in=[s.pk for s in queue_stages]
+            ),
             pk=stage_id,
         )
         try:

@@ -21,7 +21,9 @@ def _stage(request, stage_id) -> StageDefinition:
 
 def _rule(request, stage, rule_id) -> QualificationRule:
     return get_for_workspace_or_404(
-        request.workspace, QualificationRule.objects.filter(stage=stage), pk=rule_id
+        request.workspace,
+        QualificationRule.objects.of(request.workspace).filter(stage=stage),
+        pk=rule_id,
     )
 
 

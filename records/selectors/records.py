@@ -60,7 +60,7 @@ def clamp_page_size(value, default: int = DEFAULT_PAGE_SIZE) -> int:
 
 def live_records(workspace: Workspace) -> QuerySet[Record]:
     """Records that are not soft-deleted: the ones every list and page shows."""
-    return Record.objects.filter(workspace=workspace, deleted_at__isnull=True)
+    return Record.objects.of(workspace).live()
 
 
 def workspace_has_records(workspace: Workspace) -> bool:
@@ -70,8 +70,7 @@ def workspace_has_records(workspace: Workspace) -> bool:
 def overdue_task_exists() -> Exists:
     """Has the (outer) record an open task past its due time? Served by activity_ws_open_tasks."""
     return Exists(
-        Activity.objects.filter(
-            workspace_id=OuterRef("workspace_id"),
+        Activity.objects.of(OuterRef("workspace_id")).filter(
             record_id=OuterRef("pk"),
             kind=ActivityKind.TASK,
             done=False,
@@ -91,7 +90,7 @@ def record_page(
 ) -> keyset.Page:
     """One page of the records list. `queryset` is live_records(workspace) narrowed by the
     filters; raises keyset.InvalidCursor for a bad cursor."""
-    queryset = queryset.filter(workspace=workspace).select_related("owner", "stage")
+    queryset = queryset.of(workspace).select_related("owner", "stage")
     if sort.field == "icp_sort":
         queryset = queryset.annotate(icp_sort=ICP_SORT)
     page = keyset.paginate(
@@ -105,13 +104,14 @@ def record_page(
     # The overdue flag of the rows shown, in one query bounded by the page size (as a
     # per-row subquery the planner would read every overdue task of the workspace instead).
     overdue = set(
-        Activity.objects.filter(
-            workspace=workspace,
+        Activity.objects.of(workspace)
+        .filter(
             record_id__in=[r.pk for r in page.items],
             kind=ActivityKind.TASK,
             done=False,
             due_at__lt=timezone.now(),
-        ).values_list("record_id", flat=True)
+        )
+        .values_list("record_id", flat=True)
     )
     for record in page.items:
         record.has_overdue_task = record.pk in overdue
@@ -128,15 +128,11 @@ def record_detail(workspace: Workspace, record_id: int) -> Record:
 
 
 def deleted_record(workspace: Workspace, record_id: int) -> Record:
-    return get_for_workspace_or_404(
-        workspace, Record.objects.filter(deleted_at__isnull=False), pk=record_id
-    )
+    return get_for_workspace_or_404(workspace, Record.objects.of(workspace).deleted(), pk=record_id)
 
 
 def deleted_record_page(workspace: Workspace, *, cursor: str | None, size: int) -> keyset.Page:
-    queryset = Record.objects.filter(workspace=workspace, deleted_at__isnull=False).select_related(
-        "owner", "deleted_by"
-    )
+    queryset = Record.objects.of(workspace).deleted().select_related("owner", "deleted_by")
     return keyset.paginate(
         queryset,
         keyset.Order("deleted_at", descending=True),
@@ -149,14 +145,18 @@ def deleted_record_page(workspace: Workspace, *, cursor: str | None, size: int) 
 
 def contacts_of(workspace: Workspace, record: Record) -> QuerySet[Contact]:
     """The record's contacts, primary first."""
-    return Contact.objects.filter(workspace=workspace, record=record).order_by(
-        "-is_primary", "created_at", "id"
+    return (
+        Contact.objects.of(workspace)
+        .filter(record=record)
+        .order_by("-is_primary", "created_at", "id")
     )
 
 
 def contact_of(workspace: Workspace, record: Record, contact_id: int) -> Contact:
     return get_for_workspace_or_404(
-        workspace, Contact.objects.filter(record=record).select_related("record"), pk=contact_id
+        workspace,
+        Contact.objects.of(workspace).filter(record=record).select_related("record"),
+        pk=contact_id,
     )
 
 
@@ -164,15 +164,15 @@ def activity_of(workspace: Workspace, activity_id: int) -> Activity:
     """An activity of a live record of the workspace, or 404."""
     return get_for_workspace_or_404(
         workspace,
-        Activity.objects.filter(record__deleted_at__isnull=True).select_related("record"),
+        Activity.objects.of(workspace)
+        .filter(record__deleted_at__isnull=True)
+        .select_related("record"),
         pk=activity_id,
     )
 
 
 def custom_field_definitions(workspace: Workspace) -> list[CustomFieldDefinition]:
-    return list(
-        CustomFieldDefinition.objects.filter(workspace=workspace).order_by("position", "id")
-    )
+    return list(CustomFieldDefinition.objects.of(workspace).order_by("position", "id"))
 
 
 def custom_field_definition(workspace: Workspace, definition_id: int) -> CustomFieldDefinition:

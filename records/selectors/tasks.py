@@ -12,8 +12,7 @@ TASK_ORDER = keyset.Order("due_at", nulls_last=True)
 
 
 def _open_tasks(workspace: Workspace, user: User):
-    return Activity.objects.filter(
-        workspace=workspace,
+    return Activity.objects.of(workspace).filter(
         assignee=user,
         kind=ActivityKind.TASK,
         done=False,
@@ -39,8 +38,8 @@ def task_for_row(workspace: Workspace, activity_id: int) -> Activity:
     """One task with what its My tasks row shows (after marking it done), or 404."""
     return get_for_workspace_or_404(
         workspace,
-        Activity.objects.filter(record__deleted_at__isnull=True).select_related(
-            "record", "record__stage"
-        ),
+        Activity.objects.of(workspace)
+        .filter(record__deleted_at__isnull=True)
+        .select_related("record", "record__stage"),
         pk=activity_id,
     )

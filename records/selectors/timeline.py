@@ -82,7 +82,8 @@ def timeline_entry_for(activity: Activity) -> TimelineEntry:
 
 def _activities(workspace, record, cursor, size):
     rows = list(
-        Activity.objects.filter(workspace=workspace, record=record)
+        Activity.objects.of(workspace)
+        .filter(record=record)
         .filter(_older_than(cursor, ACTIVITY, "occurred_at", "id"))
         .select_related("actor", "assignee")
         .order_by("-occurred_at", "-id")[: size + 1]
@@ -92,7 +93,8 @@ def _activities(workspace, record, cursor, size):
 
 def _transitions(workspace, record, cursor, size):
     rows = list(
-        StageTransition.objects.filter(workspace=workspace, record=record)
+        StageTransition.objects.of(workspace)
+        .filter(record=record)
         .filter(_older_than(cursor, TRANSITION, "at", "id"))
         .select_related("from_stage", "to_stage", "actor", "to_owner")
         .order_by("-at", "-id")[: size + 1]
@@ -109,7 +111,8 @@ def _transitions(workspace, record, cursor, size):
 def _changes(workspace, record, cursor, size, definitions):
     # One row more than the page: each change is a diff against the row before it.
     rows = list(
-        Record.history.model.objects.filter(workspace_id=workspace.pk, id=record.pk)
+        Record.history.of(workspace)
+        .filter(id=record.pk)
         .filter(_older_than(cursor, CHANGE, "history_date", "history_id"))
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[: size + 2]

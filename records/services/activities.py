@@ -40,9 +40,11 @@ def activity_log(
             errors["due_at"] = "A task needs a due date."
         if assignee is None:
             errors["assignee"] = "A task needs someone to do it."
-        elif not Membership.objects.filter(
-            workspace_id=record.workspace_id, user=assignee, is_active=True
-        ).exists():
+        elif (
+            not Membership.objects.of(record.workspace_id)
+            .filter(user=assignee, is_active=True)
+            .exists()
+        ):
             errors["assignee"] = "Choose an active member of this workspace."
         occurred_at, done = now, False
     else:
@@ -69,9 +71,7 @@ def activity_log(
 
 
 def _locked(activity: Activity) -> Activity:
-    return Activity.objects.select_for_update().get(
-        workspace_id=activity.workspace_id, pk=activity.pk
-    )
+    return Activity.objects.of(activity.workspace_id).select_for_update().get(pk=activity.pk)
 
 
 @transaction.atomic

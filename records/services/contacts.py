@@ -20,7 +20,7 @@ CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "sen
 def _lock_record(record: Record) -> Record:
     """Contact writes of one record run one at a time, so two "make primary" clicks cannot
     both pass the one-primary constraint's check."""
-    return Record.objects.select_for_update().get(workspace_id=record.workspace_id, pk=record.pk)
+    return Record.objects.of(record.workspace_id).select_for_update().get(pk=record.pk)
 
 
 def _apply(contact: Contact, record: Record, data: dict, *, strict: bool) -> None:
@@ -61,8 +61,8 @@ def _apply(contact: Contact, record: Record, data: dict, *, strict: bool) -> Non
 
 def _make_primary(contact: Contact) -> None:
     # Unset first: the partial unique index allows one primary per record at any moment.
-    Contact.objects.filter(
-        workspace_id=contact.workspace_id, record_id=contact.record_id, is_primary=True
+    Contact.objects.of(contact.workspace_id).filter(
+        record_id=contact.record_id, is_primary=True
     ).exclude(pk=contact.pk).update(is_primary=False)
     contact.is_primary = True
 
@@ -76,9 +76,9 @@ def contact_create(
     record = _lock_record(record)
     contact = Contact(workspace_id=record.workspace_id, record=record)
     _apply(contact, record, data, strict=strict)
-    has_primary = Contact.objects.filter(
-        workspace_id=record.workspace_id, record=record, is_primary=True
-    ).exists()
+    has_primary = (
+        Contact.objects.of(record.workspace_id).filter(record=record, is_primary=True).exists()
+    )
     if is_primary or not has_primary:
         _make_primary(contact)
     contact.save()
@@ -92,7 +92,7 @@ def contact_update(
 ) -> Contact:
     _check(data)
     record = _lock_record(contact.record)
-    contact = Contact.objects.get(workspace_id=record.workspace_id, record=record, pk=contact.pk)
+    contact = Contact.objects.of(record.workspace_id).get(record=record, pk=contact.pk)
     _apply(contact, record, data, strict=strict)
     if is_primary and not contact.is_primary:
         _make_primary(contact)
@@ -110,7 +110,7 @@ def contact_delete(*, contact: Contact, actor: User | None) -> Contact | None:
     """Remove a contact. If it was the primary one, the longest-known remaining contact
     becomes primary (returned), so stage rules about the primary contact still have one."""
     record = _lock_record(contact.record)
-    current = Contact.objects.filter(workspace_id=record.workspace_id, pk=contact.pk).first()
+    current = Contact.objects.of(record.workspace_id).filter(pk=contact.pk).first()
     if current is None:
         return None  # removed meanwhile: nothing left to do
     current.delete()
@@ -118,7 +118,8 @@ def contact_delete(*, contact: Contact, actor: User | None) -> Contact | None:
     if not current.is_primary:
         return None
     successor = (
-        Contact.objects.filter(workspace_id=record.workspace_id, record=record)
+        Contact.objects.of(record.workspace_id)
+        .filter(record=record)
         .order_by("created_at", "id")
         .first()
     )

@@ -53,7 +53,7 @@ def custom_field_create(
     if kind not in CustomFieldKind.values:
         raise ValidationError({"kind": "Choose one of the listed field types."})
     label, choices = _clean(label, kind, choices)
-    existing = CustomFieldDefinition.objects.select_for_update().filter(workspace=workspace)
+    existing = CustomFieldDefinition.objects.of(workspace).select_for_update()
     if existing.count() >= MAX_FIELDS:
         raise ValidationError(f"A workspace can have at most {MAX_FIELDS} custom fields.")
     base = key = _key_from(label)
@@ -61,10 +61,7 @@ def custom_field_create(
     n = 2
     # A key still held by records (of a deleted field) is not reused: its old values could be
     # of another type.
-    while (
-        key in taken
-        or Record.objects.filter(workspace=workspace, custom_fields__has_key=key).exists()
-    ):
+    while key in taken or Record.objects.of(workspace).filter(custom_fields__has_key=key).exists():
         key = f"{base[:46]}_{n}"
         n += 1
     if existing.filter(label__iexact=label).exists():
@@ -85,9 +82,8 @@ def custom_field_update(
     filter links depend on them. Records keep a value whose choice was removed."""
     label, choices = _clean(label, definition.kind, choices)
     if (
-        CustomFieldDefinition.objects.filter(
-            workspace_id=definition.workspace_id, label__iexact=label
-        )
+        CustomFieldDefinition.objects.of(definition.workspace_id)
+        .filter(label__iexact=label)
         .exclude(pk=definition.pk)
         .exists()
     ):
@@ -103,6 +99,4 @@ def custom_field_update(
 def custom_field_delete(*, definition: CustomFieldDefinition) -> None:
     """Remove the field from forms, pages and filters. Stored values are left in place (no
     rewrite of every record) and stay hidden; their key is not given to a new field."""
-    CustomFieldDefinition.objects.filter(
-        workspace_id=definition.workspace_id, pk=definition.pk
-    ).delete()
+    CustomFieldDefinition.objects.of(definition.workspace_id).filter(pk=definition.pk).delete()

@@ -53,7 +53,7 @@ class RecordConflict(ValidationError):
 
 
 def _definitions(workspace_id: int) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(workspace_id=workspace_id))
+    return list(CustomFieldDefinition.objects.of(workspace_id))
 
 
 def normalize_domain(raw: str) -> str:
@@ -88,9 +88,9 @@ def _validate(record: Record, definitions, custom_updates: dict | None, base_cus
         errors.setdefault("expected_arr", []).append("Expected ARR cannot be negative.")
     if (
         record.owner_id is not None
-        and not Membership.objects.filter(
-            workspace_id=record.workspace_id, user_id=record.owner_id, is_active=True
-        ).exists()
+        and not Membership.objects.of(record.workspace_id)
+        .filter(user_id=record.owner_id, is_active=True)
+        .exists()
     ):
         errors.setdefault("owner", []).append("Choose an active member of this workspace.")
     try:
@@ -146,11 +146,7 @@ def record_create(
 
 
 def _locked(record: Record) -> Record | None:
-    return (
-        Record.objects.select_for_update()
-        .filter(workspace_id=record.workspace_id, pk=record.pk)
-        .first()
-    )
+    return Record.objects.of(record.workspace_id).select_for_update().filter(pk=record.pk).first()
 
 
 @transaction.atomic
@@ -194,9 +190,9 @@ def _check_owner_change(record: Record, actor: User | None, *, before_owner_id) 
     (judged on the owner before this edit); an actor of None is the system (imports, jobs)."""
     if actor is None:
         return
-    membership = Membership.objects.filter(
-        workspace_id=record.workspace_id, user=actor, is_active=True
-    ).first()
+    membership = (
+        Membership.objects.of(record.workspace_id).filter(user=actor, is_active=True).first()
+    )
     before = Record(workspace_id=record.workspace_id, owner_id=before_owner_id)
     if not permissions.can_change_owner(membership, before):
         raise OwnerChangeNotAllowed({"owner": permissions.OWNER_CHANGE_REFUSED})
@@ -204,9 +200,11 @@ def _check_owner_change(record: Record, actor: User | None, *, before_owner_id) 
 
 def _changes_since(current, version, fields, custom_updates, definitions):
     """What others changed between `version` and now, beside the refused form's values."""
-    history = current.history.model.objects.filter(
-        workspace_id=current.workspace_id, id=current.pk
-    ).order_by("-history_date", "-history_id")
+    history = (
+        Record.history.of(current.workspace_id)
+        .filter(id=current.pk)
+        .order_by("-history_date", "-history_id")
+    )
     latest, seen = history.first(), history.filter(version=version).first()
     defs = {d.key: d for d in definitions}
     if latest is not None and seen is not None and latest.version == current.version:
@@ -290,4 +288,4 @@ def record_restore(*, record: Record, actor: User | None) -> Record:
 def record_touch(*, workspace_id: int, record_id: int) -> None:
     """Bump updated_at (the list's default order: latest activity first) without a history
     row or a new version: a logged call must not make an open edit form stale."""
-    Record.objects.filter(workspace_id=workspace_id, pk=record_id).update(updated_at=timezone.now())
+    Record.objects.of(workspace_id).filter(pk=record_id).update(updated_at=timezone.now())

@@ -1,0 +1,17 @@
+"""Every read of the customers app, workspace first. Import from here."""
+
+from customers.selectors.ledger import (
+    classified_movements,
+    current_mrr,
+    customer_mrr_on,
+    subscriptions_mrr_on,
+    workspace_mrr_on,
+)
+
+__all__ = [
+    "classified_movements",
+    "current_mrr",
+    "customer_mrr_on",
+    "subscriptions_mrr_on",
+    "workspace_mrr_on",
+]
