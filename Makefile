@@ -18,11 +18,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Migrations and seeding are owner's work (ADR 0006): MIGRATION_DATABASE_URL when it is set.
+AS_OWNER = $(if $(MIGRATION_DATABASE_URL),DATABASE_URL=$(MIGRATION_DATABASE_URL))
+
 migrate: install
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(AS_OWNER) $(BIN)/python manage.py migrate --noinput
 
 seed: migrate
-	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py seed_demo --if-empty
+	DEBUG=$${DEBUG:-true} $(AS_OWNER) $(BIN)/python manage.py seed_demo --if-empty
 
 # Web server, Celery worker and beat together; Ctrl-C stops all three.
 run: seed

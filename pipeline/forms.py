@@ -1,9 +1,9 @@
 from django import forms
 
-from pipeline import rules
 from pipeline.models import RuleKind
 from playbook.forms import BaseForm
 from playbook.models import Team
+from records.conditions.forms import ConditionForm
 
 TEAM_CHOICES = Team.choices
 
@@ -54,62 +54,25 @@ class StageForm(BaseForm):
         return cls(data, initial=initial)
 
 
-class RuleForm(BaseForm):
+class RuleForm(ConditionForm):
     """A rule's kind, its kind-specific parameters and the message a rep reads. The parameter
-    fields come from the kind's spec in pipeline.rules; their values are validated there."""
+    fields come from the kind's spec in records.conditions; their values are validated there."""
 
-    kind = forms.ChoiceField(label="Rule", choices=RuleKind.choices)
     message = forms.CharField(
         label="Message when not met",
         max_length=200,
         help_text="Plain words a rep can act on, e.g. “Set the deal's expected close date.”",
     )
 
-    def __init__(self, *args, kind=None, fields_available=None, kind_url="", **kwargs):
-        super().__init__(*args, **kwargs)
-        if kind_url:
-            # Choosing another kind fetches that kind's parameter fields (htmx); without JS the
-            # form's "Show the fields" button does the same with a GET.
-            self.fields["kind"].widget.attrs.update(
-                {
-                    "hx-get": kind_url,
-                    "hx-trigger": "change",
-                    "hx-target": "closest form",
-                    "hx-swap": "outerHTML",
-                    "hx-include": "closest form",
-                }
-            )
-        kind = kind or self.data.get("kind") or self.initial.get("kind") or RuleKind.FLAG_SET
-        if kind not in rules.SPECS:
-            kind = RuleKind.FLAG_SET
-        self.kind = kind
-        self.fields["kind"].initial = kind
-        self.param_names = []
-        for param in rules.SPECS[kind].params:
-            self.fields[param.name] = self._param_field(param, fields_available or {})
-            self.param_names.append(param.name)
-
-    @staticmethod
-    def _param_field(param, fields_available):
-        common = {"label": param.label, "required": param.required, "help_text": param.help}
-        if param.type == rules.FIELD:
-            choices = [
-                (ref.key, ref.label)
-                for ref in fields_available.values()
-                if not param.field_types or ref.type in param.field_types
-            ]
-            return forms.ChoiceField(choices=[("", "—"), *choices], **common)
-        if param.type == rules.OPTION:
-            return forms.ChoiceField(choices=[("", "—"), *param.options], **common)
-        if param.type == rules.VALUES:
-            return forms.CharField(**common)
-        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, kinds=RuleKind.choices, **kwargs)
+        self.fields["kind"].label = "Rule"
+        self.order_fields(["kind", "message"])
 
     @classmethod
     def for_rule(cls, rule, *, fields_available, data=None, kind_url=""):
         initial = {"kind": rule.kind, "message": rule.message}
-        for name, value in (rule.params or {}).items():
-            initial[name] = ", ".join(value) if isinstance(value, list) else value
+        initial.update(cls.initial_params(rule.params, rule.kind))
         return cls(
             data,
             initial=initial,
@@ -117,11 +80,6 @@ class RuleForm(BaseForm):
             fields_available=fields_available,
             kind_url=kind_url,
         )
-
-    def params(self) -> dict:
-        """The raw parameter values, for the service to validate and type."""
-        source = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return {name: source.get(name) for name in self.param_names if source.get(name) != ""}
 
 
 class AdvanceForm(BaseForm):

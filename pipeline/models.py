@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from playbook.models import Team, TenantModel
+from records.conditions.kinds import ConditionKind
 
 
 class StageDefinition(TenantModel):
@@ -60,16 +61,8 @@ class StageDefinition(TenantModel):
         return Team(self.receiving_team).label
 
 
-class RuleKind(models.TextChoices):
-    FIELD_PRESENT = "field_present", "Field is filled in"
-    FIELD_IN = "field_in", "Field is one of"
-    NUMBER_RANGE = "number_range", "Number is in range"
-    CONTACT_PHONE_VALID = "contact_phone_valid", "Primary contact's phone is valid"
-    CONTACT_EMAIL_VALID = "contact_email_valid", "Primary contact's e-mail is valid"
-    ICP_AT_LEAST = "icp_at_least", "ICP score at least"
-    ACTIVITY_DONE = "activity_done", "Activity of a kind done"
-    FLAG_SET = "flag_set", "Flag is set"
-    HAS_CONTACT = "has_contact", "Has a contact"
+# Stage rules are written in the shared condition language (records.conditions).
+RuleKind = ConditionKind
 
 
 class QualificationRule(TenantModel):

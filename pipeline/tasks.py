@@ -2,9 +2,11 @@ from celery import shared_task
 
 from pipeline import services
 from playbook.models import Workspace
+from playbook.tenancy import workspace_task
 
 
 @shared_task
+@workspace_task
 def sla_reminders(workspace_id: int) -> int:
     return services.sla_reminders_create(workspace_id=workspace_id)
 

@@ -7,23 +7,33 @@ BYPASSRLS role is above it, and the app never connects as one. The policy compar
 with a STABLE expression, so the planner still uses the indexes that lead with `workspace_id`.
 
 Every migration that creates a tenant table adds `TenantRowLevelSecurity("<app>_<model>")` right
-after its CreateModel. On SQLite the operation does nothing.
+after its CreateModel. On SQLite the operation does nothing. playbook/tenancy.py sets the settings;
+ADR 0006 has the whole design.
 """
 
 from django.db import migrations
 
 SETTING = "app.workspace_id"
+# Two narrower keys, each for one lookup that comes before any workspace is known: a user's own
+# memberships (the middleware finding the member) and an invitation by its token's hash.
+USER_SETTING = "app.user_id"
+INVITATION_SETTING = "app.invitation_token_hash"
 POLICY = "tenant_isolation"
 CURRENT_WORKSPACE = f"NULLIF(current_setting('{SETTING}', true), '')::bigint"
+CURRENT_USER = f"NULLIF(current_setting('{USER_SETTING}', true), '')::bigint"
+CURRENT_INVITATION = f"NULLIF(current_setting('{INVITATION_SETTING}', true), '')"
 
 
-def enable_sql(table: str) -> list[str]:
+def enable_sql(table: str, also_readable: str = "") -> list[str]:
+    using = f"workspace_id = {CURRENT_WORKSPACE}"
+    if also_readable:
+        using = f"{using} OR ({also_readable})"
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS {POLICY} ON "{table}"',
         f'CREATE POLICY {POLICY} ON "{table}" '
-        f"USING (workspace_id = {CURRENT_WORKSPACE}) "
+        f"USING ({using}) "
         f"WITH CHECK (workspace_id = {CURRENT_WORKSPACE})",
     ]
 
@@ -37,13 +47,18 @@ def disable_sql(table: str) -> list[str]:
 
 
 class TenantRowLevelSecurity(migrations.operations.base.Operation):
-    """Enable + force RLS on one tenant table with the workspace policy (PostgreSQL only)."""
+    """Enable + force RLS on one tenant table with the workspace policy (PostgreSQL only).
+
+    `also_readable` is an SQL condition under which rows of other workspaces may be read (never
+    written): Membership's `user_id = CURRENT_USER`, Invitation's token hash. Nothing else
+    should need one."""
 
     reduces_to_sql = True
     reversible = True
 
-    def __init__(self, table: str):
+    def __init__(self, table: str, also_readable: str = ""):
         self.table = table
+        self.also_readable = also_readable
 
     def state_forwards(self, app_label, state):
         pass
@@ -55,7 +70,7 @@ class TenantRowLevelSecurity(migrations.operations.base.Operation):
             schema_editor.execute(sql)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        self._run(schema_editor, enable_sql(self.table))
+        self._run(schema_editor, enable_sql(self.table, self.also_readable))
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         self._run(schema_editor, disable_sql(self.table))
@@ -64,4 +79,37 @@ class TenantRowLevelSecurity(migrations.operations.base.Operation):
         return f"Row-level security on {self.table}"
 
     def deconstruct(self):
-        return (self.__class__.__qualname__, [self.table], {})
+        kwargs = {"also_readable": self.also_readable} if self.also_readable else {}
+        return (self.__class__.__qualname__, [self.table], kwargs)
+
+
+def app_role_sql(role: str) -> list[str]:
+    """What the app's role may do: read and write rows (under the policies), nothing else. Run
+    after every migrate (playbook.apps), so tables added since are covered too."""
+    return [
+        # Created here only when missing and this connection may (the test suite and CI log in
+        # as a superuser); in production an operator creates it with a password (README).
+        "DO $$ BEGIN "
+        f"IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN "
+        f'CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; '
+        "END IF; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+    ]
+
+
+def grant_app_role(connection, role: str) -> None:
+    if connection.vendor != "postgresql" or not role:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
+        row = cursor.fetchone()
+        if row and row[0]:
+            raise RuntimeError(
+                f"DATABASE_APP_ROLE {role} is a superuser or bypasses row-level security; "
+                "the app must connect as a role that does neither (README, ADR 0006)."
+            )
+        for sql in app_role_sql(role):
+            cursor.execute(sql)

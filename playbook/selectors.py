@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from playbook import tenancy
 from playbook.models import Invitation, Membership, User, Workspace
 
 
@@ -46,7 +47,9 @@ def pending_invitations(workspace: Workspace) -> QuerySet[Invitation]:
 
 
 def invitation_by_token(*, token: str) -> Invitation | None:
-    return Invitation.objects.by_token(token).select_related("workspace").first()
+    token_hash = Invitation.hash_token(token)
+    with tenancy.invitation_scope(token_hash):
+        return Invitation.objects.by_token(token).select_related("workspace").first()
 
 
 def workspace_users(workspace: Workspace) -> QuerySet[User]:

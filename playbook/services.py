@@ -12,6 +12,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import slugify
 
+from playbook import tenancy
 from playbook.integrity import refused_as
 from playbook.mail import send_after_commit
 from playbook.models import Invitation, Membership, Role, User, Workspace
@@ -65,8 +66,9 @@ def workspace_create(*, name: str, slug: str, owner: User) -> Workspace:
         }
     ):
         workspace = Workspace.objects.create(name=name, slug=slug)
-    Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
-    workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
+    with tenancy.workspace_scope(workspace):
+        Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
+        workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 
@@ -238,13 +240,21 @@ def invitation_accept(
 ) -> Membership:
     """Turn an invitation into a membership. A newcomer sets a password; a person who already
     has an account accepts while logged in as that account."""
+    if invitation is None:
+        _usable_invitation(None)
+    # The invitee is not a member yet: joining works in the invitation's workspace.
+    with tenancy.workspace_scope(invitation.workspace_id):
+        return _invitation_accept(
+            invitation=invitation, user=user, full_name=full_name, password=password
+        )
+
+
+def _invitation_accept(*, invitation, user, full_name, password) -> Membership:
     invitation = _usable_invitation(
         Invitation.objects.of(invitation.workspace_id)
         .select_for_update()
         .filter(pk=invitation.pk)
         .first()
-        if invitation is not None
-        else None
     )
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():

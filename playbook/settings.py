@@ -87,6 +87,11 @@ TEMPLATES = [
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# The role requests and tasks run as (PostgreSQL row-level security, ADR 0006): a role that owns
+# no table and cannot bypass RLS. Production connects as it (DATABASE_URL) and runs migrate as the
+# owner (MIGRATION_DATABASE_URL); migrate grants it row access. The test suite logs in as a
+# superuser, so fixtures can build several workspaces, and switches to this role per scope.
+DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections suit gunicorn's sync workers; health checks drop dead ones.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
@@ -243,6 +248,12 @@ CELERY_BEAT_SCHEDULE = {
     "pipeline-sla-reminders": {
         "task": "pipeline.tasks.sla_reminders_all",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # Engagement criteria ("3 activities in 90 days") age: rescore every workspace nightly;
+    # an unchanged workspace writes nothing (records.services.icp).
+    "records-icp-recompute": {
+        "task": "records.tasks.icp_recompute_all",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

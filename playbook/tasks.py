@@ -2,9 +2,11 @@ from celery import shared_task
 
 from playbook import services
 from playbook.models import Workspace
+from playbook.tenancy import workspace_task
 
 
 @shared_task
+@workspace_task
 def invitations_expire(workspace_id: int) -> int:
     return services.invitations_expire(workspace_id=workspace_id)
 

@@ -234,14 +234,15 @@ class _Generator:
             else None,
             "status": "open",
             "lost_reason": "",
-            "icp_score": rng.randint(5, 98) if rng.random() < 0.95 else None,
-            "icp_scored_at": now,
+            # Scored from the workspace's ICP profile once the rows are in (records.icp_demo).
+            "icp_score": None,
+            "icp_scored_at": None,
             "custom_fields": _custom_values(rng, employees),
             "version": 1,
             "created_by_id": owner,
             "created_at": created,
         }
-        last_touch = created
+        last_touch, last_done = created, None
         for c in range(rng.choice((2, 3, 3, 4))):
             first, last = rng.choice(FIRST), rng.choice(LAST)
             title, seniority = rng.choice(TITLES)
@@ -280,6 +281,8 @@ class _Generator:
                 done_at, assignee = (min(due, now) if done else None), owner
             else:
                 due, done, done_at, assignee = None, True, occurred, None
+            if done_at is not None and (last_done is None or done_at > last_done):
+                last_done = done_at
             activities.append(
                 (
                     activity_ids.take(),
@@ -297,7 +300,7 @@ class _Generator:
                     occurred,
                 )
             )
-        row["updated_at"] = last_touch
+        row["updated_at"], row["last_activity_at"] = last_touch, last_done
         records.append(tuple(row[c] for c in RECORD_COLUMNS))
         histories.append(tuple([row[c] for c in HISTORY_COLUMNS[:-3]] + [created, "+", owner]))
 

@@ -192,9 +192,12 @@ RECORD_COLUMNS = [
     "created_by_id",
     "created_at",
     "updated_at",
+    "last_activity_at",
 ]
 # The first history row of each record ("created"), so its timeline starts with it.
-HISTORY_COLUMNS = [c for c in RECORD_COLUMNS if c not in ("updated_at", "icp_scored_at")] + [
+HISTORY_COLUMNS = [
+    c for c in RECORD_COLUMNS if c not in ("updated_at", "icp_scored_at", "last_activity_at")
+] + [
     "history_date",
     "history_type",
     "history_user_id",

@@ -106,8 +106,13 @@ class Record(TenantModel):
     )
     stage_entered_at = models.DateTimeField(null=True, blank=True)
 
+    # Written only by records.services.icp (set-based SQL that skips field history); scored_at
+    # moves only when the score does.
     icp_score = models.PositiveSmallIntegerField(null=True, blank=True)
     icp_scored_at = models.DateTimeField(null=True, blank=True)
+    # When the latest activity on the timeline was done (max done_at of done activities), kept
+    # by the activity services: health scores and stale-deal lists read it without the timeline.
+    last_activity_at = models.DateTimeField(null=True, blank=True)
 
     custom_fields = models.JSONField(default=dict, blank=True)
 
@@ -137,7 +142,7 @@ class Record(TenantModel):
     # `version` is kept in history so a refused stale save can say what changed since the
     # version the editor read (records.services.records.record_update).
     history = HistoricalRecords(
-        excluded_fields=["updated_at", "icp_scored_at", "stage_entered_at"],
+        excluded_fields=["updated_at", "icp_scored_at", "stage_entered_at", "last_activity_at"],
         historical_queryset=HistoricalRecordQuerySet,
     )
 
@@ -167,6 +172,12 @@ class Record(TenantModel):
             models.Index(fields=["workspace", "stage", "-icp_score"], name="record_ws_stage"),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),
+            # "No activity since ...": stale deals, customers gone quiet.
+            models.Index(
+                fields=["workspace", "last_activity_at", "id"],
+                name="record_ws_last_activity",
+                condition=LIVE,
+            ),
             # The admins' "Deleted records" page: a small index over the deleted rows only.
             models.Index(
                 fields=["workspace", "-deleted_at", "-id"],
@@ -350,3 +361,50 @@ class CustomFieldDefinition(TenantModel):
 
     def __str__(self):
         return self.label
+
+
+class IcpProfile(TenantModel):
+    """The workspace's ideal customer profile: weighted criteria in the condition language
+    (records.conditions), the fit score's definition. One per workspace.
+
+    `criteria` is a list of {"kind", "params", "weight"}; the whole list is validated and saved
+    at once (records.services.icp), so a refused edit leaves the profile as it was. The recompute
+    fields say how the latest full recompute went, for the settings page's progress bar.
+    """
+
+    criteria = models.JSONField(default=list, blank=True)
+    # Bumped by every saved change: a recompute that started on an older version runs again.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # never looked up by
+    )
+    recompute_started_at = models.DateTimeField(null=True, blank=True)
+    recompute_finished_at = models.DateTimeField(null=True, blank=True)
+    recompute_total = models.PositiveIntegerField(default=0)
+    recompute_done = models.PositiveIntegerField(default=0)
+    recompute_changed = models.PositiveIntegerField(default=0)
+    last_full_recompute_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="icpprofile_one_per_workspace"),
+        ]
+
+    def __str__(self):
+        return f"ICP profile of {self.workspace_id}"
+
+    @property
+    def is_recomputing(self) -> bool:
+        return self.recompute_started_at is not None and self.recompute_finished_at is None
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.recompute_total:
+            return 0 if self.is_recomputing else 100
+        return min(100, self.recompute_done * 100 // self.recompute_total)

@@ -66,8 +66,14 @@ def activity_log(
         actor=actor,
         assignee=assignee,
     )
-    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    record_touch(workspace_id=record.workspace_id, record_id=record.pk, activities_changed=True)
     return activity
+
+
+def _touch(activity: Activity) -> None:
+    record_touch(
+        workspace_id=activity.workspace_id, record_id=activity.record_id, activities_changed=True
+    )
 
 
 def _locked(activity: Activity) -> Activity:
@@ -81,7 +87,7 @@ def activity_mark_done(*, activity: Activity, actor: User | None) -> Activity:
     if not activity.done:
         activity.done, activity.done_at = True, timezone.now()
         activity.save(update_fields=["done", "done_at"])
-        record_touch(workspace_id=activity.workspace_id, record_id=activity.record_id)
+        _touch(activity)
     return activity
 
 
@@ -94,4 +100,5 @@ def activity_reopen(*, activity: Activity, actor: User | None) -> Activity:
     if activity.done:
         activity.done, activity.done_at = False, None
         activity.save(update_fields=["done", "done_at"])
+        _touch(activity)
     return activity

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from pipeline.services import record_place_in_first_stage
@@ -17,7 +18,8 @@ from playbook.models import Membership, User, Workspace
 from records import custom_fields as cf
 from records import permissions
 from records.changes import EDITABLE_FIELDS, delta_between, describe, display, field_label
-from records.models import CustomFieldDefinition, Record
+from records.models import Activity, CustomFieldDefinition, Record
+from records.services.icp import icp_rescore_after_commit
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # Everything the history keeps except the fields a person edits: checked by full_clean only
@@ -142,6 +144,7 @@ def record_create(
                 {f"contact.{field}": messages for field, messages in exc.message_dict.items()}
             ) from exc
     record_place_in_first_stage(record=record, actor=actor)
+    icp_rescore_after_commit(workspace_id=workspace.pk, record_id=record.pk)
     return record
 
 
@@ -182,6 +185,7 @@ def record_update(
     current.version += 1
     current._history_user = actor
     current.save()
+    icp_rescore_after_commit(workspace_id=current.workspace_id, record_id=current.pk)
     return current
 
 
@@ -285,7 +289,50 @@ def record_restore(*, record: Record, actor: User | None) -> Record:
     return current
 
 
-def record_touch(*, workspace_id: int, record_id: int) -> None:
+def record_touch(*, workspace_id: int, record_id: int, activities_changed: bool = False) -> None:
     """Bump updated_at (the list's default order: latest activity first) without a history
-    row or a new version: a logged call must not make an open edit form stale."""
-    Record.objects.of(workspace_id).filter(pk=record_id).update(updated_at=timezone.now())
+    row or a new version: a logged call must not make an open edit form stale. When its
+    activities changed, last_activity_at is recomputed in the same UPDATE. Either way the ICP
+    score is recomputed after commit (contacts and activities are criteria too)."""
+    changes = {"updated_at": timezone.now()}
+    if activities_changed:
+        changes["last_activity_at"] = last_activity_subquery()
+    Record.objects.of(workspace_id).filter(pk=record_id).update(**changes)
+    icp_rescore_after_commit(workspace_id=workspace_id, record_id=record_id)
+
+
+def last_activity_subquery() -> Subquery:
+    """When a record's latest done activity was done (NULL with none), for an UPDATE of records:
+    reads the record's own activities through activity_ws_timeline."""
+    return Subquery(
+        Activity.objects.of(OuterRef("workspace_id"))
+        .filter(record_id=OuterRef("pk"), done=True)
+        .order_by()
+        .values("record_id")
+        .annotate(last=Max("done_at"))
+        .values("last")
+    )
+
+
+def records_last_activity_refresh(*, workspace_id: int) -> int:
+    """Recompute last_activity_at of every record of a workspace (after bulk inserts of
+    activities: imports, demo data); writes only the rows that differ."""
+    fresh = (
+        Activity.objects.of(workspace_id)
+        .filter(done=True)
+        .order_by()
+        .values("record_id")
+        .annotate(last=Max("done_at"))
+    )
+    select, params = fresh.query.sql_with_params()
+    table = connection.ops.quote_name(Record._meta.db_table)
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS r SET last_activity_at = a.last FROM {table} AS o "
+            f"LEFT JOIN ({select}) AS a ON a.record_id = o.id "
+            f"WHERE o.id = r.id AND r.workspace_id = %s AND o.workspace_id = %s "
+            f"AND r.last_activity_at {distinct} a.last",
+            [*params, workspace_id, workspace_id],
+        )
+        return cursor.rowcount

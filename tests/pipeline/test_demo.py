@@ -8,6 +8,7 @@ from django.utils import timezone
 
 import pipeline.demo
 import records.demo
+import records.icp_demo
 from pipeline import selectors
 from pipeline.models import StageTransition
 from playbook import demo
@@ -22,7 +23,9 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         ctx = demo.seed_workspace(slug="demo-pipe", name="Demo", records=300)
         records.demo.seed(ctx)
+        records.icp_demo.seed(ctx)
         pipeline.demo.seed(ctx)
+        records.icp_demo.seed(ctx)
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()  # history rows go with them
         ctx.workspace.delete()

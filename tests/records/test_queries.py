@@ -125,7 +125,7 @@ def _actions(url, record, admin):
             url("activity_reopen", task.pk),
             {"view": "task"},
             True,
-            11,
+            12,  # reopening recomputes the record's last activity
         ),
     ]
 

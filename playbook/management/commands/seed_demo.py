@@ -4,11 +4,13 @@ from importlib import import_module
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from playbook import demo
+from playbook import demo, tenancy
 from playbook.models import Role, Workspace
 
-# Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`.
-APP_SEEDERS = ["records.demo", "pipeline.demo"]
+# Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`. ICP scores
+# come from the profile before the pipeline walks (its journeys follow the score) and again after
+# (its demo activities count for engagement).
+APP_SEEDERS = ["records.demo", "records.icp_demo", "pipeline.demo", "records.icp_demo"]
 
 
 class Command(BaseCommand):
@@ -26,6 +28,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         slug = opts["workspace"]
+        if not tenancy.spans_workspaces():
+            raise CommandError(
+                "seed_demo writes a whole workspace in bulk: run it as the tables' owner "
+                "(DATABASE_URL=$MIGRATION_DATABASE_URL, or `make seed`), not as the app's role."
+            )
         if opts["records"] < 0 or opts["records"] > 5_000_000:
             raise CommandError("--records must be between 0 and 5,000,000.")
         if opts["if_empty"] and Workspace.objects.exists():

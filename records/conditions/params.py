@@ -1,20 +1,22 @@
-"""The typed parameters of a rule kind: what the builder asks for and how a value is checked."""
+"""The typed parameters of a condition kind: what a builder asks for and how a value is checked."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from pipeline.rules.fields import FieldRef
+from records.conditions.fields import FieldRef
 
 # --- parameter specs -------------------------------------------------------------------------
 
 if TYPE_CHECKING:  # the facts type lives with the evaluators, which import this module
-    from pipeline.rules import RecordFacts
+    from records.conditions import RecordFacts
 
 FIELD, INTEGER, DECIMAL, VALUES, OPTION = "field", "integer", "decimal", "values", "option"
 
@@ -30,19 +32,33 @@ class Param:
     type: str  # FIELD, INTEGER, DECIMAL, VALUES or OPTION
     required: bool = True
     field_types: tuple[str, ...] = ()  # FIELD: which kinds of field fit this rule
-    options: tuple[tuple[str, str], ...] = ()  # OPTION: the allowed values
+    options: tuple[tuple[str, str], ...] = ()  # OPTION, VALUES: the allowed values
     min_value: int | None = None
     max_value: int | None = None
     help: str = ""
+    # VALUES: a list is matched in SQL as IN (...) or one LIKE per keyword, so it stays short.
+    max_items: int = 200
+    max_item_length: int = 100
 
 
 @dataclass(frozen=True)
 class KindSpec:
+    """One condition kind in both of its forms: `evaluate` judges one record from its facts
+    (pages, moves), `sql` is the same test as a boolean expression over records_record (bulk
+    work: ICP recompute). tests/records/test_conditions.py checks that the two agree."""
+
     kind: str
     params: tuple[Param, ...]
     evaluate: Callable[[RecordFacts, dict], bool]
     describe: Callable[[dict, dict[str, FieldRef]], str]
     needs: frozenset[str] = frozenset()
+    sql: Callable[[dict, datetime], Q] | None = None
+    # What a record's explanation says when the condition is not met (default: "not: ...").
+    unmet: Callable[[dict, dict[str, FieldRef]], str] | None = None
+
+
+def _too_many(param: Param) -> str:
+    return f"“{param.label}”: at most {param.max_items} values."
 
 
 def _blank(value) -> bool:
@@ -109,8 +125,27 @@ def _clean_param(param: Param, raw, fields: dict[str, FieldRef]):
         return str(raw)
     if param.type == VALUES:
         items = raw if isinstance(raw, list) else str(raw).replace("\n", ",").split(",")
+        if len(items) > param.max_items * 2:  # refused before any work on a huge paste
+            raise ValidationError({param.name: _too_many(param)})
         values = list(dict.fromkeys(str(v).strip() for v in items if str(v).strip()))
         if not values:
             raise ValidationError({param.name: f"Give at least one value for “{param.label}”."})
+        if len(values) > param.max_items:
+            raise ValidationError({param.name: _too_many(param)})
+        long = next((v for v in values if len(v) > param.max_item_length), None)
+        if long is not None:
+            raise ValidationError(
+                {
+                    param.name: f"“{param.label}”: keep each value under "
+                    f"{param.max_item_length} characters (“{long[:30]}…” is longer)."
+                }
+            )
+        if param.options:
+            allowed = dict(param.options)
+            wrong = [v for v in values if v not in allowed]
+            if wrong:
+                raise ValidationError(
+                    {param.name: f"“{param.label}”: not a choice: {', '.join(wrong[:5])}."}
+                )
         return values
     raise ValueError(f"unknown parameter type {param.type}")  # a programming error, not input

@@ -1,0 +1,25 @@
+from celery import shared_task
+
+from playbook.models import Workspace
+from records.services import icp
+
+# A recompute of the workspace already running: try again a little later (it reruns by itself
+# if the profile changed meanwhile, so a retry that finds nothing new writes nothing).
+BUSY_RETRY_SECONDS = 15
+
+
+@shared_task(bind=True, max_retries=40)
+def icp_recompute(self, workspace_id: int) -> dict:
+    result = icp.icp_recompute_workspace(workspace_id=workspace_id)
+    if result.busy:
+        raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    return {"records": result.records, "changed": result.changed}
+
+
+@shared_task
+def icp_recompute_all() -> int:
+    """Beat entry point (nightly: engagement criteria age): one task per workspace."""
+    ids = list(Workspace.objects.values_list("pk", flat=True))
+    for workspace_id in ids:
+        icp_recompute.delay(workspace_id)
+    return len(ids)

@@ -1,0 +1,46 @@
+"""One of every object kind of a workspace, for the tests that walk every route and every tenant
+table (tests/playbook/test_tenancy.py, test_robustness.py, test_rls.py).
+
+`build_world(workspace, user)` returns the ids by the name routes give them (`record_id`,
+`stage_id`, ...). An app that adds a tenant model or a route with a new id kind adds one line
+here; the walking tests say so by name when it is missing.
+"""
+
+from datetime import date
+
+from customers.services.ledger import subscription_start
+from playbook.models import Role
+from tests.factories import (
+    ActivityFactory,
+    ContactFactory,
+    CustomFieldDefinitionFactory,
+    InvitationFactory,
+    LostReasonFactory,
+    MembershipFactory,
+    QualificationRuleFactory,
+    RecordFactory,
+    StageDefinitionFactory,
+    StageTransitionFactory,
+)
+
+
+def build_world(workspace, user) -> dict[str, int]:
+    """Rows in every tenant table of `workspace`; `user` (a member) owns and is assigned them."""
+    stage = StageDefinitionFactory(workspace=workspace, team="sales")
+    record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
+    StageTransitionFactory(record=record, to_stage=stage)
+    subscription = subscription_start(  # + its first ledger row (and classified movement)
+        workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
+    )
+    return {
+        "subscription_id": subscription.pk,
+        "record_id": record.pk,
+        "stage_id": stage.pk,
+        "rule_id": QualificationRuleFactory(stage=stage).pk,
+        "contact_id": ContactFactory(record=record).pk,
+        "activity_id": ActivityFactory(record=record, kind="task", assignee=user).pk,
+        "field_id": CustomFieldDefinitionFactory(workspace=workspace).pk,
+        "invitation_id": InvitationFactory(workspace=workspace).pk,
+        "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
+        "reason_id": LostReasonFactory(workspace=workspace).pk,
+    }
