@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from playbook import tenancy
+from playbook.audit import audit_record
 from playbook.integrity import refused_as
 from playbook.mail import send_after_commit
-from playbook.models import Invitation, Membership, Role, User, Workspace
+from playbook.models import AuditKind, Invitation, Membership, Role, User, Workspace
 from playbook.validation import EMAIL_MAX_LENGTH, single_line
 
 # Sent inside the creating transaction, so other apps can give a new workspace its defaults
@@ -211,6 +212,14 @@ def invitation_create(
         },
         to=email,
     )
+    audit_record(
+        workspace=workspace,
+        actor=invited_by,
+        kind=AuditKind.INVITATION_SENT,
+        target=invitation,
+        target_label=email,
+        detail={"role": Role(role).label},
+    )
     return invitation
 
 
@@ -279,13 +288,35 @@ def _invitation_accept(*, invitation, user, full_name, password) -> Membership:
     )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    audit_record(
+        workspace=invitation.workspace_id,
+        actor=user,
+        kind=AuditKind.INVITATION_ACCEPTED,
+        target=invitation,
+        target_label=invitation.email,
+        detail={"role": Role(invitation.role).label},
+    )
     return membership
 
 
 @transaction.atomic
-def invitation_revoke(*, workspace: Workspace, invitation_id: int) -> None:
-    Invitation.objects.of(workspace).filter(pk=invitation_id, accepted_at__isnull=True).update(
-        revoked_at=timezone.now()
+def invitation_revoke(
+    *, workspace: Workspace, invitation_id: int, actor: User | None = None
+) -> None:
+    invitation = (
+        Invitation.objects.of(workspace)
+        .filter(pk=invitation_id, accepted_at__isnull=True, revoked_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        return  # used or withdrawn meanwhile: nothing to withdraw
+    Invitation.objects.of(workspace).filter(pk=invitation.pk).update(revoked_at=timezone.now())
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        kind=AuditKind.INVITATION_REVOKED,
+        target=invitation,
+        target_label=invitation.email,
     )
 
 
@@ -313,7 +344,9 @@ def _ensure_another_admin(membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membership_change_role(
+    *, membership: Membership, role: str, actor: User | None = None
+) -> Membership:
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role “{role}”."})
     membership = (
@@ -321,18 +354,39 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
     )
     if role != Role.ADMIN:
         _ensure_another_admin(membership)
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role", "team"])
+    if before != role:
+        audit_record(
+            workspace=membership.workspace_id,
+            actor=actor,
+            kind=AuditKind.ROLE_CHANGED,
+            target=membership,
+            target_label=str(membership.user),
+            detail={"from": Role(before).label, "to": Role(role).label},
+        )
     return membership
 
 
 @transaction.atomic
-def membership_set_active(*, membership: Membership, is_active: bool) -> Membership:
+def membership_set_active(
+    *, membership: Membership, is_active: bool, actor: User | None = None
+) -> Membership:
     membership = (
         Membership.objects.of(membership.workspace_id).select_for_update().get(pk=membership.pk)
     )
     if not is_active:
         _ensure_another_admin(membership)
+    if membership.is_active == is_active:
+        return membership
     membership.is_active = is_active
     membership.save(update_fields=["is_active"])
+    audit_record(
+        workspace=membership.workspace_id,
+        actor=actor,
+        kind=AuditKind.MEMBER_REACTIVATED if is_active else AuditKind.MEMBER_DEACTIVATED,
+        target=membership,
+        target_label=str(membership.user),
+    )
     return membership

@@ -18,6 +18,7 @@ workspace_patterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("settings/audit/", views.audit_log, name="audit_log"),
     # Records pages live under records/, plus My tasks (tasks/) and settings/fields/.
     path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
@@ -46,7 +47,7 @@ urlpatterns = [
     ),
     path(
         "account/password/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(success_url="/account/password/reset/done/"),
+        views.PasswordResetConfirmView.as_view(success_url="/account/password/reset/done/"),
         name="password_reset_confirm",
     ),
     path(
@@ -57,7 +58,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(success_url="/account/password/done/"),
+        views.PasswordChangeView.as_view(success_url="/account/password/done/"),
         name="password_change",
     ),
     path(

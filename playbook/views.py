@@ -1,14 +1,17 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from playbook import selectors, services
+from playbook import audit, selectors, services
 from playbook.access import admin_required, get_for_workspace_or_404
 from playbook.forms import (
     AcceptInvitationForm,
@@ -20,7 +23,7 @@ from playbook.forms import (
     apply_service_error,
 )
 from playbook.middleware import SESSION_KEY
-from playbook.models import Invitation, Membership
+from playbook.models import Invitation, Membership, SecurityEventKind
 
 
 def root(request):
@@ -168,7 +171,9 @@ def member_role(request, membership_id):
         messages.error(request, "Choose one of the listed roles.")
     else:
         try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -182,7 +187,9 @@ def member_active(request, membership_id):
     membership = get_for_workspace_or_404(request.workspace, Membership, pk=membership_id)
     activate = request.POST.get("is_active") == "1"
     try:
-        services.membership_set_active(membership=membership, is_active=activate)
+        services.membership_set_active(
+            membership=membership, is_active=activate, actor=request.user
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -195,7 +202,9 @@ def member_active(request, membership_id):
 @admin_required
 def invitation_revoke(request, invitation_id):
     invitation = get_for_workspace_or_404(request.workspace, Invitation, pk=invitation_id)
-    services.invitation_revoke(workspace=request.workspace, invitation_id=invitation.pk)
+    services.invitation_revoke(
+        workspace=request.workspace, invitation_id=invitation.pk, actor=request.user
+    )
     messages.success(request, f"Invitation for {invitation.email} withdrawn.")
     return redirect("members", workspace_slug=request.workspace.slug)
 
@@ -240,6 +249,49 @@ def invitation_accept(request, token):
     context["form"] = form
     status = 400 if context.get("errors") or (form is not None and form.errors) else 200
     return render(request, "registration/invitation_accept.html", context, status=status)
+
+
+@require_GET
+@admin_required
+def audit_log(request):
+    """Security-relevant events of the workspace, newest first, filterable by kind."""
+    kinds = selectors.audit_kind_choices()
+    kind = request.GET.get("kind") or ""
+    cursor = request.GET.get("cursor") or None
+    status, error, entries, next_cursor = 200, "", [], None
+    if kind and kind not in dict(kinds):
+        status, error = 400, "Choose one of the listed kinds of event."
+    else:
+        try:
+            entries, next_cursor = selectors.audit_page(request.workspace, kind=kind, cursor=cursor)
+        except selectors.InvalidAuditCursor as exc:
+            status, error = 400, str(exc)
+    context = {
+        "entries": entries,
+        "kinds": kinds,
+        "kind": kind,
+        "error": error,
+        "cursor": cursor,
+        "next_url": f"?{urlencode({'kind': kind, 'cursor': next_cursor})}" if next_cursor else None,
+        "first_url": f"?{urlencode({'kind': kind})}",
+    }
+    return render(request, "playbook/audit.html", context, status=status)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's view; the change is a security event of the account (audit page)."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.security_record(user=form.user, kind=SecurityEventKind.PASSWORD_CHANGED)
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit.security_record(user=form.user, kind=SecurityEventKind.PASSWORD_CHANGED)
+        return response
 
 
 def favicon(request):

@@ -191,6 +191,12 @@ class ContactForm(BaseForm):
     job_title = forms.CharField(max_length=150, required=False)
     seniority = forms.ChoiceField(choices=[("", "—"), *Seniority.choices], required=False)
     is_primary = forms.BooleanField(label="Primary contact", required=False)
+    do_not_contact = forms.BooleanField(
+        label="Do not contact",
+        required=False,
+        help_text="The person asked not to be contacted: no e-mail or call links, and left out "
+        "of every sending and outreach list.",
+    )
 
     @classmethod
     def for_contact(cls, contact, **kw):
@@ -202,6 +208,7 @@ class ContactForm(BaseForm):
             "job_title": contact.job_title,
             "seniority": contact.seniority,
             "is_primary": contact.is_primary,
+            "do_not_contact": contact.do_not_contact,
         }
         return cls(initial=initial, **kw)
 

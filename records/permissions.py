@@ -43,6 +43,12 @@ def can_manage_fields(membership) -> bool:
     return has_role(membership, Role.ADMIN)
 
 
+def can_erase_contacts(membership) -> bool:
+    """Erasing a person's data on request is an admin's decision (and it cannot be undone)."""
+    return has_role(membership, Role.ADMIN)
+
+
 # View decorators (403 for other roles; non-members already got 404 from the middleware).
+contact_erase_access = require_roles(Role.ADMIN)
 deleted_records_access = require_roles(Role.ADMIN)
 custom_fields_access = require_roles(Role.ADMIN)

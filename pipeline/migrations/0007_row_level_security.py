@@ -6,7 +6,7 @@ from playbook.rls import TenantRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pipeline", "0006_stagetransition_append_only")]
+    dependencies = [("pipeline", "0007_rule_kinds_from_the_condition_language")]
 
     operations = [
         TenantRowLevelSecurity("pipeline_stagedefinition"),

@@ -9,8 +9,9 @@ from django.utils.text import slugify
 
 from pipeline import defaults, rules
 from pipeline.models import LostReason, QualificationRule, RuleKind, StageDefinition
+from playbook.audit import audit_record
 from playbook.integrity import refused_as
-from playbook.models import Team
+from playbook.models import AuditKind, Team
 from playbook.validation import single_line
 from records.models import Record
 
@@ -158,6 +159,7 @@ def stage_create(*, workspace, after=None, **fields) -> StageDefinition:
         )
     ordered.insert(index, stage)
     _renumber(workspace, ordered)
+    _audit_stage(stage, "added")
     return stage
 
 
@@ -168,7 +170,27 @@ def stage_update(*, stage: StageDefinition, **fields) -> StageDefinition:
         setattr(stage, name, value)
     with _stage_name_refused(cleaned["name"]):
         stage.save(update_fields=list(cleaned))
+    _audit_stage(stage, "edited")
     return stage
+
+
+def _audit_stage(stage: StageDefinition, change: str) -> None:
+    audit_record(
+        workspace=stage.workspace_id,
+        kind=AuditKind.STAGE_CHANGED,
+        target=stage,
+        detail={"change": change},
+    )
+
+
+def _audit_rule(rule: QualificationRule, stage: StageDefinition, change: str) -> None:
+    audit_record(
+        workspace=stage.workspace_id,
+        kind=AuditKind.RULE_CHANGED,
+        target=rule,
+        target_label=rule.message,
+        detail={"change": change, "stage": stage.name, "rule": rule.get_kind_display()},
+    )
 
 
 def _stage_name_refused(name: str):
@@ -184,6 +206,12 @@ def stage_reorder(*, workspace, stage_ids: list[int]) -> list[StageDefinition]:
     """Put the active stages in the order of `stage_ids`, which must name each exactly once."""
     ordered = _reordered(_active_stages(workspace), stage_ids, "stage")
     _renumber(workspace, ordered)
+    audit_record(
+        workspace=workspace,
+        kind=AuditKind.STAGE_CHANGED,
+        target_label="Pipeline",
+        detail={"change": "stages reordered", "order": [s.name for s in ordered]},
+    )
     return ordered
 
 
@@ -193,6 +221,7 @@ def stage_move(*, stage: StageDefinition, direction: str) -> StageDefinition:
     ordered = _swapped(_active_stages(stage.workspace), stage, direction, "stage")
     if ordered is not None:
         _renumber(stage.workspace, ordered)
+        _audit_stage(stage, f"moved {direction}")
     return stage
 
 
@@ -212,6 +241,7 @@ def stage_retire(*, stage: StageDefinition) -> StageDefinition:
     stage.is_retired = True
     stage.save(update_fields=["is_retired"])
     _renumber(stage.workspace, _active_stages(stage.workspace))
+    _audit_stage(stage, "retired")
     return stage
 
 
@@ -242,6 +272,7 @@ def stage_restore(*, stage: StageDefinition) -> StageDefinition:
         stage.save(update_fields=["is_retired"])
     ordered = [s for s in _active_stages(stage.workspace) if s.pk != stage.pk]
     _renumber(stage.workspace, [*ordered, stage])
+    _audit_stage(stage, "restored")
     return stage
 
 
@@ -278,7 +309,7 @@ def rule_create(*, stage: StageDefinition, kind: str, params: dict | None, messa
         raise ValidationError({"kind": "Choose one of the rule kinds."})
     cleaned, message = _clean_rule(stage, kind, params, message)
     last = stage.rules.order_by("-position").values_list("position", flat=True).first()
-    return QualificationRule.objects.create(
+    rule = QualificationRule.objects.create(
         workspace_id=stage.workspace_id,
         stage=stage,
         kind=kind,
@@ -286,6 +317,8 @@ def rule_create(*, stage: StageDefinition, kind: str, params: dict | None, messa
         message=message,
         position=0 if last is None else last + 1,
     )
+    _audit_rule(rule, stage, "added")
+    return rule
 
 
 @transaction.atomic
@@ -295,6 +328,7 @@ def rule_update(*, rule: QualificationRule, kind: str, params: dict | None, mess
     cleaned, message = _clean_rule(rule.stage, kind, params, message)
     rule.kind, rule.params, rule.message = kind, cleaned, message
     rule.save(update_fields=["kind", "params", "message"])
+    _audit_rule(rule, rule.stage, "edited")
     return rule
 
 
@@ -319,17 +353,20 @@ def rule_move(*, rule: QualificationRule, direction: str) -> QualificationRule:
     ordered = _swapped(_stage_rules(rule.stage), rule, direction, "rule")
     if ordered is not None:
         _renumber_rules(ordered)
+        _audit_rule(rule, rule.stage, f"moved {direction}")
     return rule
 
 
 @transaction.atomic
 def rule_reorder(*, stage: StageDefinition, rule_ids: list[int]) -> None:
     _renumber_rules(_reordered(_stage_rules(stage), rule_ids, "rule"))
+    _audit_stage(stage, "entry rules reordered")
 
 
 @transaction.atomic
 def rule_delete(*, rule: QualificationRule) -> None:
     stage = rule.stage
+    _audit_rule(rule, stage, "removed")
     rule.delete()
     _renumber_rules(_stage_rules(stage))
 

@@ -6,7 +6,7 @@ from playbook.rls import TenantRowLevelSecurity
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0005_leaner_write_indexes")]
+    dependencies = [("records", "0006_icp_profile_and_last_activity")]
 
     operations = [
         TenantRowLevelSecurity("records_record"),

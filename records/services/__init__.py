@@ -2,7 +2,12 @@
 input raises ValidationError with a message a person can act on, and nothing is saved."""
 
 from records.services.activities import activity_log, activity_mark_done, activity_reopen
-from records.services.contacts import contact_create, contact_delete, contact_update
+from records.services.contacts import (
+    contact_create,
+    contact_delete,
+    contact_erase,
+    contact_update,
+)
 from records.services.custom_fields import (
     custom_field_create,
     custom_field_delete,
@@ -26,6 +31,7 @@ __all__ = [
     "activity_reopen",
     "contact_create",
     "contact_delete",
+    "contact_erase",
     "contact_update",
     "custom_field_create",
     "custom_field_delete",

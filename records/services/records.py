@@ -14,7 +14,8 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from pipeline.services import record_place_in_first_stage
-from playbook.models import Membership, User, Workspace
+from playbook.audit import audit_record
+from playbook.models import AuditKind, Membership, User, Workspace
 from records import custom_fields as cf
 from records import permissions
 from records.changes import EDITABLE_FIELDS, delta_between, describe, display, field_label
@@ -273,6 +274,9 @@ def record_delete(*, record: Record, actor: User | None) -> Record:
     current._history_user = actor
     current._change_reason = "deleted"
     current.save()
+    audit_record(
+        workspace=current.workspace_id, actor=actor, kind=AuditKind.RECORD_DELETED, target=current
+    )
     return current
 
 
@@ -286,6 +290,9 @@ def record_restore(*, record: Record, actor: User | None) -> Record:
     current._history_user = actor
     current._change_reason = "restored"
     current.save()
+    audit_record(
+        workspace=current.workspace_id, actor=actor, kind=AuditKind.RECORD_RESTORED, target=current
+    )
     return current
 
 
