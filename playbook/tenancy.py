@@ -23,6 +23,7 @@ query-count bounds. On SQLite everything here does nothing.
 
 from __future__ import annotations
 
+import inspect
 from contextlib import contextmanager
 from functools import wraps
 
@@ -152,14 +153,16 @@ def invitation_scope(token_hash: str):
 
 
 def workspace_task(task):
-    """Decorator for a Celery task whose first argument is `workspace_id`: it runs in that
-    workspace's scope. Put it under `@shared_task`. tests/playbook/test_rls.py checks every
-    such task has it."""
+    """Decorator for a Celery task whose first argument is `workspace_id` (after `self` in a
+    bound task): it runs in that workspace's scope. Put it under `@shared_task`.
+    tests/playbook/test_rls.py checks every such task has it."""
+    position = list(inspect.signature(task).parameters).index("workspace_id")
 
     @wraps(task)
-    def run(workspace_id, *args, **kwargs):
+    def run(*args, **kwargs):
+        workspace_id = kwargs["workspace_id"] if len(args) <= position else args[position]
         with workspace_scope(workspace_id):
-            return task(workspace_id, *args, **kwargs)
+            return task(*args, **kwargs)
 
     run.workspace_scoped = True
     return run

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from playbook.models import Workspace
+from playbook.tenancy import workspace_task
 from records.services import icp
 
 # A recompute of the workspace already running: try again a little later (it reruns by itself
@@ -9,6 +10,7 @@ BUSY_RETRY_SECONDS = 15
 
 
 @shared_task(bind=True, max_retries=40)
+@workspace_task
 def icp_recompute(self, workspace_id: int) -> dict:
     result = icp.icp_recompute_workspace(workspace_id=workspace_id)
     if result.busy:

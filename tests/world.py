@@ -10,6 +10,7 @@ from datetime import date
 
 from customers.services.ledger import subscription_start
 from playbook.models import Role
+from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -29,6 +30,7 @@ def build_world(workspace, user) -> dict[str, int]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
+    IcpProfile.objects.get_or_create(workspace=workspace)
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )

@@ -181,6 +181,10 @@ def test_two_recomputes_of_a_workspace_never_overlap(workspace):
         assert services.icp_recompute_workspace(workspace_id=workspace.pk).busy
         assert scores(workspace) == {Record.objects.get().pk: None}
     finally:
+        # Unlock before closing: the server ends a closed session (and drops its locks) a moment
+        # later, which the next line could race.
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [services._LOCK_CLASS + workspace.pk])
         other.close()
     assert services.icp_recompute_workspace(workspace_id=workspace.pk).changed == 1
 
