@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0006_row_level_security'),
+        ('records', '0007_row_level_security'),
     ]
 
     operations = [
