@@ -9,7 +9,8 @@ here; the walking tests say so by name when it is missing.
 from datetime import date
 
 from customers.services.ledger import subscription_start
-from playbook.models import Role
+from playbook.audit import audit_record
+from playbook.models import AuditKind, Role
 from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
@@ -31,6 +32,7 @@ def build_world(workspace, user) -> dict[str, int]:
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace)
+    audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
