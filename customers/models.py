@@ -14,6 +14,58 @@ from django.utils import timezone
 from playbook.models import TenantModel
 
 
+class Customer(TenantModel):
+    """The post-sale side of a Record, created when it is won (or first billed): who renews it,
+    who won it, the handoff to Customer Success, and figures the customer list filters on.
+
+    Records never import customers (imports point down), so what only customers need lives here,
+    one row per record (docs/adr/0301). The CSM is the record's owner."""
+
+    record = models.OneToOneField(
+        "records.Record", on_delete=models.CASCADE, related_name="customer"
+    )
+    renewal_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # The win is credited to the AE who moved the record to Won (the transition's previous
+    # owner), never to the CSM who owns it afterwards.
+    won_at = models.DateTimeField(null=True, blank=True)
+    won_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    goals = models.TextField("customer's goals", blank=True)
+    stakeholders = models.TextField(blank=True)
+    risks = models.TextField(blank=True)
+    promises = models.TextField("promises made", blank=True)
+    # Sum of the active subscriptions' MRR, kept by customers.services with each ledger row
+    # (under the subscription's lock) so the customer list filters and sorts on an index.
+    mrr = models.DecimalField("MRR", max_digits=14, decimal_places=2, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-mrr", "id"], name="customer_ws_mrr"),
+            models.Index(fields=["workspace", "renewal_owner"], name="customer_ws_renewal_owner"),
+        ]
+
+    def __str__(self):
+        return f"Customer {self.record_id}"
+
+    @property
+    def arr(self):
+        return self.mrr * 12
+
+
 class SubscriptionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     CANCELLED = "cancelled", "Cancelled"

@@ -122,11 +122,10 @@ DEFAULT_STAGES = [
             "The company signed and became a paying customer. Customer Success onboards it and "
             "helps it succeed with the product."
         ),
-        # Until subscriptions exist (Customers), a signed contract and its ARR stand in for
-        # "a signed subscription with ARR > 0".
+        # "A signed subscription with ARR > 0": winning records the first subscription
+        # (customers app, docs/adr/0301).
         "rules": [
-            _rule("flag_set", "The contract is not signed yet.", flag="contract_signed"),
-            _rule("field_present", "Enter the ARR of the signed contract.", field="expected_arr"),
+            _rule("has_subscription", "Record the customer's first subscription (plan and MRR)."),
         ],
     },
     {
@@ -142,9 +141,11 @@ DEFAULT_STAGES = [
             "A customer that bought more (an upsell or a cross-sell) or renewed on a larger plan. "
             "Renewals owns the next term."
         ),
-        # "An upsell, cross-sell or renewal with higher ARR" needs subscriptions; the Customers
-        # issue adds that rule (docs/adr/0201).
-        "rules": [],
+        # "An upsell, cross-sell or renewal with higher ARR": an expansion in the MRR ledger
+        # since the record was won (customers app, docs/adr/0301).
+        "rules": [
+            _rule("has_expansion", "No upsell, cross-sell or higher renewal since the win yet."),
+        ],
     },
 ]
 

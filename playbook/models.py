@@ -5,6 +5,7 @@ forgotten; each declares its own indexes leading with `workspace`.
 """
 
 import hashlib
+import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -94,6 +95,9 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=50, unique=True)
+    # An IANA name ("Europe/Berlin"). Dates that belong to the workspace's day (a renewal's term
+    # end, "today" for the renewal job) are computed in it, not in the server's zone.
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -104,6 +108,17 @@ class Workspace(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def tzinfo(self):
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def today(self, now=None):
+        """The workspace's calendar date at `now` (default: this moment)."""
+        return timezone.localtime(now or timezone.now(), self.tzinfo).date()
 
 
 class TenantQuerySet(models.QuerySet):

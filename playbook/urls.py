@@ -23,6 +23,8 @@ workspace_patterns = [
     path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
     path("", include("pipeline.urls")),
+    # Subscriptions, renewals and the customer list live under customers/.
+    path("", include("customers.urls")),
 ]
 
 urlpatterns = [

@@ -24,9 +24,15 @@ from records.conditions import (
     load_facts,
     sql_condition,
 )
+from records.conditions.kinds import CUSTOMER_KINDS
 
-# A profile cannot score itself ("ICP score at least ..." belongs to stage rules).
-ICP_KINDS = [(v, label) for v, label in ConditionKind.choices if v != ConditionKind.ICP_AT_LEAST]
+# A profile cannot score itself ("ICP score at least ..." belongs to stage rules), and a
+# prospect's fit is not about subscriptions (customer kinds belong to Won's and Expanded's rules).
+ICP_KINDS = [
+    (v, label)
+    for v, label in ConditionKind.choices
+    if v != ConditionKind.ICP_AT_LEAST and v not in CUSTOMER_KINDS
+]
 MAX_CRITERIA = 30
 MAX_WEIGHT = 100
 

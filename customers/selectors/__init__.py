@@ -1,5 +1,6 @@
 """Every read of the customers app, workspace first. Import from here."""
 
+from customers.selectors.customer import customer_of, customer_page
 from customers.selectors.ledger import (
     classified_movements,
     current_mrr,
@@ -12,6 +13,8 @@ __all__ = [
     "classified_movements",
     "current_mrr",
     "customer_mrr_on",
+    "customer_of",
+    "customer_page",
     "subscriptions_mrr_on",
     "workspace_mrr_on",
 ]

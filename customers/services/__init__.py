@@ -1,8 +1,12 @@
-"""Every write of the customers app. Import from here: `from customers import services`."""
+"""Every write of the customers app. Import from here: `from customers import services`.
+
+Split by concern: `ledger` (subscriptions and their MRR rows), `won` (winning a deal),
+`expansion` (the move to Expanded)."""
 
 from customers.services.ledger import (
     ChangeNotAllowed,
     StaleSubscription,
+    check_may_change,
     parse_mrr,
     subscription_cancel,
     subscription_change_mrr,
@@ -10,11 +14,15 @@ from customers.services.ledger import (
     subscription_renew,
     subscription_start,
 )
+from customers.services.won import HANDOFF_CALL_SUBJECT, record_win
 
 __all__ = [
+    "HANDOFF_CALL_SUBJECT",
     "ChangeNotAllowed",
     "StaleSubscription",
+    "check_may_change",
     "parse_mrr",
+    "record_win",
     "subscription_cancel",
     "subscription_change_mrr",
     "subscription_reactivate",

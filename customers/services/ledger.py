@@ -14,16 +14,18 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import Sum
 
 from customers.models import (
     ChurnReason,
+    Customer,
     MovementAction,
     MrrMovement,
     Subscription,
     SubscriptionStatus,
 )
 from customers.permissions import CHANGE_REFUSAL, can_change_customers
+from customers.services.expansion import move_to_expanded_if_grown
 from customers.terms import add_months
 
 MAX_MRR = Decimal("999999999999.99")
@@ -82,8 +84,9 @@ def _effective_on(value, *, today: date, not_before: date | None, field="effecti
     return value
 
 
-def _today(today: date | None) -> date:
-    return today or timezone.localdate()
+def _today(workspace, today: date | None) -> date:
+    """`today` (tests, the renewal job's --today) or the workspace's calendar date now."""
+    return today or workspace.today()
 
 
 def _lock(workspace, subscription, version) -> Subscription:
@@ -115,7 +118,10 @@ def _append(
     note: str = "",
 ) -> MrrMovement:
     """Append one ledger row, then mirror the subscription's latest row (a backdated row may
-    not be the latest) onto the subscription and bump its version."""
+    not be the latest) onto the subscription and bump its version, and the customer's total
+    onto its Customer row (locked first, so two subscriptions of one customer changing at once
+    add up in turn)."""
+    customer = _customer_locked(subscription)
     movement = MrrMovement.objects.create(
         workspace_id=subscription.workspace_id,
         subscription=subscription,
@@ -132,7 +138,25 @@ def _append(
     subscription.status = SubscriptionStatus.ACTIVE if latest > 0 else SubscriptionStatus.CANCELLED
     subscription.version += 1
     subscription.save()
+    total = (
+        Subscription.objects.of(subscription.workspace_id)
+        .filter(record_id=subscription.record_id, status=SubscriptionStatus.ACTIVE)
+        .aggregate(total=Sum("mrr"))["total"]
+    )
+    customer.mrr = total or Decimal("0")
+    customer.save(update_fields=["mrr"])
     return movement
+
+
+def _customer_locked(subscription: Subscription) -> Customer:
+    Customer.objects.of(subscription.workspace_id).get_or_create(
+        record_id=subscription.record_id, defaults={"workspace_id": subscription.workspace_id}
+    )
+    return (
+        Customer.objects.of(subscription.workspace_id)
+        .select_for_update()
+        .get(record_id=subscription.record_id)
+    )
 
 
 def _mrr_on(subscription: Subscription, day: date) -> Decimal:
@@ -167,7 +191,9 @@ def subscription_start(
     check_may_change(membership)
     amount = parse_mrr(mrr)
     months = _term_months(term_months)
-    started = _effective_on(started_on, today=_today(today), not_before=None, field="started_on")
+    started = _effective_on(
+        started_on, today=_today(workspace, today), not_before=None, field="started_on"
+    )
     external_id = (external_id or "").strip()
     if external_id and Subscription.objects.of(workspace).filter(external_id=external_id).exists():
         raise ValidationError(
@@ -184,7 +210,12 @@ def subscription_start(
         term_end=add_months(started, months),
         auto_renew=bool(auto_renew),
     )
-    _append(subscription, mrr=amount, effective_on=started, action=action, actor=actor, note=note)
+    movement = _append(
+        subscription, mrr=amount, effective_on=started, action=action, actor=actor, note=note
+    )
+    subscription.expanded = move_to_expanded_if_grown(
+        workspace=workspace, movement=movement, actor=actor
+    )
     return subscription
 
 
@@ -199,22 +230,32 @@ def subscription_change_mrr(
     membership=None,
     version=None,
     note: str = "",
+    direction: str = "",
     today: date | None = None,
 ) -> MrrMovement:
-    """An upsell (higher MRR) or a downgrade (lower, still above 0) of an active subscription.
-    Cancelling is `subscription_cancel`, with its reason."""
+    """An upsell (higher MRR) or a downgrade (lower, still above 0) of an active subscription;
+    `direction` "up" or "down" insists on one (the Upsell and Downgrade forms). Cancelling is
+    `subscription_cancel`, with its reason."""
     check_may_change(membership)
     sub = _lock(workspace, subscription, version)
     amount = parse_mrr(mrr)
     if not sub.is_active:
         raise ValidationError(f"{sub} is cancelled. Reactivate it first.", code="cancelled")
-    day = _effective_on(effective_on, today=_today(today), not_before=sub.started_on)
+    day = _effective_on(effective_on, today=_today(workspace, today), not_before=sub.started_on)
     # Judged against the MRR on that date: a backdated change compares with what was then.
     then = _mrr_on(sub, day)
     if amount == then:
         raise ValidationError({"mrr": f"The MRR on {day:%Y-%m-%d} is already {then}."})
+    if direction == "up" and amount < then:
+        raise ValidationError({"mrr": f"An upsell raises the MRR: it is {then} on that date."})
+    if direction == "down" and amount > then:
+        raise ValidationError({"mrr": f"A downgrade lowers the MRR: it is {then} on that date."})
     action = MovementAction.UPSELL if amount > then else MovementAction.DOWNGRADE
-    return _append(sub, mrr=amount, effective_on=day, action=action, actor=actor, note=note)
+    movement = _append(sub, mrr=amount, effective_on=day, action=action, actor=actor, note=note)
+    movement.expanded = move_to_expanded_if_grown(
+        workspace=workspace, movement=movement, actor=actor
+    )
+    return movement
 
 
 @transaction.atomic
@@ -242,11 +283,17 @@ def subscription_renew(
     amount = sub.mrr if mrr in (None, "") else parse_mrr(mrr)
     months = sub.term_months if term_months in (None, "") else _term_months(term_months)
     day = _effective_on(
-        effective_on or _today(today), today=_today(today), not_before=sub.started_on
+        effective_on or _today(workspace, today),
+        today=_today(workspace, today),
+        not_before=sub.started_on,
     )
     sub.term_months = months
     sub.term_end = add_months(sub.term_end, months)
-    return _append(sub, mrr=amount, effective_on=day, action=action, actor=actor, note=note)
+    movement = _append(sub, mrr=amount, effective_on=day, action=action, actor=actor, note=note)
+    movement.expanded = move_to_expanded_if_grown(
+        workspace=workspace, movement=movement, actor=actor
+    )
+    return movement
 
 
 @transaction.atomic
@@ -271,7 +318,9 @@ def subscription_cancel(
     if not sub.is_active:
         raise ValidationError(f"{sub} is already cancelled.", code="cancelled")
     day = _effective_on(
-        effective_on or _today(today), today=_today(today), not_before=sub.started_on
+        effective_on or _today(workspace, today),
+        today=_today(workspace, today),
+        not_before=sub.started_on,
     )
     sub.cancelled_on, sub.cancel_reason = day, reason
     return _append(
@@ -309,7 +358,9 @@ def subscription_reactivate(
     amount = parse_mrr(mrr)
     months = sub.term_months if term_months in (None, "") else _term_months(term_months)
     day = _effective_on(
-        effective_on or _today(today), today=_today(today), not_before=sub.cancelled_on
+        effective_on or _today(workspace, today),
+        today=_today(workspace, today),
+        not_before=sub.cancelled_on,
     )
     sub.term_months, sub.term_end = months, add_months(day, months)
     sub.cancelled_on, sub.cancel_reason = None, ""

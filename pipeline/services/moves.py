@@ -110,21 +110,28 @@ def _owner_in_workspace(workspace, owner) -> int | None:
 
 
 def _next_in_rotation(move: _Move, team: str) -> int | None:
-    """The active member of `team` assigned longest ago (round-robin), or the current owner when
-    they already work in that team. The team's memberships are locked, so two handoffs at the
-    same moment cannot both pick the same person."""
+    return next_in_rotation(
+        workspace=move.workspace, team=team, now=move.now, keep=move.record.owner_id
+    )
+
+
+def next_in_rotation(*, workspace, team: str, now, keep: int | None = None) -> int | None:
+    """The active member of `team` assigned longest ago (round-robin), or `keep` (the current
+    owner) when they already work in that team. The team's memberships are locked, so two
+    handoffs at the same moment cannot both pick the same person. Other apps' handoffs (the
+    renewal owner at Won) rotate through this too."""
     members = list(
-        Membership.objects.of(move.workspace)
+        Membership.objects.of(workspace)
         .select_for_update(of=("self",))
         .filter(team=team, is_active=True, user__is_active=True)
         .order_by("id")
     )
     if not members:
         return None
-    if any(m.user_id == move.record.owner_id for m in members):
-        return move.record.owner_id
+    if keep is not None and any(m.user_id == keep for m in members):
+        return keep
     pick = min(members, key=lambda m: (m.last_assigned_at is not None, m.last_assigned_at, m.pk))
-    Membership.objects.of(move.workspace).filter(pk=pick.pk).update(last_assigned_at=move.now)
+    Membership.objects.of(workspace).filter(pk=pick.pk).update(last_assigned_at=now)
     return pick.user_id
 
 
@@ -151,6 +158,7 @@ def _write(
     owner_id: int | None = None,
     lost_reason: str = "",
     restart_clock: bool = True,
+    task_subject: str = HANDOFF_TASK_SUBJECT,
 ) -> StageTransition:
     """Append the transition and update the record; leave a task when the owner changed."""
     record, now, from_stage = move.record, move.now, move.current
@@ -192,11 +200,11 @@ def _write(
         seconds_in_previous=seconds,
     )
     if record.owner_id is not None and record.owner_id != from_owner_id:
-        _handoff_task(move, transition)
+        _handoff_task(move, transition, task_subject)
     return transition
 
 
-def _handoff_task(move: _Move, transition: StageTransition) -> None:
+def _handoff_task(move: _Move, transition: StageTransition, subject: str) -> None:
     record, stage = move.record, transition.to_stage
     lines = [f"{record.name} entered {stage.name} and is now yours."]
     if transition.note:
@@ -205,7 +213,7 @@ def _handoff_task(move: _Move, transition: StageTransition) -> None:
         workspace=move.workspace,
         record=record,
         kind=ActivityKind.TASK,
-        subject=HANDOFF_TASK_SUBJECT,
+        subject=subject,
         body="\n".join(lines),
         occurred_at=move.now,
         due_at=move.now + timedelta(days=1),
@@ -226,7 +234,9 @@ def _check_rules(move: _Move, to_stage: StageDefinition) -> None:
         raise MoveRefused(unmet)
 
 
-def _advance(move: _Move, *, to_stage, owner, note) -> StageTransition:
+def _advance(
+    move: _Move, *, to_stage, owner, note, task_subject=HANDOFF_TASK_SUBJECT
+) -> StageTransition:
     _not_lost(move)
     current = move.current
     if to_stage is None:
@@ -249,6 +259,7 @@ def _advance(move: _Move, *, to_stage, owner, note) -> StageTransition:
         status=RecordStatus.OPEN,
         note=note,
         owner_id=_new_owner(move, target, chosen),
+        task_subject=task_subject,
     )
 
 
@@ -279,15 +290,25 @@ def _back(move: _Move, *, to_stage, owner, note) -> StageTransition:
 
 @transaction.atomic
 def record_advance(
-    *, workspace, record, actor, membership, to_stage=None, version=None, owner=None, note=""
+    *,
+    workspace,
+    record,
+    actor,
+    membership,
+    to_stage=None,
+    version=None,
+    owner=None,
+    note="",
+    task_subject: str = HANDOFF_TASK_SUBJECT,
 ) -> StageTransition:
     """Move `record` forward: to `to_stage`, or the next active stage. Refused with every unmet
     entry rule (MoveRefused) when the record does not qualify. `membership` is the mover's
-    (None only for system jobs, which skip the role check)."""
+    (None only for system jobs, which skip the role check). `task_subject` names the new
+    owner's task when the record is handed over (Won's "Handoff call")."""
     move = _begin(
         workspace=workspace, record=record, actor=actor, membership=membership, version=version
     )
-    return _advance(move, to_stage=to_stage, owner=owner, note=note)
+    return _advance(move, to_stage=to_stage, owner=owner, note=note, task_subject=task_subject)
 
 
 @transaction.atomic

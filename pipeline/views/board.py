@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from pipeline import selectors, services
+from pipeline import move_dialogs, selectors, services
 from pipeline.filters import BoardFilterForm
 from pipeline.forms import BoardMoveForm
 from pipeline.models import StageDefinition
@@ -84,6 +84,15 @@ def record_move(request, record_id):
         request.workspace, StageDefinition, pk=form.cleaned_data["to_stage"]
     )
     from_stage_id = record.stage_id
+    dialog = move_dialogs.dialog_for(record, to_stage)
+    if dialog is not None:
+        # The move needs more than a drop (Won: the first subscription): nothing moves yet; the
+        # dialog's form does the move (docs/adr/0302).
+        dialog_url = dialog.url(request.workspace, record, to_stage)
+        if not request.htmx:
+            return redirect(dialog_url)
+        context = {"record": record, "dialog": dialog, "dialog_url": dialog_url}
+        return render(request, "pipeline/board.html#move-dialog", context)
     try:
         transition = services.record_move(
             workspace=request.workspace,

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from pipeline import forms, selectors, services
+from pipeline import forms, move_dialogs, selectors, services
 from pipeline.views.common import live_record_or_404, record_page_url, refusal_status
 from playbook.forms import apply_service_error
 
@@ -30,7 +30,11 @@ def panel_context(request, record, *, bound=None, unmet=(), errors=()):
     }
     if bound is not None:
         panel_forms[bound[0]] = bound[1]
+    dialog = move_dialogs.dialog_for(record, panel.next_stage)
+    dialog_url = dialog.url(request.workspace, record, panel.next_stage) if dialog else ""
     return {
+        "move_dialog": dialog,
+        "move_dialog_url": dialog_url,
         "panel": panel,
         "forms": panel_forms,
         "unmet": unmet,

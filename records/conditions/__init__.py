@@ -14,7 +14,7 @@ pipeline/, so it lives here).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -121,6 +121,8 @@ class RecordFacts:
     last_done: dict[str, datetime] = field(default_factory=dict)
     # (activity kind or "", days) -> number of done activities in the window
     done_counts: dict[tuple[str, int], int] = field(default_factory=dict)
+    # Facts of kinds a higher app registered (see `register`), by need.
+    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _since(now: datetime, days) -> datetime:
@@ -175,7 +177,22 @@ def load_facts(record, conditions: Iterable[tuple[str, dict]], now=None) -> Reco
             else:
                 k, _, days = rest.rpartition("_")
                 facts.done_counts[(k, int(days))] = value or 0
+    if record.pk is not None:
+        for need in sorted(needs & set(FACT_LOADERS)):
+            facts.extra[need] = FACT_LOADERS[need](record, facts.now)
     return facts
+
+
+# Kinds whose facts live in a higher app (customers: subscriptions) are registered by that app
+# at start-up, so records and the pipeline judge them without importing it (imports point down).
+FACT_LOADERS: dict[str, Callable[[object, datetime], object]] = {}
+
+
+def register(spec: KindSpec, *, need: str, loader: Callable[[object, datetime], object]) -> None:
+    """Add a condition kind judged on `facts.extra[need]`, which `loader(record, now)` reads
+    once per evaluation however many conditions use it. Called from an AppConfig.ready()."""
+    SPECS[spec.kind] = spec
+    FACT_LOADERS[need] = loader
 
 
 # --- the Python form ------------------------------------------------------------------------------
@@ -604,5 +621,6 @@ __all__ = [
     "evaluate_condition",
     "explain_condition",
     "load_facts",
+    "register",
     "sql_condition",
 ]

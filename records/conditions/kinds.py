@@ -16,3 +16,11 @@ class ConditionKind(models.TextChoices):
     ACTIVITY_COUNT = "activity_count", "Number of activities done"
     FLAG_SET = "flag_set", "Flag is set"
     HAS_CONTACT = "has_contact", "Has a contact"
+    # Stage rules only, judged by the customers app, which registers them at start-up
+    # (records.conditions.register; docs/adr/0301). Not ICP criteria: they describe a customer.
+    HAS_SUBSCRIPTION = "has_subscription", "Has an active subscription"
+    HAS_EXPANSION = "has_expansion", "Has an expansion since Won"
+
+
+# Kinds that only make sense for a customer's stage (Won, Expanded), not for a prospect's fit.
+CUSTOMER_KINDS = frozenset({ConditionKind.HAS_SUBSCRIPTION, ConditionKind.HAS_EXPANSION})

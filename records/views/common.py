@@ -38,9 +38,10 @@ def submit(form, service, **kwargs):
 
 
 def safe_next(request, fallback: str) -> str:
-    """The `next` the form sent, if it points back into this site; otherwise `fallback`."""
+    """The `next` the form sent, if it is a path on this site; otherwise `fallback`. ("abc"
+    would be read by redirect() as a URL pattern's name.)"""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -18,6 +18,19 @@
     }
   }
 
+  function openDialog(html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var dialog = holder.firstElementChild;
+    document.body.appendChild(dialog);
+    dialog.addEventListener("close", function () { dialog.remove(); });
+    dialog.addEventListener("click", function (e) {
+      if (e.target.closest("[data-close-dialog]")) { dialog.close(); }
+    });
+    window.htmx.process(dialog);
+    dialog.showModal();
+  }
+
   function move(board, feedback, evt) {
     var card = evt.item;
     var url = board.dataset.moveUrl.replace(/\/0\/move\/$/, "/" + card.dataset.record + "/move/");
@@ -29,7 +42,12 @@
       .then(function (result) {
         card.classList.remove("is-moving");
         card.removeAttribute("aria-busy");
-        if (result.ok) {
+        if (result.ok && /^\s*<dialog class="move-dialog"/.test(result.html)) {
+          // The move needs more (Won: the first subscription). Nothing moved yet: the card goes
+          // back and the dialog's form makes the move, then reloads the board.
+          snapBack(evt);
+          openDialog(result.html);
+        } else if (result.ok) {
           feedback.textContent = "";
           // htmx carries the old element's attributes over to the new one with the same id
           // while settling; the style Sortable left on it would be an inline style (CSP).

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from customers import services as customers_services
 from pipeline import services
 from pipeline.models import StageDefinition
 from playbook.models import Role
@@ -53,6 +54,14 @@ def qualify(record, up_to: str):
         record.expected_close_date = (timezone.now() + timedelta(days=30)).date()
     if reach >= 4:
         record.contract_signed = True
+        # Won asks for an active subscription (customers app, ADR 0301).
+        customers_services.subscription_start(
+            workspace=record.workspace,
+            record=record,
+            mrr=record.expected_arr / 12,
+            started_on=timezone.localdate() - timedelta(days=1),
+            actor=None,
+        )
     record.save()
     return record
 

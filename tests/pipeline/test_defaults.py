@@ -60,8 +60,8 @@ def test_default_rules_follow_the_design_table(pipeline_ws, stages):
         ("field_present", "expected_close_date"),
         ("flag_set", "decision_maker_identified"),
     ]
-    assert kinds("won") == [("flag_set", "contract_signed"), ("field_present", "expected_arr")]
-    assert kinds("expanded") == []
+    assert kinds("won") == [("has_subscription", None)]
+    assert kinds("expanded") == [("has_expansion", None)]
 
 
 def test_installing_twice_changes_nothing(pipeline_ws):

@@ -6,6 +6,7 @@ import pytest
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
+import customers.demo
 import pipeline.demo
 import records.demo
 import records.icp_demo
@@ -26,6 +27,7 @@ def seeded(django_db_setup, django_db_blocker):
         records.icp_demo.seed(ctx)
         pipeline.demo.seed(ctx)
         records.icp_demo.seed(ctx)
+        customers.demo.seed(ctx)  # Won and Expanded records need their subscriptions
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()  # history rows go with them
         ctx.workspace.delete()

@@ -172,8 +172,9 @@ def test_the_record_page_carries_the_panel(client, pipeline_ws, make_record, tea
     record = make_record("opportunity", qualified_for="opportunity", owner=team["ae"].user)
     html = client.get(record_page(pipeline_ws, record)).content.decode()
     assert 'id="stage-panel"' in html
-    assert "To enter Won" in html and "The contract is not signed yet." in html
-    assert "Advance to Won" in html
+    assert "To enter Won" in html and "first subscription (plan and MRR)" in html
+    # Won asks for the first subscription: the panel links to the Win form (ADR 0302).
+    assert "Win the deal…" in html and "/customers/records/" in html
 
 
 def test_the_records_list_flags_sla_breaches(client, pipeline_ws, make_record, team):

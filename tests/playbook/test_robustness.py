@@ -3,8 +3,11 @@ so new routes are covered without editing this file) is requested with real ids 
 workspace and with hostile query strings and form data; any answer is fine but a server error.
 """
 
+from datetime import date
+
 import pytest
 
+from customers.services import subscription_start
 from playbook.models import Role
 from tests.factories import (
     ActivityFactory,
@@ -43,6 +46,8 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
+    "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
 }  # fmt: skip
 
 
@@ -61,6 +66,9 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
+        "subscription_id": subscription_start(
+            workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
+        ).pk,
     }
     return ids
 

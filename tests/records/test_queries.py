@@ -56,8 +56,9 @@ PAGES = [
     ("list sorted", "list", False, "?sort=-icp&size=100", False, 10),
     ("create form", "create", False, "", False, 8),
     ("edit form", "edit", True, "", False, 9),
-    # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons).
-    ("detail", "detail", True, "", False, 18),
+    # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the
+    # customers panel (the Customer row with its next renewal).
+    ("detail", "detail", True, "", False, 19),
     ("timeline more", "timeline", True, "", True, 11),
     ("contacts", "contacts", True, "", True, 7),
     ("my tasks", "tasks", False, "", False, 7),

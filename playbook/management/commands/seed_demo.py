@@ -9,8 +9,14 @@ from playbook.models import Role, Workspace
 
 # Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`. ICP scores
 # come from the profile before the pipeline walks (its journeys follow the score) and again after
-# (its demo activities count for engagement).
-APP_SEEDERS = ["records.demo", "records.icp_demo", "pipeline.demo", "records.icp_demo"]
+# (its demo activities count for engagement). Customers follow the won records.
+APP_SEEDERS = [
+    "records.demo",
+    "records.icp_demo",
+    "pipeline.demo",
+    "records.icp_demo",
+    "customers.demo",
+]
 
 
 class Command(BaseCommand):

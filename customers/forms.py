@@ -1,0 +1,125 @@
+"""Forms of the customers pages. Amounts arrive as text and are checked by the services, so a
+wrong value gets the same message through a form as through an import or a shell."""
+
+from django import forms
+
+from customers.models import ChurnReason
+
+PER_CHOICES = [("month", "per month (MRR)"), ("year", "per year (ARR)")]
+
+
+class StrictDateField(forms.DateField):
+    """YYYY-MM-DD only, and a message that names the wrong value ("2025-02-30")."""
+
+    input_formats = ["%Y-%m-%d"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                f"“{value}” is not a date. Give it as YYYY-MM-DD.", code="invalid"
+            ) from None
+
+
+def _amount(label="MRR", **kwargs):
+    return forms.CharField(
+        label=label, max_length=30, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs
+    )
+
+
+def _term(**kwargs):
+    return forms.CharField(
+        label="Term (months)",
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        **kwargs,
+    )
+
+
+def _people(members, empty: str):
+    return [("", empty)] + [(str(m.user_id), str(m.user)) for m in members]
+
+
+class WinForm(forms.Form):
+    """Moving a record to Won: the first subscription and the handoff to Customer Success."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    to_stage = forms.IntegerField(widget=forms.HiddenInput)
+    next = forms.CharField(widget=forms.HiddenInput, required=False)
+    plan = forms.CharField(max_length=120)
+    amount = _amount("Amount")
+    per = forms.ChoiceField(label="The amount is", choices=PER_CHOICES, initial="month")
+    started_on = StrictDateField(label="Start date")
+    term_months = _term(initial=12)
+    auto_renew = forms.BooleanField(label="Renews automatically", required=False)
+    external_id = forms.CharField(
+        label="Billing id",
+        max_length=100,
+        required=False,
+        help_text="The subscription's id in your billing system, if you know it.",
+    )
+    goals = forms.CharField(
+        label="Customer's goals",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the customer wants to achieve with the product.",
+    )
+    stakeholders = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    risks = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    promises = forms.CharField(
+        label="Promises made", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    csm = forms.ChoiceField(label="Customer success manager", required=False)
+    renewal_owner = forms.ChoiceField(label="Renewal owner", required=False)
+
+    def __init__(self, *args, csms=(), renewal_reps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["csm"].choices = _people(csms, "Next in Customer Success (round-robin)")
+        self.fields["renewal_owner"].choices = _people(
+            renewal_reps, "Next in Renewals (round-robin)"
+        )
+
+
+class SubscriptionForm(forms.Form):
+    """A cross-sell: another subscription for the customer."""
+
+    plan = forms.CharField(max_length=120)
+    mrr = _amount()
+    started_on = StrictDateField(label="Start date")
+    term_months = _term(initial=12)
+    auto_renew = forms.BooleanField(label="Renews automatically", required=False)
+    external_id = forms.CharField(label="Billing id", max_length=100, required=False)
+    note = forms.CharField(required=False, max_length=500)
+
+
+class VersionedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(required=False, max_length=500)
+
+
+class ChangeMrrForm(VersionedForm):
+    """Upsell or downgrade: the subscription's new MRR from a date."""
+
+    mrr = _amount("New MRR")
+    effective_on = StrictDateField(label="From")
+
+
+class RenewForm(VersionedForm):
+    mrr = _amount("MRR of the new term", required=False, help_text="Empty: the same price.")
+    term_months = _term(required=False, help_text="Empty: the same term.")
+    effective_on = StrictDateField(label="Signed on", required=False)
+
+
+class CancelForm(VersionedForm):
+    reason = forms.ChoiceField(choices=[("", "Choose a reason"), *ChurnReason.choices])
+    effective_on = StrictDateField(label="Cancelled from", required=False)
+
+
+class ReactivateForm(VersionedForm):
+    mrr = _amount()
+    term_months = _term(required=False, help_text="Empty: the same term as before.")
+    effective_on = StrictDateField(label="Pays again from", required=False)

@@ -1,0 +1,171 @@
+"""A customer's page (the record's Subscriptions tab): every subscription with its MRR history,
+and the actions that append to the ledger. Plain forms that work without JS; a refused action
+shows the page again with the form's errors (400 bad input, 409 changed meanwhile, 403 role)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from customers import forms, selectors, services
+from customers.models import MovementAction, Subscription
+from customers.permissions import can_change_customers
+from customers.views.common import error_status, url
+from pipeline.views.common import live_record_or_404, record_page_url
+from playbook.access import get_for_workspace_or_404
+from playbook.forms import apply_service_error
+
+
+@dataclass(frozen=True)
+class _Action:
+    form: type
+    service: Callable
+    fields: tuple[str, ...]  # the form's fields the service takes, by the same names
+    extra: dict
+    done: str  # the success message; {sub} is the subscription
+
+
+ACTIONS = {
+    "upsell": _Action(
+        forms.ChangeMrrForm,
+        services.subscription_change_mrr,
+        ("mrr", "effective_on", "note"),
+        {"direction": "up"},
+        "{sub}: upsold.",
+    ),
+    "downgrade": _Action(
+        forms.ChangeMrrForm,
+        services.subscription_change_mrr,
+        ("mrr", "effective_on", "note"),
+        {"direction": "down"},
+        "{sub}: downgraded.",
+    ),
+    "renew": _Action(
+        forms.RenewForm,
+        services.subscription_renew,
+        ("mrr", "term_months", "effective_on", "note"),
+        {},
+        "{sub}: renewed until {sub.term_end:%Y-%m-%d}.",
+    ),
+    "cancel": _Action(
+        forms.CancelForm,
+        services.subscription_cancel,
+        ("reason", "effective_on", "note"),
+        {},
+        "{sub}: cancelled.",
+    ),
+    "reactivate": _Action(
+        forms.ReactivateForm,
+        services.subscription_reactivate,
+        ("mrr", "term_months", "effective_on", "note"),
+        {},
+        "{sub}: reactivated.",
+    ),
+}
+
+
+def _page(request, record, *, bound=None, status=200):
+    """The page with a fresh form per action and subscription, the failed one bound."""
+    workspace = request.workspace
+    page = selectors.customer_page(workspace, record)
+    today = workspace.today()
+    for view in page.subscriptions:
+        sub = view.subscription
+        initial = {"version": sub.version, "effective_on": today, "mrr": sub.mrr}
+        names = ("upsell", "downgrade", "renew", "cancel") if sub.is_active else ("reactivate",)
+        view.forms = {name: ACTIONS[name].form(initial=initial) for name in names}
+        if bound is not None and bound[0] == sub.pk:
+            view.forms[bound[1]] = bound[2]
+    add_form = forms.SubscriptionForm(initial={"started_on": today, "term_months": 12})
+    if bound is not None and bound[0] is None:
+        add_form = bound[2]
+    context = {
+        "record": record,
+        "page": page,
+        "add_form": add_form,
+        "can_change": can_change_customers(request.membership),
+        "record_url": record_page_url(request, record),
+        "churn_reasons": dict(forms.ChurnReason.choices),
+    }
+    return render(request, "customers/customer.html", context, status=status)
+
+
+@require_GET
+def customer_detail(request, record_id):
+    return _page(request, live_record_or_404(request, record_id))
+
+
+def _after(request, record, result, message):
+    transition, refusal = getattr(result, "expanded", (None, ""))
+    messages.success(request, message)
+    if transition is not None:
+        messages.success(request, f"{record.name} moved to {transition.to_stage.name}.")
+    elif refusal:
+        messages.warning(request, refusal)
+    return redirect(url(request.workspace, "customers:detail", record_id=record.pk))
+
+
+@require_POST
+def subscription_add(request, record_id):
+    """A cross-sell: another subscription for the customer."""
+    record = live_record_or_404(request, record_id)
+    form = forms.SubscriptionForm(request.POST)
+    status = 400
+    if form.is_valid():
+        cd = form.cleaned_data
+        try:
+            sub = services.subscription_start(
+                workspace=request.workspace,
+                record=record,
+                actor=request.user,
+                membership=request.membership,
+                action=MovementAction.CROSS_SELL,
+                mrr=cd["mrr"],
+                started_on=cd["started_on"],
+                plan=cd["plan"],
+                term_months=cd["term_months"],
+                auto_renew=cd["auto_renew"],
+                external_id=cd["external_id"],
+                note=cd["note"],
+            )
+        except ValidationError as exc:
+            status = error_status(exc)
+            apply_service_error(form, exc)
+        else:
+            return _after(request, record, sub, f"{sub}: added.")
+    return _page(request, record, bound=(None, "add", form), status=status)
+
+
+@require_POST
+def subscription_act(request, subscription_id, action):
+    spec = ACTIONS[action]
+    sub = get_for_workspace_or_404(
+        request.workspace, Subscription.objects.of(request.workspace), pk=subscription_id
+    )
+    record = live_record_or_404(request, sub.record_id)
+    form = spec.form(request.POST)
+    status = 400
+    if form.is_valid():
+        cd = form.cleaned_data
+        try:
+            result = spec.service(
+                workspace=request.workspace,
+                subscription=sub.pk,
+                actor=request.user,
+                membership=request.membership,
+                version=cd["version"],
+                **{f: cd[f] for f in spec.fields if cd.get(f) not in (None, "")},
+                **spec.extra,
+            )
+        except ValidationError as exc:
+            status = error_status(exc)
+            apply_service_error(form, exc)
+        else:
+            sub.refresh_from_db()
+            return _after(request, record, result, spec.done.format(sub=sub))
+    return _page(request, record, bound=(sub.pk, action, form), status=status)

@@ -1,0 +1,152 @@
+"""The Subscriptions page and its actions over HTTP: each action's ledger row, bad input,
+stale forms, roles, another workspace's ids."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from customers.models import MrrMovement, Subscription
+from tests.conftest import login_as
+
+
+@pytest.fixture
+def customer(won_record):
+    return won_record(mrr="100")
+
+
+def _detail(record):
+    return reverse("customers:detail", args=[record.workspace.slug, record.pk])
+
+
+def _act(sub, action):
+    return reverse(f"customers:subscription_{action}", args=[sub.workspace.slug, sub.pk])
+
+
+def _sub(record):
+    return Subscription.objects.get(record=record, plan="Pro")
+
+
+def test_the_page_shows_subscriptions_history_and_kinds(
+    client, customer, team, django_assert_max_num_queries
+):
+    login_as(client, team["csm"])
+    with django_assert_max_num_queries(14):
+        page = client.get(_detail(customer))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "Pro" in body and "New" in body and "Upsell" in body and "Cancel" in body
+    record_page = client.get(reverse("records:detail", args=[customer.workspace.slug, customer.pk]))
+    assert _detail(customer) in record_page.content.decode()
+
+
+def test_each_action_writes_one_ledger_row(client, customer, team):
+    login_as(client, team["csm"])
+    sub = _sub(customer)
+    today = customer.workspace.today()
+    steps = [
+        ("upsell", {"mrr": "150", "effective_on": today}, "expansion"),
+        ("downgrade", {"mrr": "120", "effective_on": today}, "contraction"),
+        ("renew", {"mrr": "", "term_months": ""}, None),
+        ("cancel", {"reason": "price"}, "churn"),
+        ("reactivate", {"mrr": "90"}, "reactivation"),
+    ]
+    for action, data, kind in steps:
+        sub.refresh_from_db()
+        answer = client.post(_act(sub, action), {"version": sub.version, **data})
+        assert answer.status_code == 302, (action, answer.content.decode()[:2000])
+        row = MrrMovement.objects.filter(subscription=sub).latest("id")
+        from customers.models import ClassifiedMovement
+
+        assert ClassifiedMovement.objects.get(pk=row.pk).kind == kind, action
+    added = client.post(
+        reverse("customers:subscription_add", args=[customer.workspace.slug, customer.pk]),
+        {"plan": "Add-on", "mrr": "30", "started_on": today, "term_months": "12"},
+    )
+    assert added.status_code == 302
+    assert Subscription.objects.filter(record=customer).count() == 2
+
+
+@pytest.mark.parametrize(
+    "action, data, message",
+    [
+        ("upsell", {"mrr": "50"}, "An upsell raises the MRR"),
+        ("downgrade", {"mrr": "500"}, "A downgrade lowers the MRR"),
+        ("upsell", {"mrr": "-1"}, "MRR must be more than 0"),
+        ("upsell", {"mrr": "200", "effective_on": "2025-02-30"}, "is not a date"),
+        ("cancel", {"reason": "bored"}, "Select a valid choice"),
+        ("reactivate", {"mrr": "100"}, "never cancelled"),
+    ],
+)
+def test_bad_input_answers_400_with_the_reason_and_saves_nothing(
+    client, customer, team, action, data, message
+):
+    login_as(client, team["csm"])
+    sub = _sub(customer)
+    data = {"version": sub.version, "effective_on": customer.workspace.today(), **data}
+    answer = client.post(_act(sub, action), data)
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert MrrMovement.objects.filter(subscription=sub).count() == 1
+
+
+def test_a_future_date_and_a_cancelled_subscription_are_refused(client, customer, team):
+    login_as(client, team["renewals"])
+    sub = _sub(customer)
+    tomorrow = customer.workspace.today() + timedelta(days=1)
+    answer = client.post(
+        _act(sub, "upsell"), {"version": sub.version, "mrr": "200", "effective_on": tomorrow}
+    )
+    assert answer.status_code == 400 and "cannot be in the future" in answer.content.decode()
+    client.post(_act(sub, "cancel"), {"version": sub.version, "reason": "price"})
+    sub.refresh_from_db()
+    answer = client.post(_act(sub, "cancel"), {"version": sub.version, "reason": "price"})
+    assert answer.status_code == 400 and "already cancelled" in answer.content.decode()
+
+
+def test_a_stale_form_is_refused_with_409(client, customer, team):
+    login_as(client, team["csm"])
+    sub = _sub(customer)
+    shown = sub.version
+    today = customer.workspace.today()
+    client.post(_act(sub, "upsell"), {"version": shown, "mrr": "150", "effective_on": today})
+    answer = client.post(
+        _act(sub, "downgrade"), {"version": shown, "mrr": "90", "effective_on": today}
+    )
+    assert answer.status_code == 409 and "Someone else changed" in answer.content.decode()
+    assert Subscription.objects.get(pk=sub.pk).mrr == Decimal("150")
+
+
+def test_other_roles_read_but_cannot_change(client, customer, team):
+    login_as(client, team["ae"])
+    sub = _sub(customer)
+    page = client.get(_detail(customer)).content.decode()
+    assert "you can read them" in page and 'aria-label="Cancel' not in page
+    answer = client.post(_act(sub, "cancel"), {"version": sub.version, "reason": "price"})
+    assert answer.status_code == 403
+    assert Subscription.objects.get(pk=sub.pk).is_active
+
+
+def test_another_workspaces_ids_are_404(client, team, other_workspace, member_factory):
+    from datetime import date
+
+    from customers.services import subscription_start
+    from tests.factories import RecordFactory
+
+    foreign = RecordFactory(workspace=other_workspace)
+    sub = subscription_start(
+        workspace=other_workspace,
+        record=foreign,
+        mrr="10",
+        started_on=date(2026, 1, 1),
+        actor=None,
+    )
+    login_as(client, team["admin"])
+    slug = team["admin"].workspace.slug
+    assert client.get(reverse("customers:detail", args=[slug, foreign.pk])).status_code == 404
+    for action in ("upsell", "downgrade", "renew", "cancel", "reactivate"):
+        url = reverse(f"customers:subscription_{action}", args=[slug, sub.pk])
+        assert client.post(url, {"version": 1, "mrr": "5", "reason": "price"}).status_code == 404
+    url = reverse("customers:subscription_add", args=[slug, foreign.pk])
+    assert client.post(url, {}).status_code == 404
