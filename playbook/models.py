@@ -292,7 +292,7 @@ class AuditEvent(TenantModel):
     """One security-relevant event in a workspace: who, when, from which address, on what.
 
     Append-only: save() refuses to change a stored event and delete() refuses to remove one; on
-    PostgreSQL a trigger refuses UPDATE too (playbook/migrations/0004, as for stage history,
+    PostgreSQL a trigger refuses UPDATE too (playbook/migrations/0005, as for stage history,
     ADR 0205). The target is described by type, id and a label taken when the event happened,
     so the event still reads right after its target changed or was erased; a label never holds
     personal data that an erasure removes (docs/adr/0014)."""

@@ -36,7 +36,7 @@ def rename_existing_duplicates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pipeline', '0008_row_level_security'),
+        ('pipeline', '0009_rule_kinds_for_subscriptions'),
     ]
 
     operations = [

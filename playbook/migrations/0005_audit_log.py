@@ -65,7 +65,7 @@ def _on_postgresql(sql):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playbook', '0003_unique_names'),
+        ('playbook', '0004_unique_names'),
     ]
 
     operations = [

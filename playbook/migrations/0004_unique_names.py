@@ -30,7 +30,7 @@ def clean_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('playbook', '0002_row_level_security'),
+        ('playbook', '0003_workspace_time_zone'),
     ]
 
     operations = [
