@@ -4,6 +4,7 @@ wrong value gets the same message through a form as through an import or a shell
 from django import forms
 
 from customers.models import ChurnReason
+from playbook.forms import BaseForm
 
 PER_CHOICES = [("month", "per month (MRR)"), ("year", "per year (ARR)")]
 
@@ -45,7 +46,7 @@ def _people(members, empty: str):
     return [("", empty)] + [(str(m.user_id), str(m.user)) for m in members]
 
 
-class WinForm(forms.Form):
+class WinForm(BaseForm):
     """Moving a record to Won: the first subscription and the handoff to Customer Success."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -84,7 +85,7 @@ class WinForm(forms.Form):
         )
 
 
-class SubscriptionForm(forms.Form):
+class SubscriptionForm(BaseForm):
     """A cross-sell: another subscription for the customer."""
 
     plan = forms.CharField(max_length=120)
@@ -96,7 +97,7 @@ class SubscriptionForm(forms.Form):
     note = forms.CharField(required=False, max_length=500)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=500)
 

@@ -45,7 +45,10 @@ def test_every_project_form_refuses_control_characters_in_single_line_fields():
         for c in found
         if not issubclass(c, SingleLineFieldsMixin)
     ]
-    assert missing == []
+    assert missing == [], (
+        "Derive these forms from playbook.forms.BaseForm (single-line fields then refuse control "
+        "characters, ADR 0012): " + ", ".join(missing)
+    )
 
 
 @pytest.mark.parametrize("value", ["a\nb", "a\rb", "a\tb", "a\x00b", "a\u2028b", "a\x85b"])
