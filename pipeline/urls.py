@@ -3,7 +3,7 @@ settings under settings/."""
 
 from django.urls import path
 
-from pipeline.views import board, queues, record, settings
+from pipeline.views import board, calibration, queues, record, settings
 
 app_name = "pipeline"
 
@@ -51,6 +51,12 @@ urlpatterns = [
         "settings/stages/<int:stage_id>/rules/<int:rule_id>/delete/",
         settings.rule_delete,
         name="rule_delete",
+    ),
+    path("settings/icp/calibration/", calibration.calibration, name="icp_calibration"),
+    path(
+        "settings/icp/calibration/apply/",
+        calibration.calibration_apply,
+        name="icp_calibration_apply",
     ),
     path("settings/lost-reasons/", settings.lost_reasons, name="lost_reasons"),
     path(

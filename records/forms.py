@@ -7,7 +7,9 @@ from playbook.forms import BaseForm
 from playbook.validation import EMAIL_MAX_LENGTH
 from records import custom_fields as cf
 from records.changes import EDITABLE_FIELDS
+from records.conditions.forms import ConditionForm
 from records.contact_data import canonical_country
+from records.icp import ICP_KINDS
 from records.models import (
     ActivityKind,
     CustomFieldDefinition,
@@ -288,3 +290,42 @@ class CustomFieldForm(BaseForm):
         if self.definition is not None:
             del data["kind"]
         return data
+
+
+class IcpCriterionForm(ConditionForm):
+    """One criterion of the ICP profile: a condition and its weight. `version` is the profile
+    version the editor read, so a save over someone else's newer edit is refused."""
+
+    default_kind = "field_in"
+    weight = forms.CharField(
+        label="Weight (0–100)",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        help_text="Points when met, relative to the other criteria's weights.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, kinds=ICP_KINDS, **kwargs)
+        self.fields["kind"].label = "Criterion"
+        self.order_fields(["kind"])
+
+    @classmethod
+    def for_criterion(cls, criterion, *, version, fields_available, data=None, kind_url=""):
+        initial = {"kind": criterion.kind, "weight": criterion.weight, "version": version}
+        initial.update(cls.initial_params(criterion.params, criterion.kind))
+        return cls(
+            data,
+            initial=initial,
+            kind=(data or {}).get("kind") or criterion.kind,
+            fields_available=fields_available,
+            kind_url=kind_url,
+        )
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "params": self.params(),
+            "weight": data["weight"],
+            "version": data["version"],
+        }

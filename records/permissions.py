@@ -4,7 +4,8 @@ Every member works the same records (the record is curated by every team), so ev
 create and edit them. Changing an existing record's owner is for its current owner, leaders and
 admins (and the pipeline's handoffs): ownership decides who may move and delete a record, so
 taking it over must not be open to everyone. Deleting is for admins, leaders and the record's
-owner; seeing and restoring deleted records, and defining custom fields, is for admins.
+owner; seeing and restoring deleted records, and defining custom fields, is for admins. The ICP
+profile is edited by admins and leaders and read by everyone.
 """
 
 from playbook.access import has_role, require_roles
@@ -48,7 +49,13 @@ def can_erase_contacts(membership) -> bool:
     return has_role(membership, Role.ADMIN)
 
 
+def can_edit_icp(membership) -> bool:
+    """The ICP profile is a leadership decision: admins and leaders edit it, everyone reads it."""
+    return has_role(membership, Role.ADMIN, Role.LEADER)
+
+
 # View decorators (403 for other roles; non-members already got 404 from the middleware).
 contact_erase_access = require_roles(Role.ADMIN)
 deleted_records_access = require_roles(Role.ADMIN)
 custom_fields_access = require_roles(Role.ADMIN)
+icp_edit_access = require_roles(Role.ADMIN, Role.LEADER)

@@ -1,9 +1,9 @@
 """Included at the workspace root (/w/<slug>/): records under records/, My tasks at tasks/ and
-the custom fields under settings/fields/."""
+the custom fields under settings/fields/, the ICP profile under settings/icp/."""
 
 from django.urls import path
 
-from records.views import activities, contacts, custom_fields, records
+from records.views import activities, contacts, custom_fields, icp, records
 
 app_name = "records"
 
@@ -52,4 +52,15 @@ urlpatterns = [
     path("settings/fields/", custom_fields.field_list, name="fields"),
     path("settings/fields/<int:field_id>/", custom_fields.field_edit, name="field_edit"),
     path("settings/fields/<int:field_id>/delete/", custom_fields.field_delete, name="field_delete"),
+    path("settings/icp/", icp.icp_settings, name="icp"),
+    path("settings/icp/progress/", icp.icp_progress, name="icp_progress"),
+    path("settings/icp/weights/", icp.icp_weights, name="icp_weights"),
+    path("settings/icp/recompute/", icp.icp_recompute, name="icp_recompute"),
+    path("settings/icp/criteria/new/", icp.icp_criterion_create, name="icp_criterion_create"),
+    path("settings/icp/criteria/<int:index>/", icp.icp_criterion_edit, name="icp_criterion_edit"),
+    path(
+        "settings/icp/criteria/<int:index>/delete/",
+        icp.icp_criterion_delete,
+        name="icp_criterion_delete",
+    ),
 ]

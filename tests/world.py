@@ -11,6 +11,7 @@ from datetime import date
 from customers.services.ledger import subscription_start
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role
+from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
@@ -31,7 +32,7 @@ def build_world(workspace, user) -> dict[str, int]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     StageTransitionFactory(record=record, to_stage=stage)
-    IcpProfile.objects.get_or_create(workspace=workspace)
+    IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
@@ -47,4 +48,5 @@ def build_world(workspace, user) -> dict[str, int]:
         "invitation_id": InvitationFactory(workspace=workspace).pk,
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
+        "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
     }

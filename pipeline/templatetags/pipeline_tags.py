@@ -68,3 +68,15 @@ def record_url(context, record):
     from pipeline.views.common import record_page_url
 
     return record_page_url(context["request"], record)
+
+
+@register.filter
+def percent(rate) -> str:
+    """A rate (Fraction or None) as a whole percentage: "42 %", "—" when there is none."""
+    return "—" if rate is None else f"{round(float(rate) * 100)} %"
+
+
+@register.filter
+def times(lift) -> str:
+    """A lift (Fraction or None) as a multiple: "1.8×", "—" when it cannot be measured."""
+    return "—" if lift is None else f"{float(lift):.1f}×"

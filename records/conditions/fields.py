@@ -64,10 +64,13 @@ _CUSTOM_TYPES = {
 }
 
 
-def available_fields(workspace) -> dict[str, FieldRef]:
-    """The Record's own fields and the workspace's custom fields, by key (one query)."""
+def available_fields(workspace, definitions=None) -> dict[str, FieldRef]:
+    """The Record's own fields and the workspace's custom fields, by key (one query, none when
+    the caller already read the `definitions`)."""
     fields = {f.key: f for f in RECORD_FIELDS}
-    for d in CustomFieldDefinition.objects.of(workspace).order_by("position", "id"):
+    if definitions is None:
+        definitions = CustomFieldDefinition.objects.of(workspace).order_by("position", "id")
+    for d in definitions:
         choices = tuple((str(c), str(c)) for c in (d.choices or []))
         ref = FieldRef(f"{CUSTOM_PREFIX}{d.key}", d.label, _CUSTOM_TYPES.get(d.kind, TEXT), choices)
         fields[ref.key] = ref

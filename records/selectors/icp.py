@@ -26,9 +26,9 @@ def icp_profile(workspace) -> IcpProfile | None:
     return IcpProfile.objects.of(workspace).first()
 
 
-def icp_fields(workspace):
+def icp_fields(workspace, definitions=None):
     """What a criterion may look at: the condition language's fields but the score itself."""
-    fields = conditions.available_fields(workspace)
+    fields = conditions.available_fields(workspace, definitions)
     fields.pop("icp_score", None)
     return fields
 

@@ -19,9 +19,11 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from playbook.models import User, Workspace
+from playbook.tenancy import workspace_scope
 from records import conditions, icp
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile, Record
+from records.selectors.icp import icp_fields
 
 # Records per UPDATE of a full recompute: each chunk is its own short transaction, so a crash
 # loses at most one chunk of work and a rerun simply continues (the work is idempotent).
@@ -43,12 +45,6 @@ def icp_profile_install_default(*, workspace: Workspace) -> IcpProfile:
         workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA}
     )
     return profile
-
-
-def _fields(workspace):
-    fields = conditions.available_fields(workspace)
-    fields.pop("icp_score", None)  # a profile cannot score itself
-    return fields
 
 
 def _weight(raw) -> int:
@@ -75,7 +71,7 @@ def clean_criterion(workspace, *, kind: str, params: dict | None, weight) -> dic
     except ValidationError as exc:
         errors.update(exc.message_dict)
     try:
-        cleaned = conditions.clean_params(kind, params, _fields(workspace))
+        cleaned = conditions.clean_params(kind, params, icp_fields(workspace))
     except ValidationError as exc:
         for name, messages in exc.message_dict.items():
             errors.setdefault(name, []).extend(messages)
@@ -225,10 +221,13 @@ def _criteria(workspace_id: int):
 
 def icp_rescore_records(*, workspace_id: int, record_ids) -> int:
     """Rescore some records set-based (after an edit, an import, a bulk action): two queries."""
-    criteria, _ = _criteria(workspace_id)
-    if criteria is None or not record_ids:
+    if not record_ids:
         return 0
-    return _rescore(workspace_id, criteria, timezone.now(), ids=list(record_ids))
+    with workspace_scope(workspace_id):
+        criteria, _ = _criteria(workspace_id)
+        if criteria is None:
+            return 0
+        return _rescore(workspace_id, criteria, timezone.now(), ids=list(record_ids))
 
 
 class _Rescore:
@@ -299,7 +298,7 @@ def icp_recompute_workspace(*, workspace_id: int, chunk: int = CHUNK) -> Recompu
     Idempotent and resumable: a rerun writes only what still differs. If the profile is saved
     while this runs, the loop runs again with the new criteria before releasing the lock."""
     started = time.monotonic()
-    with _WorkspaceLock(workspace_id) as acquired:
+    with workspace_scope(workspace_id), _WorkspaceLock(workspace_id) as acquired:
         if not acquired:
             return RecomputeResult(busy=True)
         total_changed, version_done, records = 0, None, 0

@@ -12,6 +12,7 @@ from records.custom_fields import display_value
 from records.filters import RecordFilter
 from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
+from records.selectors.icp import icp_explanation, icp_fields
 from records.views.common import query_string, render_page
 
 TIMELINE_PAGE = 20
@@ -187,6 +188,7 @@ def detail_context(request, record, **overrides) -> dict:
         "can_delete": permissions.can_delete_record(request.membership, record),
         "timeline_cursor": cursor,
         "timeline_error": "",
+        "icp": icp_explanation(workspace, record, fields=icp_fields(workspace, definitions)),
     }
     try:
         context["timeline"] = selectors.record_timeline(

@@ -9,6 +9,8 @@ import pytest
 
 from customers.services import subscription_start
 from playbook.models import Role
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -46,6 +48,7 @@ FIELD_NAMES = {
     "probability", "sla_days", "is_won", "is_closed", "stage", "to_stage", "reason",
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
+    "weight", "weight_0", "weight_1", "min_count", "activity_kind",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
 }  # fmt: skip
@@ -66,6 +69,8 @@ def populated(workspace, admin):
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "rule_id": rule.pk,
         "stage_id": stage.pk,
+        # A criterion of the ICP profile, by its place in the list.
+        "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
         "subscription_id": subscription_start(
             workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
         ).pk,

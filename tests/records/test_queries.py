@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from records import services
-from records.models import CustomFieldDefinition
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import CustomFieldDefinition, IcpProfile
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -57,13 +58,17 @@ PAGES = [
     ("create form", "create", False, "", False, 8),
     ("edit form", "edit", True, "", False, 9),
     # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the
-    # customers panel (the Customer row with its next renewal).
-    ("detail", "detail", True, "", False, 19),
+    # customers panel (the Customer row with its next renewal), 3 the ICP explanation (profile,
+    # contacts, activities).
+    ("detail", "detail", True, "", False, 22),
     ("timeline more", "timeline", True, "", True, 11),
     ("contacts", "contacts", True, "", True, 7),
     ("my tasks", "tasks", False, "", False, 7),
     ("deleted", "deleted", False, "", False, 7),
     ("fields", "fields", False, "", False, 7),
+    ("icp settings", "icp", False, "", False, 8),
+    ("icp progress", "icp_progress", False, "", True, 6),
+    ("icp criterion form", "icp_criterion_create", False, "?kind=number_range", True, 8),
 ]
 
 
@@ -85,6 +90,7 @@ def test_query_count_does_not_grow_with_rows(
     bound,
 ):
     CustomFieldDefinitionFactory(workspace=workspace, key="seats", kind="number")
+    IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA)
     headers = HTMX if htmx else {}
     admin_client.get(url("tasks"))  # the first visit also stores the workspace in the session
     for times in (3, 9):

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from playbook.models import Membership, Role
-from records.models import Activity, Contact, CustomFieldDefinition, Record
+from records.icp_defaults import DEFAULT_CRITERIA
+from records.models import Activity, Contact, CustomFieldDefinition, IcpProfile, Record
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -31,6 +32,12 @@ def theirs(other_workspace):
         "contact": ContactFactory(record=record),
         "task": ActivityFactory(record=record, kind="task", due_at=timezone.now()),
         "field": CustomFieldDefinitionFactory(workspace=other_workspace),
+        # Criteria are addressed by their place in the workspace's own profile: the other
+        # workspace's profile is longer, so its last criterion has a place that mine lacks.
+        "criterion": IcpProfile.objects.create(
+            workspace=other_workspace, criteria=DEFAULT_CRITERIA * 2
+        )
+        and len(DEFAULT_CRITERIA) * 2 - 1,
     }
 
 
@@ -56,6 +63,8 @@ def _routes(mine, theirs):
         ("activity_reopen", [theirs["task"].pk]),
         ("field_edit", [theirs["field"].pk]),
         ("field_delete", [theirs["field"].pk]),
+        ("icp_criterion_edit", [theirs["criterion"]]),
+        ("icp_criterion_delete", [theirs["criterion"]]),
     ]
 
 
@@ -78,6 +87,8 @@ ROUTE_NAMES = [
     "activity_reopen",
     "field_edit",
     "field_delete",
+    "icp_criterion_edit",
+    "icp_criterion_delete",
 ]
 
 
