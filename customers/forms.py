@@ -124,3 +124,31 @@ class ReactivateForm(VersionedForm):
     mrr = _amount()
     term_months = _term(required=False, help_text="Empty: the same term as before.")
     effective_on = StrictDateField(label="Pays again from", required=False)
+
+
+class RenewalsFilterForm(forms.Form):
+    window = forms.TypedChoiceField(
+        label="Due within",
+        choices=[(w, f"{w} days") for w in (30, 60, 90, 120)],
+        coerce=int,
+        required=False,
+        initial=120,
+    )
+    owner = forms.ChoiceField(label="Renewal owner", required=False)
+    hidden = forms.BooleanField(label="Show snoozed and dismissed", required=False)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Everyone")] + [
+            (str(m.user_id), str(m.user)) for m in members
+        ]
+
+
+class AlertSnoozeForm(forms.Form):
+    until = StrictDateField(label="Snooze until")
+    reason = forms.CharField(max_length=200)
+
+
+class AlertDismissForm(forms.Form):
+    reason = forms.CharField(max_length=200)

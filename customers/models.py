@@ -50,11 +50,17 @@ class Customer(TenantModel):
     # Sum of the active subscriptions' MRR, kept by customers.services with each ledger row
     # (under the subscription's lock) so the customer list filters and sorts on an index.
     mrr = models.DecimalField("MRR", max_digits=14, decimal_places=2, default=0)
+    # Health (customers.health): 0-100 and the points that add up to it, recomputed nightly and
+    # after each change that feeds it.
+    health_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    health_explanation = models.JSONField(default=list, blank=True)
+    health_computed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["workspace", "-mrr", "id"], name="customer_ws_mrr"),
+            models.Index(fields=["workspace", "health_score", "id"], name="customer_ws_health"),
             models.Index(fields=["workspace", "renewal_owner"], name="customer_ws_renewal_owner"),
         ]
 
@@ -164,6 +170,7 @@ class ChurnReason(models.TextChoices):
     SUPPORT = "support", "Unhappy with support"
     CLOSED = "closed", "Went out of business"
     ACQUIRED = "acquired", "Acquired or merged"
+    NOT_RENEWED = "not_renewed", "Did not renew by the end of the term"
     OTHER = "other", "Other"
 
 
@@ -266,3 +273,213 @@ class ClassifiedMovement(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Classified movements are derived; write MrrMovement rows.")
+
+
+class CustomerSettings(TenantModel):
+    """A workspace's customer-success settings (admins edit them)."""
+
+    workspace = models.OneToOneField(
+        "playbook.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    # A subscription that does not renew automatically and was not renewed churns this many
+    # days after its term end (the churn row is dated the term end).
+    renewal_grace_days = models.PositiveSmallIntegerField(default=14)
+    # "Engagements due": customers with no engagement in this many days.
+    engagement_days = models.PositiveSmallIntegerField(default=30)
+    # Health signal weights by key (customers.health.SIGNALS); missing keys use the defaults.
+    health_weights = models.JSONField(default=dict, blank=True)
+
+    def __str__(self):
+        return f"Customer settings of {self.workspace_id}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    SNOOZED = "snoozed", "Snoozed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+RENEWAL_WINDOWS = (120, 90, 60, 30)
+
+
+class RenewalAlert(TenantModel):
+    """An upcoming renewal, created by the daily job at 120/90/60/30 days before the term end,
+    exactly once per (subscription, term end, window): the unique constraint, not a check."""
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="alerts", db_index=False
+    )
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    term_end = models.DateField()
+    window = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=AlertStatus.choices, default="open")
+    snoozed_until = models.DateField(null=True, blank=True)
+    status_reason = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # The renewal owner's task and e-mail: set by the job once done, so a run killed half-way
+    # finishes them next time without doing either twice.
+    task = models.ForeignKey(
+        "records.Activity", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "subscription", "term_end", "window"],
+                name="renewal_alert_once_per_window",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "term_end", "id"], name="alert_ws_term_end"),
+        ]
+
+    def __str__(self):
+        return f"Renewal of {self.subscription_id} on {self.term_end} ({self.window} days)"
+
+
+class SurveyKind(models.TextChoices):
+    NPS = "nps", "NPS"
+    CSAT = "csat", "CSAT"
+
+
+class SurveyResponse(TenantModel):
+    """One NPS (0-10) or CSAT (1-5) answer of a customer's contact."""
+
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    contact = models.ForeignKey(
+        "records.Contact", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=4, choices=SurveyKind.choices)
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    responded_on = models.DateField()
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="nps") & Q(score__lte=10))
+                | (Q(kind="csat") & Q(score__gte=1) & Q(score__lte=5)),
+                name="survey_score_in_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "responded_on"], name="survey_ws_date"),
+            models.Index(
+                fields=["workspace", "record", "-responded_on", "-id"], name="survey_ws_record"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.score} ({self.responded_on})"
+
+
+class OpportunityKind(models.TextChoices):
+    UPSELL = "upsell", "Upsell"
+    CROSS_SELL = "cross_sell", "Cross-sell"
+
+
+class OpportunityStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+
+
+class ExpansionOpportunity(TenantModel):
+    """An upsell or cross-sell in the works, on the customer's own record (never a second
+    record). Winning it performs the upsell (of `subscription`) or the cross-sell (a new one)."""
+
+    record = models.ForeignKey(
+        "records.Record", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=10, choices=OpportunityKind.choices)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    plan = models.CharField(max_length=120, blank=True)
+    expected_mrr = models.DecimalField(max_digits=14, decimal_places=2)
+    close_date = models.DateField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    status = models.CharField(max_length=5, choices=OpportunityStatus.choices, default="open")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expected_mrr__gt=0), name="opportunity_mrr_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "record", "status"], name="opportunity_ws_record"),
+            models.Index(fields=["workspace", "status", "close_date"], name="opportunity_ws_open"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.record_id}"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Imported"
+    FAILED = "failed", "Refused"
+
+
+class ImportJob(TenantModel):
+    """An uploaded billing-history (or survey) CSV and its progress. All or nothing: `errors`
+    lists every bad row, and then nothing of the file is saved."""
+
+    kind = models.CharField(max_length=16, default="subscriptions")
+    file_name = models.CharField(max_length=200)
+    content = models.TextField()
+    status = models.CharField(max_length=8, choices=ImportStatus.choices, default="pending")
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="import_ws_created")]
+
+    def __str__(self):
+        return self.file_name

@@ -2,11 +2,24 @@
 
 from django.urls import path
 
-from customers.views import customer, win
+from customers.views import customer, renewals, win
 
 app_name = "customers"
 
 urlpatterns = [
+    path("customers/renewals/", renewals.renewals, name="renewals"),
+    path(
+        "customers/renewals/alerts/<int:alert_id>/snooze/",
+        renewals.alert_act,
+        {"action": "snooze"},
+        name="alert_snooze",
+    ),
+    path(
+        "customers/renewals/alerts/<int:alert_id>/dismiss/",
+        renewals.alert_act,
+        {"action": "dismiss"},
+        name="alert_dismiss",
+    ),
     path("customers/records/<int:record_id>/win/", win.win, name="win"),
     path("customers/records/<int:record_id>/", customer.customer_detail, name="detail"),
     path(

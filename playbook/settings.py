@@ -253,6 +253,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Engagement criteria ("3 activities in 90 days") age: rescore every workspace nightly;
     # an unchanged workspace writes nothing (records.services.icp).
+    # Auto-renewals, churn after the grace period, renewal alerts (customers.services.renewals).
+    "customers-renewal-alerts": {
+        "task": "customers.tasks.renewal_alerts_all",
+        "schedule": crontab(hour=5, minute=30),
+    },
     "records-icp-recompute": {
         "task": "records.tasks.icp_recompute_all",
         "schedule": crontab(hour=2, minute=30),

@@ -13,6 +13,7 @@ from playbook.audit import audit_record
 from playbook.models import AuditKind, Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -38,6 +39,7 @@ def build_world(workspace, user) -> dict[str, int]:
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
     return {
+        **customer_rows(workspace, record, subscription, user),
         "subscription_id": subscription.pk,
         "record_id": record.pk,
         "stage_id": stage.pk,

@@ -8,6 +8,7 @@ from customers.selectors.ledger import (
     subscriptions_mrr_on,
     workspace_mrr_on,
 )
+from customers.selectors.renewals import renewal_status, renewals_due
 
 __all__ = [
     "classified_movements",
@@ -15,6 +16,8 @@ __all__ = [
     "customer_mrr_on",
     "customer_of",
     "customer_page",
+    "renewal_status",
+    "renewals_due",
     "subscriptions_mrr_on",
     "workspace_mrr_on",
 ]

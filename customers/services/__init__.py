@@ -14,18 +14,30 @@ from customers.services.ledger import (
     subscription_renew,
     subscription_start,
 )
+from customers.services.renewals import (
+    alert_dismiss,
+    alert_snooze,
+    renewal_job_run,
+    settings_of,
+    window_for,
+)
 from customers.services.won import HANDOFF_CALL_SUBJECT, record_win
 
 __all__ = [
     "HANDOFF_CALL_SUBJECT",
     "ChangeNotAllowed",
     "StaleSubscription",
+    "alert_dismiss",
+    "alert_snooze",
     "check_may_change",
     "parse_mrr",
     "record_win",
+    "renewal_job_run",
+    "settings_of",
     "subscription_cancel",
     "subscription_change_mrr",
     "subscription_reactivate",
     "subscription_renew",
     "subscription_start",
+    "window_for",
 ]

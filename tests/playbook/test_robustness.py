@@ -11,6 +11,7 @@ from customers.services import subscription_start
 from playbook.models import Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
     ContactFactory,
@@ -51,6 +52,7 @@ FIELD_NAMES = {
     "weight", "weight_0", "weight_1", "min_count", "activity_kind",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
+    "window", "hidden", "until",
 }  # fmt: skip
 
 
@@ -71,10 +73,12 @@ def populated(workspace, admin):
         "stage_id": stage.pk,
         # A criterion of the ICP profile, by its place in the list.
         "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
-        "subscription_id": subscription_start(
-            workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
-        ).pk,
     }
+    subscription = subscription_start(
+        workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
+    )
+    ids["subscription_id"] = subscription.pk
+    ids.update(customer_rows(workspace, record, subscription, admin.user))
     return ids
 
 

@@ -1,0 +1,272 @@
+"""The daily renewal job: auto-renewals and churn after the grace period at term end, then the
+renewal alerts at 120/90/60/30 days before each active subscription's term end, each with a task
+and an e-mail for the renewal owner.
+
+Idempotent and resumable: renewing or churning moves the subscription past the condition that
+selected it; an alert exists once per (subscription, term end, window) by a unique constraint;
+its task has a dedupe key; its e-mail is marked sent on the alert. A run killed half-way leaves
+no half-made alert, and the next run completes what the last one did not.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import (
+    RENEWAL_WINDOWS,
+    AlertStatus,
+    ChurnReason,
+    CustomerSettings,
+    MovementAction,
+    RenewalAlert,
+    Subscription,
+    SubscriptionStatus,
+)
+from customers.services.ledger import subscription_cancel, subscription_renew
+from records.models import Activity, ActivityKind
+
+CHUNK = 2000
+
+
+def settings_of(workspace) -> CustomerSettings:
+    found, _ = CustomerSettings.objects.of(workspace).get_or_create(
+        workspace_id=getattr(workspace, "pk", workspace)
+    )
+    return found
+
+
+def window_for(days_left: int) -> int | None:
+    """The alert window a subscription `days_left` days from its term end is in: the tightest
+    of 120/90/60/30 it has reached (a job that missed day 120 still alerts on day 119)."""
+    reached = [w for w in RENEWAL_WINDOWS if 0 < days_left <= w]
+    return min(reached) if reached else None
+
+
+def renewal_job_run(*, workspace, today: date | None = None) -> dict:
+    """Everything the daily job does for one workspace. Returns counts for the log."""
+    today = today or workspace.today()
+    renewed, churned = terms_end(workspace=workspace, today=today)
+    created = alerts_create(workspace=workspace, today=today)
+    tasks = alert_tasks_create(workspace=workspace, today=today)
+    mailed = alert_emails_send(workspace=workspace)
+    return {
+        "renewed": renewed,
+        "churned": churned,
+        "alerts": created,
+        "tasks": tasks,
+        "emails": mailed,
+    }
+
+
+def terms_end(*, workspace, today: date) -> tuple[int, int]:
+    """At term end an auto-renewing subscription renews for the same term and price (a renewal
+    row dated the term end, no MRR change); one that does not, and was not renewed, churns once
+    the grace period has passed (a churn row dated the term end)."""
+    grace = settings_of(workspace).renewal_grace_days
+    renewed = churned = 0
+    due = (
+        Subscription.objects.of(workspace)
+        .filter(status=SubscriptionStatus.ACTIVE, term_end__lte=today)
+        .order_by("term_end", "pk")
+        .values_list("pk", "auto_renew", "term_end")
+    )
+    for pk, auto_renew, term_end in due.iterator(chunk_size=CHUNK):
+        if auto_renew:
+            while term_end <= today:  # a job that was down renews each missed term
+                movement = subscription_renew(
+                    workspace=workspace,
+                    subscription=pk,
+                    actor=None,
+                    effective_on=term_end,
+                    action=MovementAction.AUTO_RENEW,
+                    note="Renewed automatically at the end of the term.",
+                    today=today,
+                )
+                term_end = movement.subscription.term_end
+                renewed += 1
+        elif term_end + timedelta(days=grace) <= today:
+            subscription_cancel(
+                workspace=workspace,
+                subscription=pk,
+                reason=ChurnReason.NOT_RENEWED,
+                actor=None,
+                effective_on=term_end,
+                action=MovementAction.LAPSE,
+                note=f"Not renewed within {grace} days of the end of the term.",
+                today=today,
+            )
+            churned += 1
+    return renewed, churned
+
+
+def alerts_create(*, workspace, today: date) -> int:
+    """One alert per active subscription that entered a window, unless it has one already."""
+    candidates = (
+        Subscription.objects.of(workspace)
+        .filter(
+            status=SubscriptionStatus.ACTIVE,
+            term_end__gt=today,
+            term_end__lte=today + timedelta(days=max(RENEWAL_WINDOWS)),
+        )
+        .order_by("pk")
+        .values_list("pk", "record_id", "term_end", "record__customer__renewal_owner_id")
+    )
+    created = 0
+    batch = []
+    for pk, record_id, term_end, owner_id in candidates.iterator(chunk_size=CHUNK):
+        window = window_for((term_end - today).days)
+        batch.append(
+            RenewalAlert(
+                workspace_id=workspace.pk,
+                subscription_id=pk,
+                record_id=record_id,
+                term_end=term_end,
+                window=window,
+                owner_id=owner_id,
+            )
+        )
+        if len(batch) >= CHUNK:
+            created += _insert_alerts(workspace, batch)
+            batch = []
+    return created + _insert_alerts(workspace, batch)
+
+
+def _insert_alerts(workspace, batch) -> int:
+    if not batch:
+        return 0
+    keys = {(a.subscription_id, a.term_end, a.window) for a in batch}
+    existing = set(
+        RenewalAlert.objects.of(workspace)
+        .filter(subscription_id__in=[a.subscription_id for a in batch])
+        .values_list("subscription_id", "term_end", "window")
+    )
+    # The unique constraint is what guarantees "once"; ignore_conflicts lets a concurrent run
+    # lose the race quietly instead of failing the whole batch.
+    RenewalAlert.objects.bulk_create(batch, ignore_conflicts=True)
+    return len(keys - existing)
+
+
+def alert_dedupe_key(alert_id: int) -> str:
+    return f"renewal-alert:{alert_id}"
+
+
+def alert_tasks_create(*, workspace, today: date) -> int:
+    """A task for the renewal owner of every open alert that has none yet."""
+    created = 0
+    pending = (
+        RenewalAlert.objects.of(workspace)
+        .filter(task__isnull=True, status=AlertStatus.OPEN, owner__isnull=False)
+        .select_related("subscription", "record")
+        .order_by("pk")
+    )
+    now = timezone.now()
+    while True:
+        alerts = list(pending[:CHUNK])
+        if not alerts:
+            return created
+        with transaction.atomic():
+            tasks = [
+                Activity(
+                    workspace_id=workspace.pk,
+                    record_id=a.record_id,
+                    kind=ActivityKind.TASK,
+                    subject=f"Renewal in {a.window} days: {a.record.name[:120]}",
+                    body=(
+                        f"{a.subscription} (ARR {a.subscription.arr}) ends its term on "
+                        f"{a.term_end:%Y-%m-%d}. Talk to the customer about the renewal."
+                    ),
+                    occurred_at=now,
+                    due_at=now + timedelta(days=7),
+                    assignee_id=a.owner_id,
+                    dedupe_key=alert_dedupe_key(a.pk),
+                )
+                for a in alerts
+            ]
+            Activity.objects.bulk_create(tasks, ignore_conflicts=True)
+            ids = dict(
+                Activity.objects.of(workspace)
+                .filter(dedupe_key__in=[t.dedupe_key for t in tasks])
+                .values_list("dedupe_key", "pk")
+            )
+            for a in alerts:
+                a.task_id = ids[alert_dedupe_key(a.pk)]
+            RenewalAlert.objects.of(workspace).bulk_update(alerts, ["task"])
+            created += len(alerts)
+
+
+def alert_emails_send(*, workspace) -> int:
+    """One e-mail per renewal owner listing their new alerts; each alert is marked sent after
+    its e-mail went out (a crash in between sends it again rather than never)."""
+    pending = (
+        RenewalAlert.objects.of(workspace)
+        .filter(notified_at__isnull=True, status=AlertStatus.OPEN, owner__isnull=False)
+        .select_related("owner", "record", "subscription")
+        .order_by("owner_id", "term_end", "pk")
+    )
+    by_owner = defaultdict(list)
+    for alert in pending.iterator(chunk_size=CHUNK):
+        by_owner[alert.owner].append(alert)
+    sent = 0
+    for owner, alerts in by_owner.items():
+        lines = [
+            f"- {a.record.name}: {a.subscription} (ARR {a.subscription.arr}) ends "
+            f"{a.term_end:%Y-%m-%d}, in {a.window} days or less"
+            for a in alerts
+        ]
+        send_mail(
+            subject=f"{len(alerts)} renewal{'s' if len(alerts) != 1 else ''} coming up",
+            message="Renewals you own are coming up:\n\n" + "\n".join(lines),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[owner.email],
+        )
+        RenewalAlert.objects.of(workspace).filter(pk__in=[a.pk for a in alerts]).update(
+            notified_at=timezone.now()
+        )
+        sent += 1
+    return sent
+
+
+def _alert_for_change(workspace, alert, membership, reason: str) -> RenewalAlert:
+    from customers.services.ledger import check_may_change
+
+    check_may_change(membership)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why (it is kept on the alert)."})
+    alert_id = getattr(alert, "pk", alert)
+    found = (
+        RenewalAlert.objects.of(workspace).select_for_update().filter(pk=alert_id).first()
+        if str(alert_id).isdigit()
+        else None
+    )
+    if found is None:
+        raise ValidationError("This alert no longer exists.")
+    return found
+
+
+@transaction.atomic
+def alert_snooze(*, workspace, alert, until: date, reason: str, membership=None) -> RenewalAlert:
+    """Hide an alert from the renewals page until `until` (after today, before the term end)."""
+    found = _alert_for_change(workspace, alert, membership, reason)
+    today = workspace.today()
+    if not isinstance(until, date) or until <= today:
+        raise ValidationError({"until": "Snooze until a day after today."})
+    if until >= found.term_end:
+        raise ValidationError({"until": f"Snooze until before the term end ({found.term_end})."})
+    found.status, found.snoozed_until, found.status_reason = AlertStatus.SNOOZED, until, reason
+    found.save(update_fields=["status", "snoozed_until", "status_reason"])
+    return found
+
+
+@transaction.atomic
+def alert_dismiss(*, workspace, alert, reason: str, membership=None) -> RenewalAlert:
+    found = _alert_for_change(workspace, alert, membership, reason)
+    found.status, found.status_reason = AlertStatus.DISMISSED, reason.strip()
+    found.save(update_fields=["status", "status_reason"])
+    return found
