@@ -126,7 +126,7 @@ class ReactivateForm(VersionedForm):
     effective_on = StrictDateField(label="Pays again from", required=False)
 
 
-class RenewalsFilterForm(forms.Form):
+class RenewalsFilterForm(BaseForm):
     window = forms.TypedChoiceField(
         label="Due within",
         choices=[(w, f"{w} days") for w in (30, 60, 90, 120)],
@@ -145,10 +145,10 @@ class RenewalsFilterForm(forms.Form):
         ]
 
 
-class AlertSnoozeForm(forms.Form):
+class AlertSnoozeForm(BaseForm):
     until = StrictDateField(label="Snooze until")
     reason = forms.CharField(max_length=200)
 
 
-class AlertDismissForm(forms.Form):
+class AlertDismissForm(BaseForm):
     reason = forms.CharField(max_length=200)
