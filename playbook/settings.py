@@ -262,6 +262,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "records.tasks.icp_recompute_all",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Monthly metric snapshots of the months that can have changed (targets.tasks).
+    "targets-metrics-nightly": {
+        "task": "targets.tasks.metrics_nightly_all",
+        "schedule": crontab(hour=3, minute=0),
+    },
 }
 
 # --- logging ----------------------------------------------------------------------------------

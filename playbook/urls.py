@@ -25,6 +25,8 @@ workspace_patterns = [
     path("", include("pipeline.urls")),
     # Subscriptions, renewals and the customer list live under customers/.
     path("", include("customers.urls")),
+    # Targets, the planner and the monthly metrics live under targets/.
+    path("", include("targets.urls")),
 ]
 
 urlpatterns = [

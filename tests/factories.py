@@ -9,6 +9,7 @@ from django.utils import timezone
 from pipeline.models import LostReason, QualificationRule, StageDefinition, StageTransition
 from playbook.models import Invitation, Membership, Role, User, Workspace
 from records.models import Activity, ActivityKind, Contact, CustomFieldDefinition, Record
+from targets.models import SeasonalityCurve, Target
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -150,3 +151,32 @@ class StageTransitionFactory(factory.django.DjangoModelFactory):
         StageDefinitionFactory, workspace=factory.SelfAttribute("..workspace")
     )
     at = factory.LazyFunction(timezone.now)
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Target
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    metric = "wins"
+    year = 2026
+    month = 0
+    scope = "team"
+    team = "sales"
+    scope_key = factory.LazyAttribute(
+        lambda o: (
+            "workspace"
+            if o.scope == "workspace"
+            else (f"team:{o.team}" if o.scope == "team" else f"person:{o.user.pk}")
+        )
+    )
+    value = 12
+
+
+class SeasonalityCurveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeasonalityCurve
+
+    workspace = factory.SubFactory(WorkspaceFactory)
+    name = factory.Sequence(lambda n: f"Curve {n}")
+    weights = factory.LazyFunction(lambda: ["8.00"] * 8 + ["9.00"] * 4)

@@ -13,6 +13,7 @@ from playbook.audit import audit_record
 from playbook.models import AuditKind, Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
     ActivityFactory,
@@ -23,8 +24,10 @@ from tests.factories import (
     MembershipFactory,
     QualificationRuleFactory,
     RecordFactory,
+    SeasonalityCurveFactory,
     StageDefinitionFactory,
     StageTransitionFactory,
+    TargetFactory,
 )
 
 
@@ -35,6 +38,11 @@ def build_world(workspace, user) -> dict[str, int]:
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
+    SeasonalityCurveFactory(workspace=workspace)
+    MetricSnapshot.objects.create(
+        workspace=workspace, month=date.today().replace(day=1), scope_key="workspace", leads=1,
+        computed_at="2026-01-01T00:00:00Z",
+    )  # fmt: skip
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
@@ -51,4 +59,5 @@ def build_world(workspace, user) -> dict[str, int]:
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
         "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
+        "target_id": TargetFactory(workspace=workspace).pk,
     }

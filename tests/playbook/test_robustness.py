@@ -21,6 +21,7 @@ from tests.factories import (
     MembershipFactory,
     QualificationRuleFactory,
     RecordFactory,
+    TargetFactory,
 )
 from tests.playbook.test_tenancy import _workspace_routes
 
@@ -50,6 +51,10 @@ FIELD_NAMES = {
     "note", "params", "message", "field", "values", "min", "max", "within_days", "flag",
     "minimum", "role", "is_active", "mine", "column", "direction", "after", "before",
     "weight", "weight_0", "weight_1", "min_count", "activity_kind",
+    "metric", "year", "month", "scope", "value", "user", "curve", "curve_id", "edit", "m1",
+    "from", "to", "new_arr", "acv", "win_rate", "lead_to_mql", "mql_to_sql",
+    "sql_to_opportunity", "sales_cycle_days", "ae_quota", "companies_per_sdr",
+    "aes_per_outbound_sdr", "confirm_defaults",
     "plan", "amount", "per", "started_on", "term_months", "auto_renew", "external_id", "goals",
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
     "window", "hidden", "until",
@@ -79,6 +84,7 @@ def populated(workspace, admin):
     )
     ids["subscription_id"] = subscription.pk
     ids.update(customer_rows(workspace, record, subscription, admin.user))
+    ids["target_id"] = TargetFactory(workspace=workspace).pk
     return ids
 
 

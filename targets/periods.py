@@ -1,0 +1,45 @@
+"""Months as plain integers (year * 12 + month - 1), so SQL on PostgreSQL and SQLite can
+group, join and step through them with the same arithmetic."""
+
+import calendar
+import re
+from datetime import UTC, date, datetime
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def of_date(day: date) -> int:
+    return index(day.year, day.month)
+
+
+def first_day(month_index: int) -> date:
+    return date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def start(month_index: int) -> datetime:
+    """The month's first instant (UTC: the workspace has no time zone of its own yet)."""
+    return datetime.combine(first_day(month_index), datetime.min.time(), tzinfo=UTC)
+
+
+def label(month_index: int) -> str:
+    return f"{month_index // 12:04d}-{month_index % 12 + 1:02d}"
+
+
+def days_in(month_index: int) -> int:
+    return calendar.monthrange(month_index // 12, month_index % 12 + 1)[1]
+
+
+def parse(text: str) -> int:
+    """ "2026-03" -> its index; ValueError with a message a user can act on otherwise."""
+    match = MONTH_RE.match((text or "").strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1900:
+        raise ValueError(f"“{text}” is not a month: write it as YYYY-MM, e.g. 2026-03.")
+    return index(int(match.group(1)), int(match.group(2)))
+
+
+def today_index(today: date | None = None) -> int:
+    return of_date(today or date.today())
