@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('records', '0007_row_level_security'),
+        ('records', '0008_record_ws_stage_without_icp_score'),
     ]
 
     operations = [
