@@ -250,7 +250,7 @@ class CustomerSettingsForm(BaseForm):
         return value
 
 
-class OpportunityForm(forms.Form):
+class OpportunityForm(BaseForm):
     kind = forms.ChoiceField(choices=[("upsell", "Upsell"), ("cross_sell", "Cross-sell")])
     subscription = forms.ChoiceField(
         required=False, help_text="For an upsell: the subscription that grows."
