@@ -151,3 +151,99 @@ class AlertSnoozeForm(forms.Form):
 
 class AlertDismissForm(forms.Form):
     reason = forms.CharField(max_length=200)
+
+
+class SurveyForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("nps", "NPS (0-10)"), ("csat", "CSAT (1-5)")])
+    score = forms.CharField(max_length=5, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    responded_on = StrictDateField(label="Answered on")
+    contact = forms.ChoiceField(required=False)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, contacts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].choices = [("", "—")] + [(str(c.pk), str(c)) for c in contacts]
+
+
+ENGAGEMENT_KINDS = [
+    ("meeting", "Meeting"),
+    ("training", "Training / onboarding"),
+    ("qbr", "QBR"),
+    ("support", "Support"),
+    ("call", "Call"),
+    ("email", "E-mail"),
+]
+
+
+class EngagementForm(forms.Form):
+    kind = forms.ChoiceField(choices=ENGAGEMENT_KINDS)
+    subject = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    occurred_on = StrictDateField(label="On")
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file")
+
+    def text(self) -> str:
+        raw = self.cleaned_data["file"].read()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError("The file is not UTF-8 text.") from None
+
+
+HEALTH_CHOICES = [
+    ("", "Any health"),
+    ("healthy", "Healthy (70+)"),
+    ("at_risk", "At risk (40-69)"),
+    ("critical", "Critical (<40)"),
+    ("unscored", "Not scored"),
+]
+
+
+class CustomerFilterForm(forms.Form):
+    csm = forms.ChoiceField(label="CSM", required=False)
+    health = forms.ChoiceField(choices=HEALTH_CHOICES, required=False)
+    renewal = forms.TypedChoiceField(
+        label="Renewal within",
+        choices=[("", "Any time"), *[(w, f"{w} days") for w in (30, 60, 90, 120)]],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    mrr_min = forms.DecimalField(label="MRR from", required=False, max_digits=14, decimal_places=2)
+    mrr_max = forms.DecimalField(label="MRR to", required=False, max_digits=14, decimal_places=2)
+    due = forms.BooleanField(label="Engagement due", required=False)
+    after = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["csm"].choices = [("", "Every CSM")] + [
+            (str(m.user_id), str(m.user)) for m in members
+        ]
+
+
+class CustomerSettingsForm(forms.Form):
+    time_zone = forms.CharField(
+        max_length=64, help_text="An IANA name such as Europe/Berlin: the workspace's day."
+    )
+    renewal_grace_days = forms.IntegerField(min_value=0, max_value=365)
+    engagement_days = forms.IntegerField(min_value=1, max_value=365)
+
+    def __init__(self, *args, signals=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for signal in signals:
+            self.fields[f"weight_{signal.key}"] = forms.IntegerField(
+                label=f"Weight: {signal.label.format(days='N')}", min_value=0, max_value=100
+            )
+
+    def clean_time_zone(self):
+        import zoneinfo
+
+        value = self.cleaned_data["time_zone"].strip()
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(f"“{value}” is not a time zone name.") from None
+        return value

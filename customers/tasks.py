@@ -21,3 +21,19 @@ def renewal_alerts_all() -> int:
     for workspace_id in ids:
         renewal_alerts.delay(workspace_id)
     return len(ids)
+
+
+@shared_task
+@workspace_task
+def health_recompute(workspace_id: int) -> int:
+    workspace = Workspace.objects.get(pk=workspace_id)
+    return services.health_recompute(workspace=workspace)
+
+
+@shared_task
+def health_recompute_all() -> int:
+    """Beat entry point (nightly): engagement recency and renewal windows age every day."""
+    ids = list(Workspace.objects.values_list("pk", flat=True))
+    for workspace_id in ids:
+        health_recompute.delay(workspace_id)
+    return len(ids)

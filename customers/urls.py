@@ -2,11 +2,24 @@
 
 from django.urls import path
 
-from customers.views import customer, renewals, win
+from customers.views import customer, lists, renewals, settings, win
 
 app_name = "customers"
 
 urlpatterns = [
+    path("customers/", lists.customer_list, name="list"),
+    path("customers/surveys/import/", settings.surveys_import, name="surveys_import"),
+    path("settings/customers/", settings.customer_settings, name="settings"),
+    path(
+        "customers/records/<int:record_id>/surveys/new/",
+        customer.survey_add,
+        name="survey_add",
+    ),
+    path(
+        "customers/records/<int:record_id>/engagements/new/",
+        customer.engagement_add,
+        name="engagement_add",
+    ),
     path("customers/renewals/", renewals.renewals, name="renewals"),
     path(
         "customers/renewals/alerts/<int:alert_id>/snooze/",

@@ -226,6 +226,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "customers.tasks.renewal_alerts_all",
         "schedule": crontab(hour=5, minute=30),
     },
+    # Customer health ages (days since the last engagement, renewals coming closer).
+    "customers-health-recompute": {
+        "task": "customers.tasks.health_recompute_all",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "records-icp-recompute": {
         "task": "records.tasks.icp_recompute_all",
         "schedule": crontab(hour=2, minute=30),

@@ -3,6 +3,7 @@
 Split by concern: `ledger` (subscriptions and their MRR rows), `won` (winning a deal),
 `expansion` (the move to Expanded)."""
 
+from customers.services.health import health_recompute
 from customers.services.ledger import (
     ChangeNotAllowed,
     StaleSubscription,
@@ -21,6 +22,8 @@ from customers.services.renewals import (
     settings_of,
     window_for,
 )
+from customers.services.settings import customer_settings_update
+from customers.services.surveys import survey_log, surveys_import
 from customers.services.won import HANDOFF_CALL_SUBJECT, record_win
 
 __all__ = [
@@ -30,6 +33,8 @@ __all__ = [
     "alert_dismiss",
     "alert_snooze",
     "check_may_change",
+    "customer_settings_update",
+    "health_recompute",
     "parse_mrr",
     "record_win",
     "renewal_job_run",
@@ -39,5 +44,7 @@ __all__ = [
     "subscription_reactivate",
     "subscription_renew",
     "subscription_start",
+    "survey_log",
+    "surveys_import",
     "window_for",
 ]

@@ -26,6 +26,7 @@ from customers.models import (
 )
 from customers.permissions import CHANGE_REFUSAL, can_change_customers
 from customers.services.expansion import move_to_expanded_if_grown
+from customers.services.health import health_recompute_after_commit
 from customers.terms import add_months
 
 MAX_MRR = Decimal("999999999999.99")
@@ -145,6 +146,7 @@ def _append(
     )
     customer.mrr = total or Decimal("0")
     customer.save(update_fields=["mrr"])
+    health_recompute_after_commit(workspace=subscription.workspace, record_ids=[customer.record_id])
     return movement
 
 

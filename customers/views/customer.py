@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, time
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import forms, selectors, services
@@ -19,6 +21,8 @@ from customers.views.common import error_status, url
 from pipeline.views.common import live_record_or_404, record_page_url
 from playbook.access import get_for_workspace_or_404
 from playbook.forms import apply_service_error
+from records.models import Contact
+from records.services.activities import activity_log
 
 
 @dataclass(frozen=True)
@@ -69,11 +73,12 @@ ACTIONS = {
 }
 
 
-def _page(request, record, *, bound=None, status=200):
+def _page(request, record, *, bound=None, status=200, survey_form=None, engagement_form=None):
     """The page with a fresh form per action and subscription, the failed one bound."""
     workspace = request.workspace
     page = selectors.customer_page(workspace, record)
     today = workspace.today()
+    contacts = _contacts(request, record)
     for view in page.subscriptions:
         sub = view.subscription
         initial = {"version": sub.version, "effective_on": today, "mrr": sub.mrr}
@@ -91,6 +96,11 @@ def _page(request, record, *, bound=None, status=200):
         "can_change": can_change_customers(request.membership),
         "record_url": record_page_url(request, record),
         "churn_reasons": dict(forms.ChurnReason.choices),
+        "scores": selectors.scores(workspace, today=today, record=record),
+        "responses": selectors.recent_responses(workspace, record),
+        "survey_form": survey_form
+        or forms.SurveyForm(initial={"responded_on": today}, contacts=contacts),
+        "engagement_form": engagement_form or forms.EngagementForm(initial={"occurred_on": today}),
     }
     return render(request, "customers/customer.html", context, status=status)
 
@@ -169,3 +179,73 @@ def subscription_act(request, subscription_id, action):
             sub.refresh_from_db()
             return _after(request, record, result, spec.done.format(sub=sub))
     return _page(request, record, bound=(sub.pk, action, form), status=status)
+
+
+def _contacts(request, record):
+    return list(Contact.objects.of(request.workspace).filter(record_id=record.pk).order_by("pk"))
+
+
+@require_POST
+def survey_add(request, record_id):
+    """Log an NPS or CSAT answer of one of the customer's contacts."""
+    record = live_record_or_404(request, record_id)
+    form = forms.SurveyForm(request.POST, contacts=_contacts(request, record))
+    status = 400
+    if form.is_valid():
+        cd = form.cleaned_data
+        try:
+            services.survey_log(
+                workspace=request.workspace,
+                record=record,
+                kind=cd["kind"],
+                score=cd["score"],
+                responded_on=cd["responded_on"],
+                contact=cd["contact"] or None,
+                comment=cd["comment"],
+                actor=request.user,
+                membership=request.membership,
+            )
+        except ValidationError as exc:
+            status = error_status(exc)
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, f"{cd['kind'].upper()} {cd['score']} logged.")
+            return redirect(url(request.workspace, "customers:detail", record_id=record.pk))
+    return _page(request, record, status=status, survey_form=form)
+
+
+@require_POST
+def engagement_add(request, record_id):
+    """A CS engagement (meeting, training, QBR, support...) on the record's timeline."""
+    record = live_record_or_404(request, record_id)
+    form = forms.EngagementForm(request.POST)
+    status = 400
+    if not can_change_customers(request.membership):
+        form.is_valid()
+        form.add_error(
+            None,
+            "Only customer success managers, renewal reps, leaders and admins "
+            "log engagements here; log activities on the record page.",
+        )
+        return _page(request, record, status=403, engagement_form=form)
+    if form.is_valid():
+        cd = form.cleaned_data
+        occurred = timezone.make_aware(
+            datetime.combine(cd["occurred_on"], time(12)), request.workspace.tzinfo
+        )
+        try:
+            activity_log(
+                record=record,
+                actor=request.user,
+                kind=cd["kind"],
+                subject=cd["subject"],
+                body=cd["body"],
+                occurred_at=occurred,
+            )
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            services.health_recompute(workspace=request.workspace, record_ids=[record.pk])
+            messages.success(request, "Engagement logged.")
+            return redirect(url(request.workspace, "customers:detail", record_id=record.pk))
+    return _page(request, record, status=status, engagement_form=form)

@@ -1,0 +1,160 @@
+"""The health score of a customer: 0-100 from weighted signals, explained point by point with
+the same function as the ICP score (records.scoring.explain), so the page and the stored score
+cannot disagree. Recomputed nightly for every customer and after each change that feeds it
+(a survey, a subscription action); set-based per chunk of customers: a constant number of
+queries per chunk, and only changed rows are written."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import (
+    ClassifiedMovement,
+    Customer,
+    MovementKind,
+    Subscription,
+    SurveyResponse,
+)
+from records import scoring
+from records.models import Activity, ActivityKind, Record
+
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str
+    label: str  # {days}: the workspace's engagement days
+    weight: int
+
+
+SIGNALS = (
+    Signal("nps", "Latest NPS is a promoter's (9-10)", 25),
+    Signal("csat", "Latest CSAT is satisfied (4-5)", 15),
+    Signal("engagement", "An engagement in the last {days} days", 20),
+    Signal("tasks", "No overdue tasks", 15),
+    Signal("mrr_trend", "No contraction or churn in the last 90 days", 15),
+    Signal("renewal", "No renewal within 60 days without renewal activity", 10),
+)
+
+
+def weights_of(settings) -> dict[str, int]:
+    custom = settings.health_weights or {}
+    return {s.key: int(custom.get(s.key, s.weight)) for s in SIGNALS}
+
+
+def _latest_scores(workspace, ids, kind) -> dict[int, int]:
+    latest = {}
+    rows = (
+        SurveyResponse.objects.of(workspace)
+        .filter(record_id__in=ids, kind=kind)
+        .order_by("record_id", "-responded_on", "-id")
+        .values_list("record_id", "score")
+    )
+    for record_id, score in rows:
+        latest.setdefault(record_id, score)
+    return latest
+
+
+def facts_of(workspace, ids: list[int], *, today: date, engagement_days: int) -> dict[int, dict]:
+    """Every signal for each record of `ids`: seven queries however many records."""
+    now = timezone.now()
+    nps = _latest_scores(workspace, ids, "nps")
+    csat = _latest_scores(workspace, ids, "csat")
+    last_activity = dict(
+        Record.objects.of(workspace).filter(pk__in=ids).values_list("pk", "last_activity_at")
+    )
+    overdue = set(
+        Activity.objects.of(workspace)
+        .filter(record_id__in=ids, kind=ActivityKind.TASK, done=False, due_at__lt=now)
+        .values_list("record_id", flat=True)
+    )
+    shrank = set(
+        ClassifiedMovement.objects.of(workspace)
+        .filter(
+            record_id__in=ids,
+            kind__in=[MovementKind.CONTRACTION, MovementKind.CHURN],
+            effective_on__gte=today - timedelta(days=90),
+        )
+        .values_list("record_id", flat=True)
+    )
+    renewing = {}
+    for record_id, term_end in (
+        Subscription.objects.of(workspace)
+        .filter(record_id__in=ids, status="active", term_end__lte=today + timedelta(days=60))
+        .values_list("record_id", "term_end")
+    ):
+        renewing[record_id] = min(term_end, renewing.get(record_id, term_end))
+    since = now - timedelta(days=engagement_days)
+    facts = {}
+    for pk in ids:
+        last = last_activity.get(pk)
+        renewal_end = renewing.get(pk)
+        facts[pk] = {
+            "nps": nps.get(pk) is not None and nps[pk] >= 9,
+            "csat": csat.get(pk) is not None and csat[pk] >= 4,
+            "engagement": last is not None and last >= since,
+            "tasks": pk not in overdue,
+            "mrr_trend": pk not in shrank,
+            # Renewal activity: something done on the record since the 60-day window opened.
+            "renewal": renewal_end is None
+            or (last is not None and last.date() >= renewal_end - timedelta(days=60)),
+        }
+    return facts
+
+
+def explain(facts: dict, weights: dict[str, int], engagement_days: int):
+    """(score, lines) for one customer's facts."""
+    return scoring.explain(
+        [(s.label.format(days=engagement_days), weights[s.key], facts[s.key]) for s in SIGNALS]
+    )
+
+
+def health_recompute(*, workspace, record_ids=None, today: date | None = None) -> int:
+    """Recompute the health of `record_ids` (default: every customer of the workspace).
+    Returns how many scores changed."""
+    from customers.services.renewals import settings_of
+
+    settings = settings_of(workspace)
+    weights = weights_of(settings)
+    today = today or workspace.today()
+    customers = Customer.objects.of(workspace).order_by("record_id")
+    if record_ids is not None:
+        customers = customers.filter(record_id__in=list(record_ids))
+    changed, last = 0, 0
+    while True:
+        chunk = list(customers.filter(record_id__gt=last)[:CHUNK])
+        if not chunk:
+            return changed
+        last = chunk[-1].record_id
+        facts = facts_of(
+            workspace,
+            [c.record_id for c in chunk],
+            today=today,
+            engagement_days=settings.engagement_days,
+        )
+        now, dirty = timezone.now(), []
+        for customer in chunk:
+            score, lines = explain(facts[customer.record_id], weights, settings.engagement_days)
+            explanation = [
+                {"label": li.label, "weight": li.weight, "met": li.met, "points": li.points}
+                for li in lines
+            ]
+            if customer.health_score != score or customer.health_explanation != explanation:
+                customer.health_score, customer.health_explanation = score, explanation
+                customer.health_computed_at = now
+                dirty.append(customer)
+        with transaction.atomic():
+            Customer.objects.of(workspace).bulk_update(
+                dirty, ["health_score", "health_explanation", "health_computed_at"]
+            )
+        changed += len(dirty)
+
+
+def health_recompute_after_commit(*, workspace, record_ids) -> None:
+    ids = list(record_ids)
+    transaction.on_commit(lambda: health_recompute(workspace=workspace, record_ids=ids))

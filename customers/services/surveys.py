@@ -1,0 +1,149 @@
+"""NPS and CSAT responses: logged one by one on a customer, or imported from CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from customers.models import SurveyKind, SurveyResponse
+from customers.services.ledger import check_may_change
+from records.matching import match_records
+from records.models import Contact
+
+RANGES = {SurveyKind.NPS: (0, 10), SurveyKind.CSAT: (1, 5)}
+
+
+def clean_score(kind: str, score) -> int:
+    if kind not in RANGES:
+        raise ValidationError({"kind": "Choose NPS or CSAT."})
+    low, high = RANGES[kind]
+    label = SurveyKind(kind).label
+    try:
+        value = int(str(score).strip())
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {"score": f"A {label} score is a whole number from {low} to {high}."}
+        ) from None
+    if not low <= value <= high:
+        raise ValidationError(
+            {"score": f"A {label} score is from {low} to {high}; {value} is not."}
+        )
+    return value
+
+
+@transaction.atomic
+def survey_log(
+    *,
+    workspace,
+    record,
+    kind: str,
+    score,
+    responded_on: date,
+    actor,
+    membership=None,
+    contact=None,
+    comment: str = "",
+    today: date | None = None,
+) -> SurveyResponse:
+    check_may_change(membership)
+    value = clean_score(kind, score)
+    today = today or workspace.today()
+    if not isinstance(responded_on, date):
+        raise ValidationError({"responded_on": "Give the date as YYYY-MM-DD."})
+    if responded_on > today:
+        raise ValidationError({"responded_on": "The date cannot be in the future."})
+    contact_id = getattr(contact, "pk", contact) or None
+    if contact_id is not None and not (
+        str(contact_id).isdigit()
+        and Contact.objects.of(workspace).filter(pk=contact_id, record_id=record.pk).exists()
+    ):
+        raise ValidationError({"contact": "Choose one of this customer's contacts."})
+    response = SurveyResponse.objects.create(
+        workspace=workspace,
+        record_id=record.pk,
+        contact_id=contact_id,
+        kind=kind,
+        score=value,
+        comment=(comment or "").strip(),
+        responded_on=responded_on,
+        logged_by=actor,
+    )
+    from customers.services.health import health_recompute_after_commit
+
+    health_recompute_after_commit(workspace=workspace, record_ids=[record.pk])
+    return response
+
+
+SURVEY_COLUMNS = ("customer", "kind", "score", "date")
+
+
+@transaction.atomic
+def surveys_import(*, workspace, text: str, actor, membership=None, today=None) -> int:
+    """Import responses from CSV (columns: customer, optional domain and contact_email, kind
+    `nps` or `csat`, score, date YYYY-MM-DD, optional comment). All or nothing: a file with any
+    bad row saves nothing and the ValidationError lists every bad row (row, column, reason)."""
+    check_may_change(membership)
+    today = today or workspace.today()
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in SURVEY_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationError(f"The file has no column {', '.join(missing)}.")
+    rows = list(reader)
+    records = match_records(workspace, [(r.get("customer"), r.get("domain")) for r in rows])
+    emails = {(r.get("contact_email") or "").strip().lower() for r in rows} - {""}
+    contacts = {
+        (record_id, email.lower()): pk
+        for pk, record_id, email in Contact.objects.of(workspace)
+        .filter(record_id__in=[r for r in records if r], email__in=emails)
+        .values_list("pk", "record_id", "email")
+    }
+    errors, responses = [], []
+    for n, (row, record_id) in enumerate(zip(rows, records, strict=True), start=2):
+        row_errors = []
+        if record_id is None:
+            row_errors.append(("customer", f"No record named “{row.get('customer')}”."))
+        kind = (row.get("kind") or "").strip().lower()
+        try:
+            value = clean_score(kind, row.get("score"))
+        except ValidationError as exc:
+            row_errors.extend((f, m) for f, ms in exc.message_dict.items() for m in ms)
+            value = None
+        try:
+            day = date.fromisoformat((row.get("date") or "").strip())
+            if day > today:
+                row_errors.append(("date", "The date cannot be in the future."))
+        except ValueError:
+            row_errors.append(("date", f"“{row.get('date')}” is not a date (YYYY-MM-DD)."))
+            day = None
+        email = (row.get("contact_email") or "").strip().lower()
+        contact_id = contacts.get((record_id, email)) if email else None
+        if email and record_id and contact_id is None:
+            row_errors.append(("contact_email", f"No contact {email} on this customer."))
+        if row_errors:
+            errors.extend(f"Row {n}, {col}: {msg}" for col, msg in row_errors)
+            continue
+        responses.append(
+            SurveyResponse(
+                workspace=workspace,
+                record_id=record_id,
+                contact_id=contact_id,
+                kind=kind,
+                score=value,
+                comment=(row.get("comment") or "").strip(),
+                responded_on=day,
+                logged_by=actor,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    SurveyResponse.objects.bulk_create(responses, batch_size=2000)
+    from customers.services.health import health_recompute_after_commit
+
+    health_recompute_after_commit(
+        workspace=workspace, record_ids=sorted({r.record_id for r in responses})
+    )
+    return len(responses)

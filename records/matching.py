@@ -1,0 +1,47 @@
+"""Matching rows of an import to existing records: by domain, else by exact company name.
+
+Owned by the data-import issue (DESIGN.md, shared pieces); built here first in its shape so the
+billing import uses it and the records CSV import can reuse it: one call for a whole file, two
+queries however many rows (domains, then names), never one per row.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from records.models import Record
+
+
+def normalize_domain(value: str) -> str:
+    """'https://www.Acme.com/about' -> 'acme.com'; '' stays ''."""
+    value = (value or "").strip().lower()
+    if not value:
+        return ""
+    if "//" not in value:
+        value = "//" + value
+    host = urlsplit(value).hostname or ""
+    return host.removeprefix("www.").rstrip(".")
+
+
+def match_records(workspace, rows: list[tuple[str, str]]) -> list[int | None]:
+    """For each (name, domain) the id of the live record it names, or None: the record with that
+    domain (normalized) if one exists, else the one whose name is exactly `name` (trimmed). When
+    several records share a domain or name, the oldest wins, so a re-import finds the same one."""
+    domains = {normalize_domain(d) for _, d in rows} - {""}
+    names = {(n or "").strip() for n, _ in rows} - {""}
+    live = Record.objects.of(workspace).live()
+    by_domain: dict[str, int] = {}
+    if domains:
+        candidates = live.filter(domain__in=_domain_spellings(domains)).order_by("-pk")
+        for pk, domain in candidates.values_list("pk", "domain"):
+            by_domain[normalize_domain(domain)] = pk  # the oldest (lowest pk) ends up kept
+    by_name: dict[str, int] = {}
+    if names:
+        for pk, name in live.filter(name__in=names).order_by("-pk").values_list("pk", "name"):
+            by_name[name] = pk
+    return [by_domain.get(normalize_domain(d)) or by_name.get((n or "").strip()) for n, d in rows]
+
+
+def _domain_spellings(domains: set[str]) -> list[str]:
+    # Records keep the domain as typed; the common spellings of each are looked up at once.
+    return [s for d in domains for s in (d, f"www.{d}", d.upper())]

@@ -1,0 +1,246 @@
+"""NPS/CSAT formulas on hand-computed examples, survey logging and CSV import, health score and
+its explanation, the customer list, the settings page, the record matcher."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from customers import selectors, services
+from customers.models import Customer, SurveyResponse
+from records.matching import match_records, normalize_domain
+from tests.conftest import login_as
+from tests.factories import ActivityFactory, ContactFactory, RecordFactory
+
+TODAY = date(2026, 6, 30)
+
+
+def _paying(workspace, mrr, **fields):
+    record = RecordFactory(workspace=workspace, **fields)
+    services.subscription_start(
+        workspace=workspace,
+        record=record,
+        mrr=mrr,
+        started_on=date(2026, 1, 1),
+        actor=None,
+        today=TODAY,
+    )
+    return record
+
+
+def _answer(record, kind, score, on=TODAY):
+    return services.survey_log(
+        workspace=record.workspace,
+        record=record,
+        kind=kind,
+        score=score,
+        responded_on=on,
+        actor=None,
+        today=TODAY,
+    )
+
+
+def test_nps_csat_and_arr_weighted_nps_on_a_hand_computed_example(workspace):
+    a, b, c = _paying(workspace, "1000"), _paying(workspace, "500"), _paying(workspace, "100")
+    for record, score in ((a, 10), (a, 9), (b, 9), (b, 7), (c, 3)):
+        _answer(record, "nps", score)
+    for record, score in ((a, 5), (b, 4), (c, 3), (c, 1)):
+        _answer(record, "csat", score)
+    _answer(c, "nps", 0, on=TODAY - timedelta(days=90))  # outside the 90 days
+    s = selectors.scores(workspace, today=TODAY)
+    assert (s.nps_responses, s.promoters, s.detractors) == (5, 3, 1)
+    assert s.nps == 40  # (3 - 1) / 5
+    assert s.csat == 50  # 2 of 4
+    # ARR: a 12,000 (two promoters), b 6,000 (a promoter, a passive), c 1,200 (a detractor)
+    assert s.arr_total == Decimal("37200") and s.arr_promoters == Decimal("30000")
+    assert s.arr_weighted_nps == 77  # (30,000 - 1,200) / 37,200 = 77.4
+    assert selectors.scores(workspace, today=TODAY, record=c).nps == -100
+    assert selectors.scores(workspace, today=TODAY - timedelta(days=200)).nps is None
+
+
+def test_survey_bad_input_saves_nothing(workspace):
+    record = _paying(workspace, "10")
+    for kind, score, message in (
+        ("nps", 11, "from 0 to 10"),
+        ("csat", 0, "from 1 to 5"),
+        ("nps", "x", "whole number"),
+        ("ces", 3, "NPS or CSAT"),
+    ):
+        with pytest.raises(ValidationError, match=message):
+            _answer(record, kind, score)
+    with pytest.raises(ValidationError, match="future"):
+        _answer(record, "nps", 9, on=TODAY + timedelta(days=1))
+    other = ContactFactory(record=RecordFactory(workspace=workspace))
+    with pytest.raises(ValidationError, match="this customer's contacts"):
+        services.survey_log(
+            workspace=workspace,
+            record=record,
+            kind="nps",
+            score=9,
+            responded_on=TODAY,
+            contact=other.pk,
+            actor=None,
+            today=TODAY,
+        )
+    assert not SurveyResponse.objects.exists()
+
+
+def test_survey_import_is_all_or_nothing_and_lists_every_bad_row(workspace):
+    acme = _paying(workspace, "10", name="Acme", domain="www.acme.com")
+    ContactFactory(record=acme, email="ana@acme.com")
+    good = "customer,domain,contact_email,kind,score,date,comment\n"
+    good += "Whatever,https://acme.com/,ana@acme.com,nps,9,2026-06-01,Great\n"
+    good += "Acme,,,csat,4,2026-06-02,\n"
+    bad = good + "Nobody Inc,,,nps,11,2025-02-30,\nAcme,,,csat,0,2026-06-01,\n"
+    with pytest.raises(ValidationError) as refused:
+        services.surveys_import(workspace=workspace, text=bad, actor=None, today=TODAY)
+    assert refused.value.messages == [
+        "Row 4, customer: No record named “Nobody Inc”.",
+        "Row 4, score: A NPS score is from 0 to 10; 11 is not.",
+        "Row 4, date: “2025-02-30” is not a date (YYYY-MM-DD).",
+        "Row 5, score: A CSAT score is from 1 to 5; 0 is not.",
+    ]
+    assert not SurveyResponse.objects.exists()
+    assert services.surveys_import(workspace=workspace, text=good, actor=None, today=TODAY) == 2
+    assert SurveyResponse.objects.filter(record=acme, contact__email="ana@acme.com").count() == 1
+
+
+def test_the_matcher_prefers_the_domain_then_the_exact_name(workspace, other_workspace):
+    by_domain = RecordFactory(workspace=workspace, name="Acme GmbH", domain="acme.com")
+    by_name = RecordFactory(workspace=workspace, name="Beta", domain="")
+    RecordFactory(workspace=other_workspace, name="Gamma", domain="gamma.io")
+    assert normalize_domain("HTTPS://WWW.Acme.com/x") == "acme.com"
+    assert match_records(
+        workspace,
+        [("Beta", "acme.com"), ("Beta", ""), ("beta", ""), ("Gamma", "gamma.io"), ("", "")],
+    ) == [by_domain.pk, by_name.pk, None, None, None]
+
+
+def test_health_explanation_adds_up_to_the_score(workspace):
+    record = _paying(workspace, "100")
+    _answer(record, "nps", 10)
+    _answer(record, "csat", 2)
+    ActivityFactory(record=record, kind="meeting", done=True, done_at=timezone.now())
+    from records.services.records import record_touch
+
+    record_touch(workspace_id=workspace.pk, record_id=record.pk, activities_changed=True)
+    sub = record.subscriptions.get()
+    services.subscription_change_mrr(
+        workspace=workspace,
+        subscription=sub.pk,
+        mrr="80",
+        effective_on=workspace.today(),
+        actor=None,
+    )
+    services.health_recompute(workspace=workspace, today=workspace.today())
+    customer = Customer.objects.get(record=record)
+    lines = customer.health_explanation
+    assert [line["met"] for line in lines] == [True, False, True, True, False, True]
+    assert customer.health_score == 70 == sum(line["points"] for line in lines if line["met"])
+    settings = services.settings_of(workspace)
+    settings.health_weights = {
+        "nps": 0,
+        "csat": 50,
+        "engagement": 0,
+        "tasks": 0,
+        "mrr_trend": 50,
+        "renewal": 0,
+    }
+    settings.save()
+    services.health_recompute(workspace=workspace, today=workspace.today())
+    assert Customer.objects.get(record=record).health_score == 0
+
+
+def test_the_customer_list_filters_and_paginates(client, workspace, member_factory):
+    csm = member_factory(workspace, "csm")
+    records = [_paying(workspace, str(100 * (i + 1)), owner=csm.user) for i in range(5)]
+    _paying(workspace, "7")
+    login_as(client, member_factory(workspace, "ae"))
+    url = reverse("customers:list", args=[workspace.slug])
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert body.index(records[4].name) < body.index(records[0].name)  # largest MRR first
+    filtered = client.get(url + f"?csm={csm.user_id}&mrr_min=250&mrr_max=450").content.decode()
+    assert records[2].name in filtered and records[3].name in filtered
+    assert records[1].name not in filtered and records[4].name not in filtered
+    due = client.get(url + "?due=on").content.decode()
+    assert records[0].name in due  # no engagement ever
+    assert client.get(url + "?mrr_min=abc").status_code == 400
+    assert client.get(url + "?after=broken").status_code == 400
+
+
+def test_the_customer_list_keyset_walks_every_customer_once(workspace):
+    for i in range(7):
+        _paying(workspace, str(10 + i % 3))
+    seen, cursor = [], None
+    while True:
+        page = selectors.customer_page_of(
+            workspace,
+            selectors.CustomerFilters(),
+            today=TODAY,
+            engagement_days=30,
+            cursor=cursor,
+            size=3,
+        )
+        seen += [c.pk for c in page.items]
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7
+
+
+def test_settings_are_for_admins_and_validate(client, workspace, member_factory):
+    url = reverse("customers:settings", args=[workspace.slug])
+    login_as(client, member_factory(workspace, "csm"))
+    assert client.get(url).status_code == 403
+    login_as(client, member_factory(workspace, "admin"))
+    data = {
+        "time_zone": "Mars/Olympus",
+        "renewal_grace_days": 7,
+        "engagement_days": 45,
+        **{
+            f"weight_{k}": 10
+            for k in ("nps", "csat", "engagement", "tasks", "mrr_trend", "renewal")
+        },
+    }
+    answer = client.post(url, data)
+    assert answer.status_code == 400 and "not a time zone" in answer.content.decode()
+    assert client.post(url, {**data, "time_zone": "Europe/Berlin"}).status_code == 302
+    workspace.refresh_from_db()
+    assert workspace.time_zone == "Europe/Berlin"
+    assert services.settings_of(workspace).engagement_days == 45
+
+
+def test_survey_and_engagement_forms_on_the_customer_page(client, workspace, member_factory):
+    record = _paying(workspace, "50")
+    login_as(client, member_factory(workspace, "csm"))
+    url = reverse("customers:survey_add", args=[workspace.slug, record.pk])
+    answer = client.post(url, {"kind": "nps", "score": "11", "responded_on": "2026-01-05"})
+    assert answer.status_code == 400 and "from 0 to 10" in answer.content.decode()
+    assert (
+        client.post(url, {"kind": "nps", "score": "9", "responded_on": "2026-01-05"}).status_code
+        == 302
+    )
+    url = reverse("customers:engagement_add", args=[workspace.slug, record.pk])
+    assert client.post(url, {"kind": "qbr", "occurred_on": "2026-01-06"}).status_code == 302
+    assert record.activities.filter(kind="qbr", done=True).exists()
+    login_as(client, member_factory(workspace, "sdr"))
+    assert client.post(url, {"kind": "qbr", "occurred_on": "2026-01-06"}).status_code == 403
+
+
+def test_survey_import_page(client, workspace, member_factory):
+    _paying(workspace, "10", name="Acme")
+    login_as(client, member_factory(workspace, "csm"))
+    url = reverse("customers:surveys_import", args=[workspace.slug])
+    bad = SimpleUploadedFile("a.csv", b"customer,kind,score,date\nAcme,nps,12,2026-01-01\n")
+    answer = client.post(url, {"file": bad})
+    assert answer.status_code == 400 and "Row 2, score" in answer.content.decode()
+    good = SimpleUploadedFile("a.csv", b"customer,kind,score,date\nAcme,nps,10,2026-01-01\n")
+    assert client.post(url, {"file": good}).status_code == 302
+    login_as(client, member_factory(workspace, "ae"))
+    assert client.get(url).status_code == 403
