@@ -10,6 +10,11 @@ template rendering. Seed first, e.g. on PostgreSQL:
     DEBUG=true .venv/bin/python manage.py seed_demo --records 100000
     .venv/bin/python bench/pages.py [--workspace demo] [--requests 50]
 
+Under row-level security (ADR 0006), as production runs: connect as a role subject to it and
+name the role requests switch to, e.g. DATABASE_URL=postgres://pb_bench_app@.../pb_bench
+DATABASE_APP_ROLE=playbook_app (docs/PERFORMANCE.md, "Row-level security"). The header and the
+RESULT line say whether it was on.
+
 To measure another page, add a (label, url builder) pair to PAGES; a builder gets the Bench and
 returns the URL of the next request (it may vary per request, e.g. another record each time).
 PAGE_ROLES names the role to look at a page as (e.g. "sdr" for the SDR queue); other pages
@@ -42,10 +47,12 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from playbook import tenancy  # noqa: E402
 from playbook.models import Membership, Workspace  # noqa: E402
 from records import keyset  # noqa: E402
 from records.models import Activity, ActivityKind, Record  # noqa: E402
@@ -117,6 +124,13 @@ TARGETS_MS = {"pipeline board": 300, "pipeline board, one team": 300}
 
 def prepare(slug: str) -> Bench:
     workspace = Workspace.objects.get(slug=slug)
+    # Reading the workspace's rows outside a request is one workspace's work like a task's.
+    with tenancy.workspace_scope(workspace):
+        return _prepare(workspace)
+
+
+def _prepare(workspace) -> Bench:
+    slug = workspace.slug
     live = Record.objects.of(workspace).live()
     total = live.count()
     if total == 0:
@@ -203,9 +217,13 @@ def main() -> None:
     bench = prepare(args.workspace)
     client = Client()
     client.force_login(bench.user)
+    rls = connection.vendor == "postgresql" and (
+        bool(settings.DATABASE_APP_ROLE) or not tenancy.spans_workspaces()
+    )
     print(
         f"{bench.records} live records in '{bench.slug}' on {connection.vendor}, "
-        f"as {bench.user.email}; {args.requests} requests per page"
+        f"as {bench.user.email}; {args.requests} requests per page; "
+        f"row-level security {'on' if rls else 'off'}"
     )
     print(f"{'page':<34} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     results = {}
@@ -226,7 +244,8 @@ def main() -> None:
         for label, r in results.items()
     )
     print(
-        f"RESULT records={bench.records} db={connection.vendor} {keys} "
+        f"RESULT records={bench.records} db={connection.vendor} "
+        f"rls={'on' if rls else 'off'} {keys} "
         f"worst_p95_ms={worst:.1f} target_p95_ms={TARGET_P95_MS} board_target_p95_ms=300 "
         f"ok={'no' if over else 'yes'}"
     )

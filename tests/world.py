@@ -1,15 +1,19 @@
 """One of every object kind of a workspace, for the tests that walk every route and every tenant
 table (tests/playbook/test_tenancy.py, test_robustness.py, test_rls.py).
 
-`build_world(workspace, user)` returns the ids by the name routes give them (`record_id`,
-`stage_id`, ...). An app that adds a tenant model or a route with a new id kind adds one line
-here; the walking tests say so by name when it is missing.
+`build_world(workspace, user)` returns the ids by the names routes give them (`record_id`,
+`stage_id`, ...): one id, or several when a kind has states a route cares about (a live and a
+deleted record). An app that adds a tenant model, or a route with a new id kind, adds its object
+here; the walking tests name what is missing.
 """
 
 from datetime import date
 
+from django.apps import apps
+from django.utils import timezone
+
 from customers.services.ledger import subscription_start
-from playbook.models import Role
+from playbook.models import Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
 from targets.models import MetricSnapshot
@@ -30,10 +34,11 @@ from tests.factories import (
 )
 
 
-def build_world(workspace, user) -> dict[str, int]:
+def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
     """Rows in every tenant table of `workspace`; `user` (a member) owns and is assigned them."""
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
+    deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     SeasonalityCurveFactory(workspace=workspace)
@@ -46,8 +51,7 @@ def build_world(workspace, user) -> dict[str, int]:
     )
     return {
         **customer_rows(workspace, record, subscription, user),
-        "subscription_id": subscription.pk,
-        "record_id": record.pk,
+        "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
         "contact_id": ContactFactory(record=record).pk,
@@ -56,6 +60,41 @@ def build_world(workspace, user) -> dict[str, int]:
         "invitation_id": InvitationFactory(workspace=workspace).pk,
         "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
         "reason_id": LostReasonFactory(workspace=workspace).pk,
+        "subscription_id": subscription.pk,
         "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
         "target_id": TargetFactory(workspace=workspace).pk,
+    }
+
+
+# Path parameters that are places in the workspace's own list, not ids: the same number names
+# something in every workspace, so "another workspace's" value does not exist for them.
+# tests/records/test_tenancy.py checks a place that only another workspace's list has.
+POSITIONS = {"index"}
+
+
+def ids_of(world, name) -> tuple[int, ...]:
+    value = world[name]
+    return value if isinstance(value, tuple) else (value,)
+
+
+def first_ids(world) -> dict[str, int]:
+    return {name: ids_of(world, name)[0] for name in world}
+
+
+def tenant_tables() -> dict[str, type]:
+    """Every table that holds a workspace's rows: the TenantModel subclasses, any model with a
+    workspace column (simple-history's copies), and the M2M tables of tenant models."""
+    tables = {}
+    for model in apps.get_models(include_auto_created=True):
+        columns = {f.column for f in model._meta.concrete_fields}
+        if issubclass(model, TenantModel) or ("workspace_id" in columns and model is not Workspace):
+            tables[model._meta.db_table] = model
+    return tables
+
+
+def snapshot(workspace) -> dict[str, list[dict]]:
+    """Every row of `workspace` in every tenant table, to show a request changed none of them."""
+    return {
+        table: list(model._base_manager.filter(workspace_id=workspace.pk).order_by("pk").values())
+        for table, model in tenant_tables().items()
     }

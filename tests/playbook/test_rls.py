@@ -16,11 +16,11 @@ from django.test import RequestFactory
 
 from playbook import tenancy
 from playbook.middleware import WorkspaceMiddleware
-from playbook.models import Membership, Role, TenantModel, Workspace
+from playbook.models import Membership, Role, TenantModel
 from playbook.rls import POLICY, SETTING, USER_SETTING
 from records.models import Record
 from tests.factories import InvitationFactory, MembershipFactory, RecordFactory, UserFactory
-from tests.world import build_world
+from tests.world import build_world, tenant_tables
 
 pytestmark = [
     pytest.mark.django_db,
@@ -30,17 +30,6 @@ pytestmark = [
 ]
 
 ROLE = settings.DATABASE_APP_ROLE
-
-
-def tenant_tables() -> dict[str, type]:
-    """Every table that holds a workspace's rows: the TenantModel subclasses, any model with a
-    workspace column (simple-history's copies), and the M2M tables of tenant models."""
-    tables = {}
-    for model in apps.get_models(include_auto_created=True):
-        columns = {f.column for f in model._meta.concrete_fields}
-        if issubclass(model, TenantModel) or ("workspace_id" in columns and model is not Workspace):
-            tables[model._meta.db_table] = model
-    return tables
 
 
 def _m2m_of_tenant_models():
@@ -171,7 +160,7 @@ def test_another_workspace_is_invisible_and_cannot_be_written(world, workspace, 
     with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
         _as_app_role(
             "UPDATE records_record SET workspace_id = %s WHERE id = %s",
-            [other_workspace.pk, world["record_id"]],
+            [other_workspace.pk, world["record_id"][0]],
             **as_a,
         )
 

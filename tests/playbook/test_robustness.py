@@ -3,27 +3,10 @@ so new routes are covered without editing this file) is requested with real ids 
 workspace and with hostile query strings and form data; any answer is fine but a server error.
 """
 
-from datetime import date
-
 import pytest
 
-from customers.services import subscription_start
-from playbook.models import Role
-from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import IcpProfile
-from tests.customers.world import customer_rows
-from tests.factories import (
-    ActivityFactory,
-    ContactFactory,
-    CustomFieldDefinitionFactory,
-    InvitationFactory,
-    LostReasonFactory,
-    MembershipFactory,
-    QualificationRuleFactory,
-    RecordFactory,
-    TargetFactory,
-)
-from tests.playbook.test_tenancy import _workspace_routes
+from tests.playbook.test_tenancy import _workspace_routes, fill, missing_kinds, missing_message
+from tests.world import build_world, first_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -63,36 +46,7 @@ FIELD_NAMES = {
 
 @pytest.fixture
 def populated(workspace, admin):
-    record = RecordFactory(workspace=workspace, owner=admin.user)
-    stage = record.stage or QualificationRuleFactory(stage__workspace=workspace).stage
-    rule = stage.rules.first() or QualificationRuleFactory(stage=stage)
-    ids = {
-        "record_id": record.pk,
-        "contact_id": ContactFactory(record=record).pk,
-        "activity_id": ActivityFactory(record=record, kind="task", assignee=admin.user).pk,
-        "field_id": CustomFieldDefinitionFactory(workspace=workspace).pk,
-        "invitation_id": InvitationFactory(workspace=workspace).pk,
-        "membership_id": MembershipFactory(workspace=workspace, role=Role.SDR).pk,
-        "reason_id": LostReasonFactory(workspace=workspace).pk,
-        "rule_id": rule.pk,
-        "stage_id": stage.pk,
-        # A criterion of the ICP profile, by its place in the list.
-        "index": IcpProfile.objects.create(workspace=workspace, criteria=DEFAULT_CRITERIA) and 0,
-    }
-    subscription = subscription_start(
-        workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=None
-    )
-    ids["subscription_id"] = subscription.pk
-    ids.update(customer_rows(workspace, record, subscription, admin.user))
-    ids["target_id"] = TargetFactory(workspace=workspace).pk
-    return ids
-
-
-def _url(route, slug, ids):
-    out = route.replace("<slug:workspace_slug>", slug)
-    for name, value in ids.items():
-        out = out.replace(f"<int:{name}>", str(value))
-    return out
+    return first_ids(build_world(workspace, admin.user))
 
 
 ROUTES = _workspace_routes()
@@ -100,13 +54,14 @@ ROUTES = _workspace_routes()
 
 def test_every_route_kwarg_has_a_real_id(populated):
     for _, route in ROUTES:
-        left = _url(route, "s", populated)
-        assert "<" not in left, f"add an id for {left} to the `populated` fixture"
+        assert not missing_kinds(route, populated), missing_message(
+            route, missing_kinds(route, populated)
+        )
 
 
 @pytest.mark.parametrize(("name", "route"), ROUTES, ids=[n or r for n, r in ROUTES])
 def test_hostile_input_never_gives_a_server_error(admin_client, workspace, populated, name, route):
-    url = _url(route, workspace.slug, populated)
+    url = fill(route, workspace.slug, populated)
     for value in HOSTILE_VALUES:
         data = dict.fromkeys(FIELD_NAMES, value)
         # htmx requests take other branches in some views; one hostile value suffices there.

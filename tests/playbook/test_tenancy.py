@@ -1,11 +1,19 @@
 """The tenancy rule: nothing of a workspace is reachable by a non-member, and an id of another
-workspace answers exactly like a missing one (404)."""
+workspace answers exactly like a missing one (404).
+
+Every route under /w/<slug>/ is found by walking the resolver, and every id it takes is filled
+from tests/world.py, where each object kind exists once per workspace: a route added later is
+covered without editing this file (a new id kind is named in the failure, with where to add it).
+"""
+
+import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from playbook.models import Role
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, UserFactory
+from tests.world import POSITIONS, build_world, first_ids, ids_of, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -28,14 +36,31 @@ def _workspace_routes():
     return found
 
 
-def _fill(route, slug, filler=999_999):
+MISSING = 999_999
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def id_kwargs(route) -> list[str]:
+    """The path's parameters other than the workspace slug: `record_id`, `stage_id`, ..."""
+    return [name for name in re.findall(r"<(?:\w+:)?(\w+)>", route) if name != "workspace_slug"]
+
+
+def fill(route, slug, ids) -> str:
     out = route.replace("<slug:workspace_slug>", slug)
-    while "<" in out:
-        start, end = out.index("<"), out.index(">")
-        converter = out[start + 1 : end].split(":")[0]
-        value = "abc" if converter in ("str", "slug") else str(filler)
-        out = out[:start] + value + out[end + 1 :]
+    for name, value in ids.items():
+        out = re.sub(rf"<(?:\w+:)?{name}>", str(value), out)
     return out.replace("^", "").replace("$", "")
+
+
+def missing_kinds(route, world) -> list[str]:
+    return [name for name in id_kwargs(route) if name not in world]
+
+
+def missing_message(route, missing) -> str:
+    return (
+        f"{route} takes {', '.join(missing)}: add an object of that kind to build_world() in "
+        "tests/world.py under that name, so the tenancy and robustness walks can fill it"
+    )
 
 
 ROUTES = _workspace_routes()
@@ -48,10 +73,12 @@ def test_the_walk_finds_the_workspace_routes():
 
 @pytest.mark.parametrize(("name", "route"), ROUTES, ids=[n or r for n, r in ROUTES])
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "htmx"])
-def test_non_member_gets_404_on_every_workspace_url(client, workspace, name, route, htmx):
+def test_non_member_gets_404_on_every_workspace_url(client, workspace, admin, name, route, htmx):
+    world = build_world(workspace, admin.user)
+    assert not missing_kinds(route, world), missing_message(route, missing_kinds(route, world))
     outsider = MembershipFactory(role=Role.ADMIN)  # admin elsewhere, stranger here
     client.force_login(outsider.user)
-    url = _fill(route, workspace.slug)
+    url = fill(route, workspace.slug, first_ids(world))
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
     assert client.get(url, **headers).status_code == 404
     assert client.post(url, **headers).status_code == 404
@@ -61,7 +88,8 @@ def test_non_member_gets_404_on_every_workspace_url(client, workspace, name, rou
 def test_deactivated_member_gets_404(client, workspace, name, route):
     gone = MembershipFactory(workspace=workspace, role=Role.ADMIN, is_active=False)
     client.force_login(gone.user)
-    assert client.get(_fill(route, workspace.slug)).status_code == 404
+    url = fill(route, workspace.slug, dict.fromkeys(id_kwargs(route), MISSING))
+    assert client.get(url).status_code == 404
 
 
 def test_unknown_workspace_is_404_like_a_foreign_one(client):
@@ -76,30 +104,51 @@ def test_anonymous_visitor_is_sent_to_log_in(client, workspace):
     assert response["Location"].startswith("/login/?next=")
 
 
-class TestOtherWorkspacesIds:
-    """An admin of A acting on B's members and invitations by id gets 404 and changes nothing."""
+ID_ROUTES = [(name, route) for name, route in ROUTES if set(id_kwargs(route)) - POSITIONS]
 
-    def test_change_role_of_foreign_member(self, admin_client, workspace, other_workspace):
-        foreign = MembershipFactory(workspace=other_workspace, role=Role.SDR)
-        url = f"/w/{workspace.slug}/members/{foreign.pk}/role/"
-        assert admin_client.post(url, {"role": "admin"}).status_code == 404
-        assert admin_client.post(url, {"role": "admin"}, HTTP_HX_REQUEST="true").status_code == 404
-        foreign.refresh_from_db()
-        assert foreign.role == Role.SDR
 
-    def test_deactivate_foreign_member(self, admin_client, workspace, other_workspace):
-        foreign = MembershipFactory(workspace=other_workspace, role=Role.SDR)
-        url = f"/w/{workspace.slug}/members/{foreign.pk}/active/"
-        assert admin_client.post(url, {"is_active": "0"}).status_code == 404
-        foreign.refresh_from_db()
-        assert foreign.is_active
+def _variants(route, mine, theirs):
+    """B's ids in the path: all of them at once, then each one alone beside A's own objects (a
+    contact of B under a record of A is looked up together, and must fail as well)."""
+    names = id_kwargs(route)
+    own = {name: ids_of(mine, name)[0] for name in names}
+    foreign_names = [name for name in names if name not in POSITIONS]
+    yield {**own, **{name: ids_of(theirs, name)[0] for name in foreign_names}}
+    if len(foreign_names) > 1 or any(len(ids_of(theirs, n)) > 1 for n in foreign_names):
+        for name in foreign_names:
+            for foreign in ids_of(theirs, name):
+                yield {**own, name: foreign}
 
-    def test_revoke_foreign_invitation(self, admin_client, workspace, other_workspace):
-        invitation = InvitationFactory(workspace=other_workspace)
-        url = f"/w/{workspace.slug}/invitations/{invitation.pk}/revoke/"
-        assert admin_client.post(url).status_code == 404
-        invitation.refresh_from_db()
-        assert invitation.revoked_at is None
+
+def _answers(client, url):
+    return [
+        (method, bool(headers), getattr(client, method)(url, **headers).status_code)
+        for method in ("get", "post")
+        for headers in ({}, HTMX)
+    ]
+
+
+@pytest.mark.parametrize(("name", "route"), ID_ROUTES, ids=[n or r for n, r in ID_ROUTES])
+def test_every_id_of_another_workspace_answers_like_a_missing_one(
+    admin_client, workspace, admin, other_workspace, name, route
+):
+    """An admin of A (who may do everything in A) using any id of B on any route: GET and
+    POST, page and htmx, answer exactly what a missing id answers, 404 (or 405 alike for a
+    method the route does not take), and nothing of B changes."""
+    mine = build_world(workspace, admin.user)
+    theirs = build_world(other_workspace, MembershipFactory(workspace=other_workspace).user)
+    assert not missing_kinds(route, theirs), missing_message(route, missing_kinds(route, theirs))
+    before = snapshot(other_workspace)
+    missing = _answers(
+        admin_client, fill(route, workspace.slug, dict.fromkeys(id_kwargs(route), MISSING))
+    )
+    for ids in _variants(route, mine, theirs):
+        url = fill(route, workspace.slug, ids)
+        answers = _answers(admin_client, url)
+        assert answers == missing, url
+        assert {status for *_, status in answers} <= {404, 405}, url
+        assert 404 in {status for *_, status in answers}, url
+    assert snapshot(other_workspace) == before
 
 
 def test_user_in_two_workspaces_switches_between_them(client, workspace, other_workspace):
