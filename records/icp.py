@@ -61,9 +61,10 @@ def criteria_of(raw: list[dict] | None) -> list[Criterion]:
     ]
 
 
-def score_expression(criteria: list[Criterion], now: datetime):
+def score_expression(criteria: list[Criterion], now: datetime, *, records=None, workspace=None):
     """met weights / all weights x 100, rounded half up, as integer SQL: (200 met + t) / (2 t)
-    with integer division is floor(100 met / t + 1/2), exactly records.scoring.score_of."""
+    with integer division is floor(100 met / t + 1/2), exactly records.scoring.score_of.
+    `records`: which records the query scores, when known (records.conditions.SqlContext)."""
     total = sum(c.weight for c in criteria)
     if total <= 0:
         return Value(0, output_field=IntegerField())
@@ -71,7 +72,10 @@ def score_expression(criteria: list[Criterion], now: datetime):
     for c in criteria:
         if c.weight > 0:
             met = met + Case(
-                When(sql_condition(c.kind, c.params, now), then=Value(c.weight)),
+                When(
+                    sql_condition(c.kind, c.params, now, records=records, workspace=workspace),
+                    then=Value(c.weight),
+                ),
                 default=Value(0),
                 output_field=IntegerField(),
             )

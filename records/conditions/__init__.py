@@ -264,6 +264,29 @@ def _title_matches(title: str, keywords) -> bool:
 # --- the SQL form ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SqlContext:
+    """What the SQL form of a condition is evaluated with: the time windows' `now`, and the
+    records the query judges, when known (an id range [low, high) or a list of ids).
+
+    PostgreSQL may run a correlated EXISTS as a hashed subplan: it reads every row its subquery
+    selects once and probes a hash per record. Without a bound that is the whole contacts or
+    activities table for every chunk of a recompute; narrowed to the chunk's records, it reads
+    only theirs (through the indexes that lead with workspace and record)."""
+
+    now: datetime
+    records: tuple[int, int] | list[int] | None = None
+    workspace: object = None  # a Workspace or its id, when the query is about one workspace
+
+    def narrow(self, queryset):
+        if isinstance(self.records, tuple):
+            low, high = self.records
+            return queryset.filter(record_id__gte=low, record_id__lt=high)
+        if self.records is not None:
+            return queryset.filter(record_id__in=self.records)
+        return queryset
+
+
 class _JsonNumber(Func):
     """A custom field's value when its JSON value is a number, else NULL (never a cast error)."""
 
@@ -295,7 +318,7 @@ def _custom_key(field_key: str) -> str | None:
     return field_key.removeprefix(CUSTOM_PREFIX) if field_key.startswith(CUSTOM_PREFIX) else None
 
 
-def _sql_field_present(params, now):
+def _sql_field_present(params, ctx):
     key, ref = params["field"], _field_ref(params["field"])
     custom = _custom_key(key)
     if custom is not None:
@@ -309,14 +332,14 @@ def _sql_field_present(params, now):
     return Q(**{f"{column}__isnull": False})
 
 
-def _sql_field_in(params, now):
+def _sql_field_in(params, ctx):
     custom = _custom_key(params["field"])
     if custom is not None:
         return Q(In(KeyTextTransform(custom, "custom_fields"), params["values"]))
     return Q(**{f"{params['field']}__in": params["values"]})
 
 
-def _sql_number_range(params, now):
+def _sql_number_range(params, ctx):
     custom = _custom_key(params["field"])
     low, high = _to_decimal(params.get("min")), _to_decimal(params.get("max"))
     if custom is not None:
@@ -336,38 +359,55 @@ def _sql_number_range(params, now):
     return condition
 
 
-def _primary(condition: Q | None = None) -> Q:
-    contacts = Contact.objects.of(OuterRef("workspace_id")).filter(
-        record_id=OuterRef("pk"), is_primary=True
+def _primary(ctx: SqlContext, condition: Q | None = None) -> Q:
+    contacts = ctx.narrow(
+        Contact.objects.of(OuterRef("workspace_id")).filter(
+            record_id=OuterRef("pk"), is_primary=True
+        )
     )
     return Q(Exists(contacts.filter(condition) if condition is not None else contacts))
 
 
-def _sql_title_contains(params, now):
+def _sql_title_contains(params, ctx):
     any_keyword = Q()
     for keyword in params["values"]:
         any_keyword |= Q(job_title__icontains=keyword)
-    return _primary(any_keyword)
+    return _primary(ctx, any_keyword)
 
 
-def _done_activities(now, kind: str = "", days=None):
-    activities = Activity.objects.of(OuterRef("workspace_id")).filter(
-        record_id=OuterRef("pk"), done=True
+def _done_activities(ctx: SqlContext, kind: str = "", days=None):
+    activities = ctx.narrow(
+        Activity.objects.of(OuterRef("workspace_id")).filter(record_id=OuterRef("pk"), done=True)
     )
     if kind:
         activities = activities.filter(kind=kind)
     if days:
-        activities = activities.filter(occurred_at__gte=_since(now, days))
+        activities = activities.filter(occurred_at__gte=_since(ctx.now, days))
     return activities.order_by()
 
 
-def _sql_activity_done(params, now):
-    return Q(Exists(_done_activities(now, params["activity_kind"], params.get("within_days"))))
+def _sql_activity_done(params, ctx):
+    return Q(Exists(_done_activities(ctx, params["activity_kind"], params.get("within_days"))))
 
 
-def _sql_activity_count(params, now):
+def _sql_activity_count(params, ctx):
     n = int(params["min_count"])
-    activities = _done_activities(now, params.get("activity_kind") or "", params["within_days"])
+    kind, days = params.get("activity_kind") or "", params["within_days"]
+    if ctx.workspace is not None and ctx.records is not None:
+        # One grouped read of the records' activities, hashed, instead of a probe per record.
+        counted = ctx.narrow(Activity.objects.of(ctx.workspace).filter(done=True))
+        if kind:
+            counted = counted.filter(kind=kind)
+        counted = counted.filter(occurred_at__gte=_since(ctx.now, days))
+        enough = (
+            counted.order_by()
+            .values("record_id")
+            .annotate(n=Count("id"))
+            .filter(n__gte=n)
+            .values("record_id")
+        )
+        return Q(pk__in=enough)
+    activities = _done_activities(ctx, kind, days)
     # EXISTS (... LIMIT 1 OFFSET n-1): true when there are at least n, and stops at the n-th.
     return Q(Exists(activities.values("pk")[n - 1 : n]))
 
@@ -449,7 +489,7 @@ SPECS: dict[str, KindSpec] = {
             lambda facts, p: facts.primary_phone_valid,
             lambda p, f: "The primary contact's phone number is valid",
             frozenset({"contacts"}),
-            sql=lambda p, now: _primary(Q(phone_valid=True)),
+            sql=lambda p, ctx: _primary(ctx, Q(phone_valid=True)),
         ),
         KindSpec(
             ConditionKind.CONTACT_EMAIL_VALID,
@@ -457,7 +497,7 @@ SPECS: dict[str, KindSpec] = {
             lambda facts, p: facts.primary_email_valid,
             lambda p, f: "The primary contact's e-mail address is valid",
             frozenset({"contacts"}),
-            sql=lambda p, now: _primary(Q(email_valid=True)),
+            sql=lambda p, ctx: _primary(ctx, Q(email_valid=True)),
         ),
         KindSpec(
             ConditionKind.CONTACT_SENIORITY_IN,
@@ -469,7 +509,7 @@ SPECS: dict[str, KindSpec] = {
             lambda facts, p: facts.primary_seniority in p["values"],
             lambda p, f: f"Primary contact is {_seniority_labels(p['values'])}",
             frozenset({"contacts"}),
-            sql=lambda p, now: _primary(Q(seniority__in=p["values"])),
+            sql=lambda p, ctx: _primary(ctx, Q(seniority__in=p["values"])),
             unmet=lambda p, f: "Primary contact's seniority not in target list",
         ),
         KindSpec(
@@ -497,7 +537,7 @@ SPECS: dict[str, KindSpec] = {
                 facts.record.icp_score is not None and facts.record.icp_score >= p["min"]
             ),
             lambda p, f: f"ICP score at least {p['min']}",
-            sql=lambda p, now: Q(icp_score__gte=p["min"]),
+            sql=lambda p, ctx: Q(icp_score__gte=p["min"]),
         ),
         KindSpec(
             ConditionKind.ACTIVITY_DONE,
@@ -548,7 +588,7 @@ SPECS: dict[str, KindSpec] = {
             (Param("flag", "Flag", OPTION, options=tuple(FLAGS.items())),),
             lambda facts, p: bool(getattr(facts.record, p["flag"])),
             lambda p, f: FLAGS.get(p["flag"], p["flag"]),
-            sql=lambda p, now: Q(**{p["flag"]: True}),
+            sql=lambda p, ctx: Q(**{p["flag"]: True}),
             unmet=lambda p, f: f"Not yet: {FLAGS.get(p['flag'], p['flag']).lower()}",
         ),
         KindSpec(
@@ -557,15 +597,15 @@ SPECS: dict[str, KindSpec] = {
             lambda facts, p: bool(facts.record.name) and facts.reachable_contacts > 0,
             lambda p, f: "A company name and a contact with an e-mail or phone number",
             frozenset({"contacts"}),
-            sql=lambda p, now: ~Q(name="") & Q(_contacts_reachable()),
+            sql=lambda p, ctx: ~Q(name="") & Q(_contacts_reachable(ctx)),
         ),
     )
 }
 
 
-def _contacts_reachable() -> Exists:
+def _contacts_reachable(ctx: SqlContext) -> Exists:
     return Exists(
-        Contact.objects.of(OuterRef("workspace_id")).filter(
+        ctx.narrow(Contact.objects.of(OuterRef("workspace_id"))).filter(
             Q(record_id=OuterRef("pk")) & (~Q(email="") | ~Q(phone_raw=""))
         )
     )
@@ -576,9 +616,11 @@ def evaluate_condition(kind: str, params: dict, facts: RecordFacts) -> bool:
     return bool(SPECS[kind].evaluate(facts, params))
 
 
-def sql_condition(kind: str, params: dict, now: datetime) -> Q:
-    """The SQL form: a condition over records_record for filter() or When()."""
-    return SPECS[kind].sql(params, now)
+def sql_condition(kind: str, params: dict, now: datetime, *, records=None, workspace=None) -> Q:
+    """The SQL form: a condition over records_record for filter() or When(). `records` (an id
+    range (low, high) or a list of ids) and `workspace` say which records the query will judge:
+    subqueries then read only their contacts and activities (see SqlContext)."""
+    return SPECS[kind].sql(params, SqlContext(now, records, workspace))
 
 
 def describe_condition(kind: str, params: dict, fields: dict[str, FieldRef]) -> str:

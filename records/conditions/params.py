@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -16,7 +15,7 @@ from records.conditions.fields import FieldRef
 # --- parameter specs -------------------------------------------------------------------------
 
 if TYPE_CHECKING:  # the facts type lives with the evaluators, which import this module
-    from records.conditions import RecordFacts
+    from records.conditions import RecordFacts, SqlContext
 
 FIELD, INTEGER, DECIMAL, VALUES, OPTION = "field", "integer", "decimal", "values", "option"
 
@@ -52,7 +51,7 @@ class KindSpec:
     evaluate: Callable[[RecordFacts, dict], bool]
     describe: Callable[[dict, dict[str, FieldRef]], str]
     needs: frozenset[str] = frozenset()
-    sql: Callable[[dict, datetime], Q] | None = None
+    sql: Callable[[dict, SqlContext], Q] | None = None
     # What a record's explanation says when the condition is not met (default: "not: ...").
     unmet: Callable[[dict, dict[str, FieldRef]], str] | None = None
 

@@ -195,22 +195,33 @@ def _rescore(workspace_id: int, criteria, now: datetime, *, ids=None, id_range=N
     """One UPDATE: score the workspace's records (all, `ids`, or `id_range` = [low, high)) and
     write the rows whose score changed. Returns how many changed."""
     records = Record.objects.of(workspace_id)
+    bound, bound_params = "", []
     if ids is not None:
         records = records.filter(pk__in=ids)
+        bound = f"AND r.id IN ({', '.join(['%s'] * len(ids))})"
+        bound_params = list(ids)
     if id_range is not None:
         records = records.filter(pk__gte=id_range[0], pk__lt=id_range[1])
-    scored = records.annotate(new_score=icp.score_expression(criteria, now))
+        bound, bound_params = "AND r.id >= %s AND r.id < %s", list(id_range)
+    expression = icp.score_expression(
+        criteria,
+        now,
+        records=ids if ids is not None else id_range,
+        workspace=workspace_id,
+    )
+    scored = records.annotate(new_score=expression)
     select, params = scored.values_list("id", "new_score").query.sql_with_params()
     table = connection.ops.quote_name(Record._meta.db_table)
     distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    # The computed scores join back by id, so each criterion is evaluated once per record.
+    # The computed scores join back by id, so each criterion is evaluated once per record; the
+    # bound on r keeps the join to the same records (else the planner reads the whole table).
     sql = (
         f"UPDATE {table} AS r SET icp_score = c.new_score, icp_scored_at = %s "
-        f"FROM ({select}) AS c WHERE r.id = c.id AND r.workspace_id = %s "
+        f"FROM ({select}) AS c WHERE r.id = c.id AND r.workspace_id = %s {bound} "
         f"AND r.icp_score {distinct} c.new_score"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, *params, workspace_id])
+        cursor.execute(sql, [now, *params, workspace_id, *bound_params])
         return cursor.rowcount
 
 
@@ -288,6 +299,15 @@ class _WorkspaceLock:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [self.key])
 
 
+def _without_jit() -> None:
+    """PostgreSQL's JIT compiles a chunk's long score expression anew for every statement:
+    measured, 3.8 of 5.2 seconds of a 20,000-record chunk. The expression is cheap to
+    interpret, so the chunk's transaction does without."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def _progress(workspace_id: int, **fields) -> None:
     IcpProfile.objects.of(workspace_id).update(**fields)
 
@@ -323,6 +343,7 @@ def icp_recompute_workspace(*, workspace_id: int, chunk: int = CHUNK) -> Recompu
                 for start in range(low, high, chunk):
                     end = min(start + chunk, high)
                     with transaction.atomic():
+                        _without_jit()
                         changed += _rescore(workspace_id, criteria, now, id_range=(start, end))
                     # Progress by id range: ids of one workspace are spread evenly enough.
                     done = records * (end - low) // (high - low)
