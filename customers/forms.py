@@ -4,6 +4,7 @@ wrong value gets the same message through a form as through an import or a shell
 from django import forms
 
 from customers.models import ChurnReason
+from playbook.forms import BaseForm
 
 PER_CHOICES = [("month", "per month (MRR)"), ("year", "per year (ARR)")]
 
@@ -45,7 +46,7 @@ def _people(members, empty: str):
     return [("", empty)] + [(str(m.user_id), str(m.user)) for m in members]
 
 
-class WinForm(forms.Form):
+class WinForm(BaseForm):
     """Moving a record to Won: the first subscription and the handoff to Customer Success."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -84,7 +85,7 @@ class WinForm(forms.Form):
         )
 
 
-class SubscriptionForm(forms.Form):
+class SubscriptionForm(BaseForm):
     """A cross-sell: another subscription for the customer."""
 
     plan = forms.CharField(max_length=120)
@@ -96,7 +97,7 @@ class SubscriptionForm(forms.Form):
     note = forms.CharField(required=False, max_length=500)
 
 
-class VersionedForm(forms.Form):
+class VersionedForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=500)
 
@@ -125,7 +126,7 @@ class ReactivateForm(VersionedForm):
     effective_on = StrictDateField(label="Pays again from", required=False)
 
 
-class RenewalsFilterForm(forms.Form):
+class RenewalsFilterForm(BaseForm):
     window = forms.TypedChoiceField(
         label="Due within",
         choices=[(w, f"{w} days") for w in (30, 60, 90, 120)],
@@ -144,16 +145,16 @@ class RenewalsFilterForm(forms.Form):
         ]
 
 
-class AlertSnoozeForm(forms.Form):
+class AlertSnoozeForm(BaseForm):
     until = StrictDateField(label="Snooze until")
     reason = forms.CharField(max_length=200)
 
 
-class AlertDismissForm(forms.Form):
+class AlertDismissForm(BaseForm):
     reason = forms.CharField(max_length=200)
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(BaseForm):
     kind = forms.ChoiceField(choices=[("nps", "NPS (0-10)"), ("csat", "CSAT (1-5)")])
     score = forms.CharField(max_length=5, widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     responded_on = StrictDateField(label="Answered on")
@@ -175,14 +176,14 @@ ENGAGEMENT_KINDS = [
 ]
 
 
-class EngagementForm(forms.Form):
+class EngagementForm(BaseForm):
     kind = forms.ChoiceField(choices=ENGAGEMENT_KINDS)
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     occurred_on = StrictDateField(label="On")
 
 
-class CsvUploadForm(forms.Form):
+class CsvUploadForm(BaseForm):
     file = forms.FileField(label="CSV file")
 
     def text(self) -> str:
@@ -202,7 +203,7 @@ HEALTH_CHOICES = [
 ]
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(BaseForm):
     csm = forms.ChoiceField(label="CSM", required=False)
     health = forms.ChoiceField(choices=HEALTH_CHOICES, required=False)
     renewal = forms.TypedChoiceField(
@@ -224,7 +225,7 @@ class CustomerFilterForm(forms.Form):
         ]
 
 
-class CustomerSettingsForm(forms.Form):
+class CustomerSettingsForm(BaseForm):
     time_zone = forms.CharField(
         max_length=64, help_text="An IANA name such as Europe/Berlin: the workspace's day."
     )

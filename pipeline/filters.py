@@ -4,10 +4,11 @@ from urllib.parse import urlencode
 
 from django import forms
 
+from playbook.forms import BaseForm
 from playbook.models import Team
 
 
-class BoardFilterForm(forms.Form):
+class BoardFilterForm(BaseForm):
     owner = forms.TypedChoiceField(label="Owner", coerce=int, required=False, empty_value=None)
     team = forms.ChoiceField(
         label="Team", choices=[("", "All teams"), *Team.choices], required=False

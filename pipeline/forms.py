@@ -1,13 +1,14 @@
 from django import forms
 
 from pipeline.models import RuleKind
+from playbook.forms import BaseForm
 from playbook.models import Team
 from records.conditions.forms import ConditionForm
 
 TEAM_CHOICES = Team.choices
 
 
-class StageForm(forms.Form):
+class StageForm(BaseForm):
     name = forms.CharField(max_length=60)
     team = forms.ChoiceField(label="Owning team", choices=TEAM_CHOICES)
     handoff_team = forms.ChoiceField(
@@ -81,7 +82,7 @@ class RuleForm(ConditionForm):
         )
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     owner = forms.TypedChoiceField(
         label="New owner",
@@ -100,12 +101,12 @@ class AdvanceForm(forms.Form):
         ]
 
 
-class BackForm(forms.Form):
+class BackForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class LostForm(forms.Form):
+class LostForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.TypedChoiceField(label="Reason", coerce=int)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
@@ -118,7 +119,7 @@ class LostForm(forms.Form):
         ]
 
 
-class NurtureForm(forms.Form):
+class NurtureForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(
         label="Reason",
@@ -127,17 +128,17 @@ class NurtureForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class BoardMoveForm(forms.Form):
+class BoardMoveForm(BaseForm):
     to_stage = forms.IntegerField()
     version = forms.IntegerField(required=False)
 
 
-class LostReasonForm(forms.Form):
+class LostReasonForm(BaseForm):
     label = forms.CharField(label="Reason", max_length=200)
 
 

@@ -6,7 +6,8 @@ The stages are the agreement between marketing, sales and customer success; admi
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 from playbook.models import Team, TenantModel
 from records.conditions.kinds import ConditionKind
@@ -36,6 +37,14 @@ class StageDefinition(TenantModel):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "key"], name="stage_unique_key"),
+            # Two active stages never share a name, however it is typed (a retired stage's
+            # name may be reused; restoring it checks).
+            models.UniqueConstraint(
+                F("workspace"),
+                Lower("name"),
+                condition=Q(is_retired=False),
+                name="stage_unique_active_name",
+            ),
         ]
         indexes = [models.Index(fields=["workspace", "position"], name="stage_ws_position")]
         ordering = ["position", "id"]
@@ -158,6 +167,9 @@ class LostReason(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "position"], name="lostreason_ws_pos")]
+        constraints = [
+            models.UniqueConstraint(F("workspace"), Lower("label"), name="lostreason_unique_label"),
+        ]
         ordering = ["position", "id"]
 
     def __str__(self):

@@ -21,7 +21,9 @@ class PlaybookConfig(AppConfig):
         post_migrate.connect(_grant_app_role, sender=self, dispatch_uid="playbook-app-role")
         from celery.signals import task_postrun, task_prerun
 
+        from playbook import audit
         from playbook.tenancy import reset_if_idle
 
+        audit.connect_lockout_signal()
         task_prerun.connect(reset_if_idle, dispatch_uid="playbook-tenancy-prerun", weak=False)
         task_postrun.connect(reset_if_idle, dispatch_uid="playbook-tenancy-postrun", weak=False)

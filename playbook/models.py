@@ -10,6 +10,7 @@ import zoneinfo
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -98,6 +99,12 @@ class Workspace(models.Model):
     # end, "today" for the renewal job) are computed in it, not in the server's zone.
     time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # Slugs are made lower-case, but an address is one address however it is typed.
+            models.UniqueConstraint(Lower("slug"), name="workspace_slug_ci_unique"),
+        ]
 
     def __str__(self):
         return self.name
@@ -228,6 +235,15 @@ class Invitation(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "email"])]
+        constraints = [
+            # One pending invitation per address: a new one revokes the earlier one first.
+            models.UniqueConstraint(
+                F("workspace"),
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_address",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation for {self.email}"
@@ -243,3 +259,105 @@ class Invitation(TenantModel):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+
+class AppendOnlyError(Exception):
+    """A write that would change or remove a row of an append-only log."""
+
+
+class AuditKind(models.TextChoices):
+    """Security-relevant events of a workspace. Other apps record theirs through
+    playbook.audit.audit_record with one of these kinds."""
+
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation withdrawn"
+    INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+    ROLE_CHANGED = "role_changed", "Role changed"
+    MEMBER_DEACTIVATED = "member_deactivated", "Member deactivated"
+    MEMBER_REACTIVATED = "member_reactivated", "Member reactivated"
+    STAGE_CHANGED = "stage_changed", "Stage changed"
+    RULE_CHANGED = "rule_changed", "Entry rule changed"
+    RECORD_DELETED = "record_deleted", "Record deleted"
+    RECORD_RESTORED = "record_restored", "Record restored"
+    CONTACT_ERASED = "contact_erased", "Contact's personal data erased"
+    DO_NOT_CONTACT = "do_not_contact", "Do not contact changed"
+    EXPORT = "export", "Data exported"
+    IMPORT = "import", "Data imported"
+
+
+class AuditEvent(TenantModel):
+    """One security-relevant event in a workspace: who, when, from which address, on what.
+
+    Append-only: save() refuses to change a stored event and delete() refuses to remove one; on
+    PostgreSQL a trigger refuses UPDATE too (playbook/migrations/0005, as for stage history,
+    ADR 0205). The target is described by type, id and a label taken when the event happened,
+    so the event still reads right after its target changed or was erased; a label never holds
+    personal data that an erasure removes (docs/adr/0014)."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=30, choices=AuditKind.choices)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "-at", "-id"], name="audit_ws_at"),
+            models.Index(fields=["workspace", "kind", "-at", "-id"], name="audit_ws_kind_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The audit log is append-only.")
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Failed log-in"
+    LOCKOUT = "lockout", "Locked out"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+
+
+class SecurityEvent(models.Model):
+    """An event of an account, not of a workspace: a log-in, a failed log-in, a lockout, a
+    password change. Not tenant-owned: it happens before any workspace is chosen and concerns
+    every workspace the account belongs to, so it carries no workspace and no row-level
+    security; each workspace's audit page shows the events of its own members (ADR 0015).
+    Append-only like AuditEvent; deleting the account deletes its events."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(max_length=20, choices=SecurityEventKind.choices)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-at", "-id"], name="securityevent_user_at")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.user_id} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("Security events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Security events are append-only.")

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "template_partials",
     "simple_history",
     "csp",
+    "axes",
     "playbook",
     "records",
     "pipeline",
@@ -52,12 +53,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # audit_record learns the acting user and their address from the request being served.
+    "playbook.audit.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "playbook.middleware.WorkspaceMiddleware",
+    # Last, so that it turns a refused (locked-out) login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "playbook.urls"
@@ -126,6 +131,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", default=7))
+# The sign-up confirmation link (seconds); the account is made when it is opened.
+SIGNUP_LINK_TTL = env.int("SIGNUP_LINK_TTL", default=2 * 24 * 3600)
+# "Forgot password" links work once, for this long (seconds).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)
+# The axes backend comes first: it refuses a locked-out account or address before any password
+# is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# --- brute-force protection (django-axes; docs/security.md) -----------------------------------
+# After LOGIN_FAILURE_LIMIT failed log-ins for one account, or from one address, that account or
+# address is refused for LOGIN_COOLOFF_MINUTES (on /login/ and /django-admin/login/ alike).
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "playbook.security.login_username"
+AXES_CLIENT_IP_CALLABLE = "playbook.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "playbook.security.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# How many proxies in front of the app append to X-Forwarded-For (0: use the socket's address).
+# Behind one TLS-terminating proxy, set 1: the client is the last address that proxy added.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -135,7 +167,7 @@ USE_TZ = True
 
 # --- static -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {

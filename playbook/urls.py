@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from playbook import views
+from playbook.forms import PasswordResetForm
 
 # Everything inside a workspace lives under /w/<workspace_slug>/; WorkspaceMiddleware resolves
 # the slug (404 for non-members) and removes it from the view's kwargs.
@@ -17,6 +18,7 @@ workspace_patterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("settings/audit/", views.audit_log, name="audit_log"),
     # Records pages live under records/, plus My tasks (tasks/) and settings/fields/.
     path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
@@ -30,11 +32,37 @@ workspace_patterns = [
 urlpatterns = [
     path("", views.root, name="root"),
     path("signup/", views.signup, name="signup"),
+    path("signup/sent/", views.signup_sent, name="signup_sent"),
+    path("signup/confirm/<str:token>/", views.signup_confirm, name="signup_confirm"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    # Forgotten password: Django's own views and token generator (single-use: the token is
+    # bound to the password hash and last login; it expires after PASSWORD_RESET_TIMEOUT).
+    path(
+        "account/password/reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm, success_url="/account/password/reset/sent/"
+        ),
+        name="password_reset",
+    ),
+    path(
+        "account/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(success_url="/account/password/reset/done/"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "account/password/",
-        auth_views.PasswordChangeView.as_view(success_url="/account/password/done/"),
+        views.PasswordChangeView.as_view(success_url="/account/password/done/"),
         name="password_change",
     ),
     path(

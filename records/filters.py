@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
+from playbook.forms import BaseForm
 from records import custom_fields as cf
 from records.forms import CountryField, CustomNumberField
 from records.models import (
@@ -41,7 +42,7 @@ class CustomNumberFilter(django_filters.NumberFilter):
     field_class = CustomNumberField
 
 
-class RecordFilterForm(forms.Form):
+class RecordFilterForm(BaseForm):
     def clean(self):
         data = super().clean()
         low, high = data.get("icp_min"), data.get("icp_max")

@@ -3,6 +3,8 @@
 from django import forms
 from django.forms.models import fields_for_model, model_to_dict
 
+from playbook.forms import BaseForm
+from playbook.validation import EMAIL_MAX_LENGTH
 from records import custom_fields as cf
 from records.changes import EDITABLE_FIELDS
 from records.conditions.forms import ConditionForm
@@ -53,6 +55,31 @@ class CustomNumberField(forms.DecimalField):
             cf.parse_number(value)
 
 
+class YesNoField(forms.TypedChoiceField):
+    """A yes/no custom field: Yes, No or not set. Anything else is refused (a NullBooleanField
+    read an unknown value as "not set" and so erased a stored Yes)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("", "—"), ("true", "Yes"), ("false", "No")],
+            coerce=lambda value: value == "true",
+            empty_value=None,
+            error_messages={"invalid_choice": "Choose yes or no (or leave it empty)."},
+            **kwargs,
+        )
+
+    def prepare_value(self, value):
+        # The record holds True/False; the select's options are "true"/"false".
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return super().to_python(value)
+
+
 def custom_form_field(definition: CustomFieldDefinition, current=None) -> forms.Field:
     """The form field of a custom field, typed by its kind."""
     common = {"label": definition.label, "required": False}
@@ -67,18 +94,27 @@ def custom_form_field(definition: CustomFieldDefinition, current=None) -> forms.
             choices.append((current, f"{current} (no longer a choice)"))
         return forms.ChoiceField(**common, choices=choices)
     if kind == CustomFieldKind.BOOLEAN:
-        return forms.NullBooleanField(**common)
+        return YesNoField(**common)
     return forms.CharField(**common, max_length=cf.TEXT_MAX)
 
 
-class RecordForm(forms.Form):
+class RecordForm(BaseForm):
     """The record's own fields and the workspace's custom fields. Stage and status are not
     here: the pipeline's transitions change them."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, members, definitions, record: Record | None = None, **kw):
+    def __init__(
+        self,
+        *args,
+        members,
+        definitions,
+        record: Record | None = None,
+        owner_locked: bool = False,
+        **kw,
+    ):
         self.definitions = list(definitions)
+        self.owner_locked = owner_locked
         if record is not None and "initial" not in kw:
             kw["initial"] = {
                 **model_to_dict(record, fields=EDITABLE_FIELDS),
@@ -103,6 +139,15 @@ class RecordForm(forms.Form):
         )
         self.fields["owner"].queryset = members
         self.fields["owner"].empty_label = "Nobody yet"
+        if owner_locked:
+            # Read-only: shown, never taken from the request (records.permissions).
+            self.fields["owner"] = forms.CharField(
+                label="Owner",
+                required=False,
+                disabled=True,
+                help_text="Only the owner, a leader or an admin can give the record another owner.",
+            )
+            self.initial["owner"] = str(record.owner) if record and record.owner else "Nobody yet"
         self.fields["country"] = CountryField(
             required=False,
             keep=(record.country if record else "") or "",
@@ -122,18 +167,20 @@ class RecordForm(forms.Form):
         """What record_create / record_update take: the record's fields and custom values."""
         data = self.cleaned_data
         fields = {name: data[name] for name in EDITABLE_FIELDS}
+        if self.owner_locked:
+            del fields["owner"]
         for name in ("domain", "industry", "country", "revenue_band"):
             fields[name] = fields[name] or ""
         custom = {d.key: data.get(cf.form_name(d)) for d in self.definitions}
         return {**fields, "custom_fields": custom}
 
 
-class ContactForm(forms.Form):
+class ContactForm(BaseForm):
     first_name = forms.CharField(max_length=100)
     last_name = forms.CharField(max_length=100, required=False)
     email = forms.CharField(
         label="E-mail",
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
@@ -146,6 +193,12 @@ class ContactForm(forms.Form):
     job_title = forms.CharField(max_length=150, required=False)
     seniority = forms.ChoiceField(choices=[("", "—"), *Seniority.choices], required=False)
     is_primary = forms.BooleanField(label="Primary contact", required=False)
+    do_not_contact = forms.BooleanField(
+        label="Do not contact",
+        required=False,
+        help_text="The person asked not to be contacted: no e-mail or call links, and left out "
+        "of every sending and outreach list.",
+    )
 
     @classmethod
     def for_contact(cls, contact, **kw):
@@ -157,6 +210,7 @@ class ContactForm(forms.Form):
             "job_title": contact.job_title,
             "seniority": contact.seniority,
             "is_primary": contact.is_primary,
+            "do_not_contact": contact.do_not_contact,
         }
         return cls(initial=initial, **kw)
 
@@ -171,7 +225,7 @@ class ContactForm(forms.Form):
         )
 
 
-class ActivityForm(forms.Form):
+class ActivityForm(BaseForm):
     kind = forms.ChoiceField(choices=ActivityKind.choices, initial=ActivityKind.CALL)
     subject = forms.CharField(
         max_length=200, required=False, help_text="Leave empty to use the kind as the subject."
@@ -200,7 +254,7 @@ class ActivityForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class CustomFieldForm(forms.Form):
+class CustomFieldForm(BaseForm):
     label = forms.CharField(label="Name", max_length=100)
     kind = forms.ChoiceField(label="Type", choices=CustomFieldKind.choices)
     choices = forms.CharField(

@@ -222,6 +222,12 @@ class Contact(TenantModel):
     job_title = models.CharField(max_length=150, blank=True)
     seniority = models.CharField(max_length=12, choices=Seniority.choices, blank=True)
     is_primary = models.BooleanField(default=False)
+    # The person asked not to be contacted: no e-mail or call links, left out of every "send"
+    # and outreach list (records.selectors.contacts_for_outreach); docs/records.md says where.
+    do_not_contact = models.BooleanField(default=False, db_default=False)
+    # Set when an admin erased the person's data on request (records.services.contact_erase):
+    # the row stays so the record keeps its shape; name, e-mail, phone and job title are gone.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -241,6 +247,14 @@ class Contact(TenantModel):
     @property
     def full_name(self):
         return str(self)
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
+
+    @property
+    def may_be_contacted(self) -> bool:
+        return not self.do_not_contact and self.erased_at is None
 
 
 class ActivityKind(models.TextChoices):

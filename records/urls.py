@@ -29,6 +29,11 @@ urlpatterns = [
         name="contact_delete",
     ),
     path(
+        "records/<int:record_id>/contacts/<int:contact_id>/erase/",
+        contacts.contact_erase,
+        name="contact_erase",
+    ),
+    path(
         "records/<int:record_id>/activities/new/",
         activities.activity_create,
         name="activity_create",

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from playbook.forms import BaseForm
 from playbook.models import Team
 from targets import periods
 from targets.models import Metric, Scope
@@ -11,7 +12,7 @@ MONTHS = [(0, "Whole year")] + [(i, f"{i:02d}") for i in range(1, 13)]
 MONTH_NAMES = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-class TargetForm(forms.Form):
+class TargetForm(BaseForm):
     metric = forms.ChoiceField(choices=Metric.choices)
     year = forms.IntegerField(min_value=2000, max_value=2100)
     month = forms.TypedChoiceField(choices=MONTHS, coerce=int, initial=0, label="Period")
@@ -42,7 +43,7 @@ class TargetForm(forms.Form):
         return {k: self.cleaned_data[k] for k in self.fields}
 
 
-class CurveForm(forms.Form):
+class CurveForm(BaseForm):
     name = forms.CharField(max_length=80)
 
     def __init__(self, *args, **kwargs):
@@ -62,13 +63,13 @@ class CurveForm(forms.Form):
         }
 
 
-class SpreadMonthsForm(forms.Form):
+class SpreadMonthsForm(BaseForm):
     """Empty for "evenly", else a curve's id (looked up in the workspace: another's is 404)."""
 
     curve = forms.IntegerField(required=False, min_value=1)
 
 
-class SharesForm(forms.Form):
+class SharesForm(BaseForm):
     """One percentage per team member (named share_<user id>)."""
 
     def __init__(self, *args, members=(), **kwargs):
@@ -97,7 +98,7 @@ def _percent(label):
     )
 
 
-class PlanForm(forms.Form):
+class PlanForm(BaseForm):
     """The planner's inputs. Rates are percentages in (0, 100]."""
 
     RATES = ("win_rate", "lead_to_mql", "mql_to_sql", "sql_to_opportunity")
@@ -162,7 +163,7 @@ class PlanForm(forms.Form):
         )
 
 
-class MonthRangeForm(forms.Form):
+class MonthRangeForm(BaseForm):
     """?from=YYYY-MM&to=YYYY-MM of the metrics page and CSV."""
 
     def __init__(self, data, *, default: tuple[int, int]):

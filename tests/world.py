@@ -13,7 +13,8 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
-from playbook.models import Role, TenantModel, Workspace
+from playbook.audit import audit_record
+from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
 from targets.models import MetricSnapshot
@@ -41,6 +42,7 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
     StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
+    audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
     SeasonalityCurveFactory(workspace=workspace)
     MetricSnapshot.objects.create(
         workspace=workspace, month=date.today().replace(day=1), scope_key="workspace", leads=1,

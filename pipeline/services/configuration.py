@@ -9,7 +9,10 @@ from django.utils.text import slugify
 
 from pipeline import defaults, rules
 from pipeline.models import LostReason, QualificationRule, RuleKind, StageDefinition
-from playbook.models import Team
+from playbook.audit import audit_record
+from playbook.integrity import refused_as
+from playbook.models import AuditKind, Team
+from playbook.validation import single_line
 from records.models import Record
 
 # --- defaults ---------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def _whole(value) -> int | None:
 
 def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
     errors = {}
-    name = (fields.get("name") or "").strip()
+    name = single_line(fields.get("name"), field="name")
     if not name:
         errors["name"] = "Give the stage a name."
     elif (
@@ -97,7 +100,7 @@ def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
         .exclude(pk=exclude_pk)
         .exists()
     ):
-        errors["name"] = f"Another stage is already called {name}."
+        errors["name"] = _STAGE_NAME_TAKEN.format(name)
     if fields.get("team") not in Team.values:
         errors["team"] = "Choose the team that owns the stage."
     if fields.get("handoff_team") and fields["handoff_team"] not in Team.values:
@@ -121,6 +124,9 @@ def _clean_stage_fields(workspace, fields: dict, *, exclude_pk=None) -> dict:
         "is_won": bool(fields.get("is_won")),
         "is_closed": bool(fields.get("is_closed")),
     }
+
+
+_STAGE_NAME_TAKEN = "Another stage is already called {}."
 
 
 def _unique_key(workspace, name: str) -> str:
@@ -147,11 +153,13 @@ def stage_create(*, workspace, after=None, **fields) -> StageDefinition:
         index = next((i + 1 for i, s in enumerate(ordered) if s.pk == after_id), None)
         if index is None:
             raise ValidationError("Add the stage after one of the active stages.")
-    stage = StageDefinition.objects.create(
-        workspace=workspace, key=_unique_key(workspace, cleaned["name"]), position=0, **cleaned
-    )
+    with _stage_name_refused(cleaned["name"]):
+        stage = StageDefinition.objects.create(
+            workspace=workspace, key=_unique_key(workspace, cleaned["name"]), position=0, **cleaned
+        )
     ordered.insert(index, stage)
     _renumber(workspace, ordered)
+    _audit_stage(stage, "added")
     return stage
 
 
@@ -160,8 +168,37 @@ def stage_update(*, stage: StageDefinition, **fields) -> StageDefinition:
     cleaned = _clean_stage_fields(stage.workspace, fields, exclude_pk=stage.pk)
     for name, value in cleaned.items():
         setattr(stage, name, value)
-    stage.save(update_fields=list(cleaned))
+    with _stage_name_refused(cleaned["name"]):
+        stage.save(update_fields=list(cleaned))
+    _audit_stage(stage, "edited")
     return stage
+
+
+def _audit_stage(stage: StageDefinition, change: str) -> None:
+    audit_record(
+        workspace=stage.workspace_id,
+        kind=AuditKind.STAGE_CHANGED,
+        target=stage,
+        detail={"change": change},
+    )
+
+
+def _audit_rule(rule: QualificationRule, stage: StageDefinition, change: str) -> None:
+    audit_record(
+        workspace=stage.workspace_id,
+        kind=AuditKind.RULE_CHANGED,
+        target=rule,
+        target_label=rule.message,
+        detail={"change": change, "stage": stage.name, "rule": rule.get_kind_display()},
+    )
+
+
+def _stage_name_refused(name: str):
+    """The same message as the check in _clean_stage_fields, when a concurrent save of the
+    same name got there first (the unique constraint is the backstop)."""
+    return refused_as(
+        {"stage_unique_active_name": ValidationError({"name": _STAGE_NAME_TAKEN.format(name)})}
+    )
 
 
 @transaction.atomic
@@ -169,6 +206,12 @@ def stage_reorder(*, workspace, stage_ids: list[int]) -> list[StageDefinition]:
     """Put the active stages in the order of `stage_ids`, which must name each exactly once."""
     ordered = _reordered(_active_stages(workspace), stage_ids, "stage")
     _renumber(workspace, ordered)
+    audit_record(
+        workspace=workspace,
+        kind=AuditKind.STAGE_CHANGED,
+        target_label="Pipeline",
+        detail={"change": "stages reordered", "order": [s.name for s in ordered]},
+    )
     return ordered
 
 
@@ -178,6 +221,7 @@ def stage_move(*, stage: StageDefinition, direction: str) -> StageDefinition:
     ordered = _swapped(_active_stages(stage.workspace), stage, direction, "stage")
     if ordered is not None:
         _renumber(stage.workspace, ordered)
+        _audit_stage(stage, f"moved {direction}")
     return stage
 
 
@@ -197,6 +241,7 @@ def stage_retire(*, stage: StageDefinition) -> StageDefinition:
     stage.is_retired = True
     stage.save(update_fields=["is_retired"])
     _renumber(stage.workspace, _active_stages(stage.workspace))
+    _audit_stage(stage, "retired")
     return stage
 
 
@@ -217,9 +262,17 @@ def stage_restore(*, stage: StageDefinition) -> StageDefinition:
             f"Another active stage is called {stage.name}. Rename one of them first."
         )
     stage.is_retired = False
-    stage.save(update_fields=["is_retired"])
+    with refused_as(
+        {
+            "stage_unique_active_name": ValidationError(
+                f"Another active stage is called {stage.name}. Rename one of them first."
+            )
+        }
+    ):
+        stage.save(update_fields=["is_retired"])
     ordered = [s for s in _active_stages(stage.workspace) if s.pk != stage.pk]
     _renumber(stage.workspace, [*ordered, stage])
+    _audit_stage(stage, "restored")
     return stage
 
 
@@ -236,7 +289,11 @@ def _clean_rule(stage: StageDefinition, kind: str, params: dict | None, message:
             raise
         errors.update(exc.message_dict)
         cleaned = {}
-    message = (message or "").strip()
+    try:
+        message = single_line(message, field="message")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        message = "-"
     if not message:
         errors["message"] = "Write what a rep reads when the rule is not met."
     elif len(message) > 200:
@@ -252,7 +309,7 @@ def rule_create(*, stage: StageDefinition, kind: str, params: dict | None, messa
         raise ValidationError({"kind": "Choose one of the rule kinds."})
     cleaned, message = _clean_rule(stage, kind, params, message)
     last = stage.rules.order_by("-position").values_list("position", flat=True).first()
-    return QualificationRule.objects.create(
+    rule = QualificationRule.objects.create(
         workspace_id=stage.workspace_id,
         stage=stage,
         kind=kind,
@@ -260,6 +317,8 @@ def rule_create(*, stage: StageDefinition, kind: str, params: dict | None, messa
         message=message,
         position=0 if last is None else last + 1,
     )
+    _audit_rule(rule, stage, "added")
+    return rule
 
 
 @transaction.atomic
@@ -269,6 +328,7 @@ def rule_update(*, rule: QualificationRule, kind: str, params: dict | None, mess
     cleaned, message = _clean_rule(rule.stage, kind, params, message)
     rule.kind, rule.params, rule.message = kind, cleaned, message
     rule.save(update_fields=["kind", "params", "message"])
+    _audit_rule(rule, rule.stage, "edited")
     return rule
 
 
@@ -293,17 +353,20 @@ def rule_move(*, rule: QualificationRule, direction: str) -> QualificationRule:
     ordered = _swapped(_stage_rules(rule.stage), rule, direction, "rule")
     if ordered is not None:
         _renumber_rules(ordered)
+        _audit_rule(rule, rule.stage, f"moved {direction}")
     return rule
 
 
 @transaction.atomic
 def rule_reorder(*, stage: StageDefinition, rule_ids: list[int]) -> None:
     _renumber_rules(_reordered(_stage_rules(stage), rule_ids, "rule"))
+    _audit_stage(stage, "entry rules reordered")
 
 
 @transaction.atomic
 def rule_delete(*, rule: QualificationRule) -> None:
     stage = rule.stage
+    _audit_rule(rule, stage, "removed")
     rule.delete()
     _renumber_rules(_stage_rules(stage))
 
@@ -312,14 +375,18 @@ def rule_delete(*, rule: QualificationRule) -> None:
 
 
 def _clean_label(workspace, label: str, *, exclude_pk=None) -> str:
-    label = (label or "").strip()
+    label = single_line(label, field="label")
     if not label:
         raise ValidationError({"label": "Write the reason."})
     if len(label) > 200:
         raise ValidationError({"label": "Keep the reason under 200 characters."})
     if LostReason.objects.of(workspace).filter(label__iexact=label).exclude(pk=exclude_pk).exists():
-        raise ValidationError({"label": f"“{label}” is already on the list."})
+        raise _label_taken(label)
     return label
+
+
+def _label_taken(label: str) -> ValidationError:
+    return ValidationError({"label": f"“{label}” is already on the list."})
 
 
 @transaction.atomic
@@ -331,14 +398,16 @@ def lost_reason_create(*, workspace, label: str) -> LostReason:
         .values_list("position", flat=True)
         .first()
     )
-    return LostReason.objects.create(
-        workspace=workspace, label=label, position=0 if last is None else last + 1
-    )
+    with refused_as({"lostreason_unique_label": _label_taken(label)}):
+        return LostReason.objects.create(
+            workspace=workspace, label=label, position=0 if last is None else last + 1
+        )
 
 
 @transaction.atomic
 def lost_reason_update(*, reason: LostReason, label: str, is_active: bool) -> LostReason:
     reason.label = _clean_label(reason.workspace, label, exclude_pk=reason.pk)
     reason.is_active = is_active
-    reason.save(update_fields=["label", "is_active"])
+    with refused_as({"lostreason_unique_label": _label_taken(reason.label)}):
+        reason.save(update_fields=["label", "is_active"])
     return reason

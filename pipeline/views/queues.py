@@ -9,6 +9,7 @@ from pipeline import selectors
 from pipeline.models import StageDefinition
 from pipeline.permissions import oversees
 from playbook.access import get_for_workspace_or_404
+from playbook.forms import BaseForm
 
 
 @require_GET
@@ -51,7 +52,7 @@ def mql_queue(request):
     return render(request, "pipeline/queue_mqls.html", {"pages": pages, "mine": mine})
 
 
-class _OwnerForm(forms.Form):
+class _OwnerForm(BaseForm):
     owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
 
 

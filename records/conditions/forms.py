@@ -5,6 +5,7 @@ wrong value gets the same message through the form as through any other caller."
 
 from django import forms
 
+from playbook.forms import BaseForm
 from records import conditions
 
 
@@ -28,7 +29,7 @@ def param_field(param, fields_available) -> forms.Field:
     return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), **common)
 
 
-class ConditionForm(forms.Form):
+class ConditionForm(BaseForm):
     """`kind` plus the parameter fields of the chosen kind (`kinds`: the allowed choices)."""
 
     kind = forms.ChoiceField(label="Condition")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from records import conditions, icp
+from records import conditions, icp, scoring
 from records.models import IcpProfile
 
 
@@ -35,15 +35,16 @@ def icp_fields(workspace, definitions=None):
 
 def icp_profile_criteria(profile: IcpProfile | None, fields) -> list[ProfileCriterion]:
     criteria = icp.criteria_of(profile.criteria if profile else [])
-    total = sum(c.weight for c in criteria)
+    # Each criterion's share of 100, rounded so that the shares add up to 100 exactly (what a
+    # record meeting every criterion scores).
+    shares = scoring.allocate([(c.weight, True) for c in criteria])
     kinds = dict(conditions.ConditionKind.choices)
     rows = []
-    for i, c in enumerate(criteria):
+    for i, (c, share) in enumerate(zip(criteria, shares, strict=True)):
         try:
             description = conditions.describe_condition(c.kind, c.params, fields)
         except (KeyError, ValueError):
             description = kinds.get(c.kind, c.kind)
-        share = round(c.weight * 100 / total) if total else 0
         rows.append(
             ProfileCriterion(
                 i, c.kind, kinds.get(c.kind, c.kind), c.params, c.weight, description, share

@@ -152,6 +152,15 @@ def contacts_of(workspace: Workspace, record: Record) -> QuerySet[Contact]:
     )
 
 
+def contacts_for_outreach(workspace: Workspace) -> QuerySet[Contact]:
+    """Contacts who may be contacted: the one starting point of every "send" (e-mail
+    campaigns, sequences, call lists) and of exports meant for outreach. Leaves out those marked
+    do-not-contact and those whose data was erased, and those of deleted records."""
+    return Contact.objects.of(workspace).filter(
+        do_not_contact=False, erased_at__isnull=True, record__deleted_at__isnull=True
+    )
+
+
 def contact_of(workspace: Workspace, record: Record, contact_id: int) -> Contact:
     return get_for_workspace_or_404(
         workspace,

@@ -2,13 +2,19 @@
 input raises ValidationError with a message a person can act on, and nothing is saved."""
 
 from records.services.activities import activity_log, activity_mark_done, activity_reopen
-from records.services.contacts import contact_create, contact_delete, contact_update
+from records.services.contacts import (
+    contact_create,
+    contact_delete,
+    contact_erase,
+    contact_update,
+)
 from records.services.custom_fields import (
     custom_field_create,
     custom_field_delete,
     custom_field_update,
 )
 from records.services.records import (
+    OwnerChangeNotAllowed,
     RecordConflict,
     record_create,
     record_delete,
@@ -18,12 +24,14 @@ from records.services.records import (
 )
 
 __all__ = [
+    "OwnerChangeNotAllowed",
     "RecordConflict",
     "activity_log",
     "activity_mark_done",
     "activity_reopen",
     "contact_create",
     "contact_delete",
+    "contact_erase",
     "contact_update",
     "custom_field_create",
     "custom_field_delete",

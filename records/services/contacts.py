@@ -8,13 +8,24 @@ as it is (flag still off), so a rep can fix a job title without first fixing the
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from playbook.models import User
+from playbook.audit import audit_record
+from playbook.models import AuditKind, User
 from records.contact_data import parse_email, parse_phone
 from records.models import Contact, Record, Seniority
 from records.services.records import record_touch
 
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "seniority")
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "job_title",
+    "seniority",
+    "do_not_contact",
+)
+ERASED_NAME = "Erased contact"
 
 
 def _lock_record(record: Record) -> Record:
@@ -29,6 +40,8 @@ def _apply(contact: Contact, record: Record, data: dict, *, strict: bool) -> Non
     contact.last_name = (data.get("last_name") or "").strip()
     contact.job_title = (data.get("job_title") or "").strip()
     contact.seniority = data.get("seniority") or ""
+    if "do_not_contact" in data:
+        contact.do_not_contact = bool(data["do_not_contact"])
     if not contact.first_name:
         errors["first_name"] = "Enter the contact's first name."
     if contact.seniority and contact.seniority not in Seniority.values:
@@ -93,6 +106,12 @@ def contact_update(
     _check(data)
     record = _lock_record(contact.record)
     contact = Contact.objects.of(record.workspace_id).get(record=record, pk=contact.pk)
+    if contact.is_erased:
+        raise ValidationError(
+            "This contact's personal data was erased on request; it cannot be edited. "
+            "Add the person again only if they ask to be in touch."
+        )
+    was_do_not_contact = contact.do_not_contact
     _apply(contact, record, data, strict=strict)
     if is_primary and not contact.is_primary:
         _make_primary(contact)
@@ -102,6 +121,54 @@ def contact_update(
         )
     contact.save()
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    if contact.do_not_contact != was_do_not_contact:
+        _audit_do_not_contact(contact, record, actor)
+    return contact
+
+
+def _audit_do_not_contact(contact: Contact, record: Record, actor: User | None) -> None:
+    audit_record(
+        workspace=record.workspace_id,
+        actor=actor,
+        kind=AuditKind.DO_NOT_CONTACT,
+        target=contact,
+        target_label=_audit_label(contact, record),
+        detail={"do not contact": "yes" if contact.do_not_contact else "no"},
+    )
+
+
+def _audit_label(contact: Contact, record: Record) -> str:
+    """How the audit log names a contact: never by the person's data, which an erasure
+    removes (the log itself is append-only)."""
+    return f"Contact #{contact.pk} of {record.name}"
+
+
+@transaction.atomic
+def contact_erase(*, contact: Contact, actor: User | None) -> Contact:
+    """Erase the person's data on their request: name, e-mail, phone and job title go, the
+    contact is marked do-not-contact and erased, and the erasure is in the audit log. The row
+    stays (the record keeps its primary contact and its stage history; neither holds the
+    person's data). Contacts have no field history (django-simple-history tracks records
+    only), so no older copy of the data remains in the database (ADR 0109)."""
+    record = _lock_record(contact.record)
+    contact = Contact.objects.of(record.workspace_id).get(record=record, pk=contact.pk)
+    if contact.is_erased:
+        raise ValidationError("This contact's personal data is already erased.")
+    contact.first_name, contact.last_name = ERASED_NAME, ""
+    contact.email, contact.email_valid = "", False
+    contact.phone_raw, contact.phone, contact.phone_valid = "", "", False
+    contact.job_title, contact.seniority = "", ""
+    contact.do_not_contact = True
+    contact.erased_at = timezone.now()
+    contact.save()
+    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    audit_record(
+        workspace=record.workspace_id,
+        actor=actor,
+        kind=AuditKind.CONTACT_ERASED,
+        target=contact,
+        target_label=_audit_label(contact, record),
+    )
     return contact
 
 

@@ -7,11 +7,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 
+from playbook.integrity import refused_as
 from playbook.models import Workspace
+from playbook.validation import single_line
 from records.custom_fields import clean_choices
 from records.models import CustomFieldDefinition, CustomFieldKind, Record
 
 MAX_FIELDS = 50
+_LABEL_TAKEN = "There is already a field with this name."
 
 
 def _key_from(label: str) -> str:
@@ -21,8 +24,12 @@ def _key_from(label: str) -> str:
 
 
 def _clean(label: str, kind: str, choices) -> tuple[str, list[str]]:
-    label = (label or "").strip()
     errors = {}
+    try:
+        label = single_line(label, field="label")
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        label = "-"
     if not label:
         errors["label"] = "Give the field a name."
     elif len(label) > 100:
@@ -58,11 +65,13 @@ def custom_field_create(
         key = f"{base[:46]}_{n}"
         n += 1
     if existing.filter(label__iexact=label).exists():
-        raise ValidationError({"label": "There is already a field with this name."})
+        raise ValidationError({"label": _LABEL_TAKEN})
     position = (existing.aggregate(m=Max("position"))["m"] or 0) + 1
-    return CustomFieldDefinition.objects.create(
-        workspace=workspace, key=key, label=label, kind=kind, choices=choices, position=position
-    )
+    # Two admins adding the same field at once: the unique key refuses the second.
+    with refused_as({"customfield_unique_key": ValidationError({"label": _LABEL_TAKEN})}):
+        return CustomFieldDefinition.objects.create(
+            workspace=workspace, key=key, label=label, kind=kind, choices=choices, position=position
+        )
 
 
 @transaction.atomic
@@ -78,7 +87,7 @@ def custom_field_update(
         .exclude(pk=definition.pk)
         .exists()
     ):
-        raise ValidationError({"label": "There is already a field with this name."})
+        raise ValidationError({"label": _LABEL_TAKEN})
     definition.label, definition.choices = label, choices
     if position is not None:
         definition.position = position

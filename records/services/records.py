@@ -14,8 +14,10 @@ from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
 from pipeline.services import record_place_in_first_stage
-from playbook.models import Membership, User, Workspace
+from playbook.audit import audit_record
+from playbook.models import AuditKind, Membership, User, Workspace
 from records import custom_fields as cf
+from records import permissions
 from records.changes import EDITABLE_FIELDS, delta_between, describe, display, field_label
 from records.models import Activity, CustomFieldDefinition, Record
 from records.services.icp import icp_rescore_after_commit
@@ -34,6 +36,10 @@ class ConflictChange:
     before: str  # when the editor opened the form ("" when no history tells)
     theirs: str  # saved since by someone else
     yours: str  # in the refused form
+
+
+class OwnerChangeNotAllowed(ValidationError):
+    """The actor may not give this record another owner (records.permissions)."""
 
 
 class RecordConflict(ValidationError):
@@ -171,6 +177,8 @@ def record_update(
     before_custom = dict(current.custom_fields)
     for name, value in fields.items():
         setattr(current, name, value)
+    if current.owner_id != before["owner"]:
+        _check_owner_change(current, actor, before_owner_id=before["owner"])
     _validate(current, definitions, custom_fields, before_custom)
     changed = [name for name in EDITABLE_FIELDS if _value(current, name) != before[name]]
     if not changed and current.custom_fields == before_custom:
@@ -180,6 +188,19 @@ def record_update(
     current.save()
     icp_rescore_after_commit(workspace_id=current.workspace_id, record_id=current.pk)
     return current
+
+
+def _check_owner_change(record: Record, actor: User | None, *, before_owner_id) -> None:
+    """Ownership decides who may move and delete a record, so changing it is permissioned
+    (judged on the owner before this edit); an actor of None is the system (imports, jobs)."""
+    if actor is None:
+        return
+    membership = (
+        Membership.objects.of(record.workspace_id).filter(user=actor, is_active=True).first()
+    )
+    before = Record(workspace_id=record.workspace_id, owner_id=before_owner_id)
+    if not permissions.can_change_owner(membership, before):
+        raise OwnerChangeNotAllowed({"owner": permissions.OWNER_CHANGE_REFUSED})
 
 
 def _changes_since(current, version, fields, custom_updates, definitions):
@@ -253,6 +274,9 @@ def record_delete(*, record: Record, actor: User | None) -> Record:
     current._history_user = actor
     current._change_reason = "deleted"
     current.save()
+    audit_record(
+        workspace=current.workspace_id, actor=actor, kind=AuditKind.RECORD_DELETED, target=current
+    )
     return current
 
 
@@ -266,6 +290,9 @@ def record_restore(*, record: Record, actor: User | None) -> Record:
     current._history_user = actor
     current._change_reason = "restored"
     current.save()
+    audit_record(
+        workspace=current.workspace_id, actor=actor, kind=AuditKind.RECORD_RESTORED, target=current
+    )
     return current
 
 

@@ -6,11 +6,12 @@ re-renders the page with the errors beside the fields, status 400).
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from records import selectors, services
+from records import permissions, selectors, services
 from records.forms import ContactForm
 from records.views.common import is_partial, submit
 from records.views.records import detail_context
@@ -90,4 +91,22 @@ def contact_delete(request, record_id, contact_id):
     if is_partial(request):
         return _section(request, record, note=note)
     messages.success(request, note)
+    return redirect(_record_url(request, record))
+
+
+@require_POST
+@permissions.contact_erase_access
+def contact_erase(request, record_id, contact_id):
+    """An admin erases a contact's personal data on the person's request (ADR 0109)."""
+    record = selectors.record_detail(request.workspace, record_id)
+    contact = selectors.contact_of(request.workspace, record, contact_id)
+    try:
+        services.contact_erase(contact=contact, actor=request.user)
+    except ValidationError as exc:
+        note, status = " ".join(exc.messages), 409
+    else:
+        note, status = "The contact's personal data was erased; the audit log records it.", 200
+    if is_partial(request):
+        return _section(request, record, note=note, status=status)
+    (messages.success if status == 200 else messages.error)(request, note)
     return redirect(_record_url(request, record))

@@ -131,7 +131,12 @@ def record_edit(request, record_id):
     record = selectors.record_detail(workspace, record_id)
     definitions = selectors.custom_field_definitions(workspace)
     members = selectors.active_members(workspace)
-    kwargs = {"members": members, "definitions": definitions, "record": record}
+    kwargs = {
+        "members": members,
+        "definitions": definitions,
+        "record": record,
+        "owner_locked": not permissions.can_change_owner(request.membership, record),
+    }
     conflict = None
     if request.method == "POST":
         form = RecordForm(request.POST, **kwargs)

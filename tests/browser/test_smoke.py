@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import mail
 
 from playbook.models import Membership, Role, Workspace
 from tests.browser.conftest import assert_no_browser_problems, log_in
@@ -17,9 +18,17 @@ def test_sign_up_land_on_home_log_out_and_back_in(page):
     page.get_by_role("link", name="Create a workspace").click()
     page.get_by_label("Your name").fill("Dana Founder")
     page.get_by_label("Work e-mail").fill("dana@example.com")
+    page.get_by_label("Company / workspace name").fill("Dana Analytics")
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(r"/signup/sent/$"))
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+
+    # The e-mailed link confirms the address; the password is chosen there.
+    (message,) = mail.outbox
+    link = next(line for line in message.body.splitlines() if "/signup/confirm/" in line)
+    page.goto(link[link.index("/signup/confirm/") :].strip())
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("Company / workspace name").fill("Dana Analytics")
     page.get_by_role("button", name="Create workspace").click()
 
     page.wait_for_url(re.compile(r"/w/dana-analytics/$"))

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.core import mail
+from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -20,8 +20,6 @@ def signup_data(**over):
     data = {
         "full_name": "Dana Founder",
         "email": "dana@example.com",
-        "password1": GOOD,
-        "password2": GOOD,
         "workspace_name": "Dana Analytics",
         "workspace_slug": "",
     }
@@ -29,36 +27,104 @@ def signup_data(**over):
     return data
 
 
+def link_in(message, marker: str) -> str:
+    line = next(line for line in message.body.splitlines() if marker in line)
+    return line[line.index(marker) :].strip()
+
+
+def _main(response) -> str:
+    """The page's own content, without the per-request CSRF token and CSP nonce."""
+    html = response.content.decode()
+    return html[html.index("<article") : html.index("</article>")]
+
+
 class TestSignup:
-    def test_creates_user_workspace_and_admin_membership(self, client):
-        response = client.post("/signup/", signup_data())
+    def test_confirmed_address_creates_user_workspace_and_admin_membership(
+        self, client, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/signup/", signup_data())
         assert response.status_code == 302
-        assert response["Location"] == "/w/dana-analytics/"
+        assert response["Location"] == "/signup/sent/"
+        # Nothing exists until the address is confirmed.
+        assert not User.objects.exists() and not Workspace.objects.exists()
+        assert len(mail.outbox) == 1 and mail.outbox[0].to == ["dana@example.com"]
+        link = link_in(mail.outbox[0], "/signup/confirm/")
+
+        page = client.get(link)
+        assert page.status_code == 200
+        assert "dana@example.com" in page.content.decode()
+        done = client.post(
+            link,
+            {
+                "password1": GOOD,
+                "password2": GOOD,
+                "workspace_name": "Dana Analytics",
+                "workspace_slug": "dana-analytics",
+            },
+        )
+        assert done.status_code == 302
+        assert done["Location"] == "/w/dana-analytics/"
         workspace = Workspace.objects.get(slug="dana-analytics")
         membership = Membership.objects.get(workspace=workspace)
         assert membership.user.email == "dana@example.com"
+        assert membership.user.full_name == "Dana Founder"
         assert membership.role == Role.ADMIN
         # The new admin is logged in and lands on a real home page.
         home = client.get("/w/dana-analytics/")
         assert home.status_code == 200
         assert "Dana Analytics" in home.content.decode()
+        # The link is single-use: the account exists now.
+        client.logout()
+        again = client.post(link, {"password1": GOOD, "password2": GOOD, "workspace_name": "X"})
+        assert again.status_code == 400
+        assert "already used" in again.content.decode()
+        assert User.objects.count() == 1
+
+    def test_answer_is_the_same_whether_or_not_the_address_has_an_account(
+        self, client, django_capture_on_commit_callbacks
+    ):
+        UserFactory(email="taken@example.com")
+        with django_capture_on_commit_callbacks(execute=True):
+            known = client.post("/signup/", signup_data(email="TAKEN@example.com"))
+            unknown = client.post("/signup/", signup_data(email="fresh@example.com"))
+        assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+        assert _main(client.get(known["Location"])) == _main(client.get(unknown["Location"]))
+        # The owner of the existing address is told, with no sign-up link in it.
+        existing = next(m for m in mail.outbox if m.to == ["taken@example.com"])
+        assert "already have an account" in existing.body
+        assert "/signup/confirm/" not in existing.body
+        assert "/account/password/reset/" in existing.body
+        assert User.objects.count() == 1
+
+    def test_expired_or_tampered_link_creates_nothing(self, client, settings):
+        token = signing.dumps(
+            {"email": "e@example.com", "full_name": "E", "workspace_name": "E", "slug": "e"},
+            salt=services.SIGNUP_SALT,
+        )
+        settings.SIGNUP_LINK_TTL = -1
+        expired = client.get(f"/signup/confirm/{token}/")
+        assert expired.status_code == 400
+        assert "expired" in expired.content.decode()
+        settings.SIGNUP_LINK_TTL = 3600
+        tampered = client.get(f"/signup/confirm/{token[:-2]}xx/")
+        assert tampered.status_code == 400
+        assert "not valid" in tampered.content.decode()
+        assert not User.objects.exists()
 
     @pytest.mark.parametrize(
         ("over", "field", "message"),
         [
-            ({"email": "TAKEN@example.com"}, "email", "already exists"),
             ({"workspace_slug": "taken"}, "workspace_slug", "already taken"),
-            ({"password1": "password", "password2": "password"}, "password1", "too common"),
-            ({"password1": "12345678901", "password2": "12345678901"}, "password1", "numeric"),
-            ({"password2": "something-else-99"}, "password2", "differ"),
             ({"email": "not-an-email"}, "email", "valid email"),
             ({"workspace_slug": "admin"}, "workspace_slug", "another address"),
+            ({"workspace_name": "Two\nLines"}, "workspace_name", "one line"),
+            ({"full_name": "Tab\tbed"}, "full_name", "one line"),
+            ({"email": "a" * 245 + "@example.com"}, "email", "at most 254"),
         ],
     )
-    def test_bad_input_is_explained_and_nothing_is_created(self, client, over, field, message):
-        existing = MembershipFactory(
-            workspace__slug="taken", user=UserFactory(email="taken@example.com")
-        )
+    def test_bad_input_is_explained_and_nothing_is_sent(self, client, over, field, message):
+        MembershipFactory(workspace__slug="taken")
         users, workspaces = User.objects.count(), Workspace.objects.count()
         response = client.post("/signup/", signup_data(**over))
         assert response.status_code == 400
@@ -66,7 +132,23 @@ class TestSignup:
         assert field in errors, errors
         assert message in " ".join(errors[field])
         assert (User.objects.count(), Workspace.objects.count()) == (users, workspaces)
-        assert existing.workspace.slug == "taken"
+        assert mail.outbox == []
+
+    @pytest.mark.parametrize(
+        ("password", "message"),
+        [("password", "too common"), ("12345678901", "numeric")],
+    )
+    def test_weak_password_on_confirm_creates_nothing(self, client, password, message):
+        token = signing.dumps(
+            {"email": "w@example.com", "full_name": "W", "workspace_name": "W Co", "slug": "w-co"},
+            salt=services.SIGNUP_SALT,
+            compress=True,
+        )
+        data = {"password1": password, "password2": password, "workspace_name": "W Co"}
+        response = client.post(f"/signup/confirm/{token}/", data)
+        assert response.status_code == 400
+        assert message in " ".join(response.context["form"].errors["password1"])
+        assert not User.objects.exists() and not Workspace.objects.exists()
 
 
 class TestInvitations:

@@ -6,6 +6,7 @@ from django.utils import timezone
 from playbook.models import Role
 from records.icp_defaults import DEFAULT_CRITERIA
 from records.models import IcpProfile
+from records.selectors.icp import icp_fields, icp_profile_criteria
 from tests.conftest import login_as
 
 from .conftest import HTMX
@@ -157,3 +158,10 @@ def test_saving_queues_a_recompute_after_commit(
 def test_a_workspace_without_a_profile_gets_the_default(admin_client, url, workspace):
     assert admin_client.get(url("icp")).status_code == 200
     assert IcpProfile.objects.get(workspace=workspace).criteria == DEFAULT_CRITERIA
+
+
+def test_points_when_met_add_up_to_100(workspace):
+    flag = {"kind": "flag_set", "params": {"flag": "buying_intent"}}
+    profile = IcpProfile.objects.create(workspace=workspace, criteria=[{**flag, "weight": 1}] * 3)
+    rows = icp_profile_criteria(profile, icp_fields(workspace))
+    assert [row.share for row in rows] == [34, 33, 33]

@@ -110,8 +110,9 @@ class TestRecordUpdate:
     def test_a_stale_save_is_refused_with_what_changed_since(self, record, admin, rep):
         record._history_user = admin.user
         record.save()  # the history row of version 1, as a form would have read it
+        # An admin hands the record to the rep (only the owner, leaders and admins may).
         services.record_update(
-            record=record, actor=rep.user, version=1, industry="Retail", owner=rep.user
+            record=record, actor=admin.user, version=1, industry="Retail", owner=rep.user
         )
         with pytest.raises(services.RecordConflict) as exc:
             services.record_update(
