@@ -64,7 +64,7 @@ def main() -> None:
         captured = []
 
         def capture(execute, sql, params, many, context, captured=captured):
-            if sql.lstrip().upper().startswith("SELECT") and not many:
+            if sql.lstrip("( ").upper().startswith("SELECT") and not many:
                 captured.append((sql, params))
             return execute(sql, params, many, context)
 

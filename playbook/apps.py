@@ -6,9 +6,10 @@ def _grant_app_role(sender, using="default", **kwargs):
     from django.conf import settings
     from django.db import connections
 
-    from playbook.rls import grant_app_role
+    from playbook.rls import grant_app_role, mark_leakproof
 
     grant_app_role(connections[using], getattr(settings, "DATABASE_APP_ROLE", ""))
+    mark_leakproof(connections[using])
 
 
 class PlaybookConfig(AppConfig):

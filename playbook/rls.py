@@ -100,6 +100,33 @@ def app_role_sql(role: str) -> list[str]:
     ]
 
 
+# Under row-level security the planner may only use an index for a condition whose functions are
+# LEAKPROOF (they could otherwise see rows the policy hides). The records search sends
+# UPPER(col::text) LIKE UPPER(%s) (Django's icontains) to trigram indexes; PostgreSQL does not mark
+# these two leakproof, so under RLS the search scanned every row of the workspace (312 ms instead
+# of 4 ms at 100k records, docs/PERFORMANCE.md). Neither has side effects, and for stored text an
+# error can only come from the pattern, which is the query's own input. Only a superuser may mark
+# a function; the mark is per database (scripts/db-roles.sql, and migrate when run as one).
+LEAKPROOF_FUNCTIONS = ["upper(text)", "textlike(text, text)"]
+
+
+def mark_leakproof_sql() -> list[str]:
+    return [f"ALTER FUNCTION pg_catalog.{f} LEAKPROOF" for f in LEAKPROOF_FUNCTIONS]
+
+
+def mark_leakproof(connection) -> bool:
+    """Mark the search functions leakproof if this connection may (a superuser); else False."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            return False
+        for sql in mark_leakproof_sql():
+            cursor.execute(sql)
+    return True
+
+
 def grant_app_role(connection, role: str) -> None:
     if connection.vendor != "postgresql" or not role:
         return

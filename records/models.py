@@ -170,7 +170,7 @@ class Record(TenantModel):
             ),
             # Stage reports and counts. Not ordered by ICP score: the board walks its own index
             # (pipeline_board_open), and every index that carries the score must take a new key
-            # each time the score changes (docs/adr/0108).
+            # each time the score changes (docs/adr/0110).
             models.Index(fields=["workspace", "stage"], name="record_ws_stage"),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),

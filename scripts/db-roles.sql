@@ -22,3 +22,9 @@ ALTER DEFAULT PRIVILEGES FOR ROLE playbook_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO playbook_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE playbook_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO playbook_app;
+
+-- The records search (Django's icontains: UPPER(col::text) LIKE UPPER(...)) may use its trigram
+-- indexes under row-level security only if these are LEAKPROOF (playbook/rls.py says why that is
+-- safe). Superuser only; without it the search still works, by scanning the workspace's rows.
+ALTER FUNCTION pg_catalog.upper(text) LEAKPROOF;
+ALTER FUNCTION pg_catalog.textlike(text, text) LEAKPROOF;

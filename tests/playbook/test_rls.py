@@ -335,3 +335,17 @@ def test_a_task_sees_its_workspace_only(workspace, other_workspace):
     probe(workspace.pk)
     assert seen["ids"] == {workspace.pk}
     assert sla_reminders.run.workspace_scoped
+
+
+def test_migrate_marks_the_search_functions_leakproof():
+    """Django's icontains (UPPER(col) LIKE UPPER(...)) may use the trigram indexes under the
+    policy only with these leakproof; migrate marks them when it runs as a superuser, as here
+    (production: scripts/db-roles.sql). The plans at 100k records: docs/PERFORMANCE.md."""
+    from playbook.rls import LEAKPROOF_FUNCTIONS
+
+    with connection.cursor() as cursor:
+        for function in LEAKPROOF_FUNCTIONS:
+            cursor.execute(
+                "SELECT proleakproof FROM pg_proc WHERE oid = %s::regprocedure", [function]
+            )
+            assert cursor.fetchone() == (True,), function
