@@ -196,7 +196,8 @@ def planner_history(workspace, *, today: date) -> dict[str, Assumption]:
     out = {}
 
     def put(name, label, value, count, measured_on):
-        if value is None or count == 0:
+        # A measured 0 (no win among the closed deals) cannot be planned with: the default.
+        if value is None or count == 0 or value <= 0:
             out[name] = Assumption(name, label, DEFAULTS[name])
         else:
             out[name] = Assumption(name, label, Decimal(value), count, measured_on)

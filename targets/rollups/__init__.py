@@ -2,6 +2,7 @@
 then written with one upsert per month and scope, so a rebuild of the same months is idempotent
 and equal to a rebuild from scratch."""
 
+from django.db import connection
 from django.utils import timezone
 
 from targets import periods
@@ -71,6 +72,7 @@ def rebuild(workspace, *, first: int, last: int) -> int:
     The caller holds a transaction."""
     if last < first:
         return 0
+    _sort_in_memory()
     funnel = funnel_figures(workspace.pk, periods.start(first), periods.start(last + 1))
     money = mrr_figures(workspace.pk, first, last) if ledger_available() else {}
     now = timezone.now()
@@ -117,6 +119,15 @@ def rebuild(workspace, *, first: int, last: int) -> int:
     if stale:
         MetricSnapshot.objects.of(workspace).filter(pk__in=stale).delete()
     return len(snapshots)
+
+
+def _sort_in_memory() -> None:
+    """The rollup sorts and hashes a few hundred thousand rows (the ledger view's windows, the
+    stage entries); PostgreSQL's default 4 MB per sort spills them to disk. For this transaction
+    only, give each sort enough memory to stay in it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL work_mem = '64MB'")
 
 
 def _empty_stages(stages) -> list[dict]:

@@ -9,13 +9,15 @@ from playbook.models import Role, Workspace
 
 # Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`. ICP scores
 # come from the profile before the pipeline walks (its journeys follow the score) and again after
-# (its demo activities count for engagement). Customers follow the won records.
+# (its demo activities count for engagement). Customers follow the won records; targets are
+# planned from the history all of them leave.
 APP_SEEDERS = [
     "records.demo",
     "records.icp_demo",
     "pipeline.demo",
     "records.icp_demo",
     "customers.demo",
+    "targets.demo",
 ]
 
 
