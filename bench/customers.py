@@ -26,27 +26,16 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playbook.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("EMAIL_URL", "memorymail://")
+from django.test import Client
+from django.urls import reverse
 
-import django
-
-django.setup()
-
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-
-from customers import services  # noqa: E402
-from customers.models import Customer, RenewalAlert  # noqa: E402
-from pipeline.services import pipeline_install_defaults  # noqa: E402
-from playbook.models import Membership, Role, User, Workspace  # noqa: E402
-from playbook.tenancy import workspace_scope  # noqa: E402
+import bench.benchenv  # noqa: F401  (settings and django.setup())
+from customers import services
+from customers.models import Customer, RenewalAlert
+from pipeline.services import pipeline_install_defaults
+from playbook.models import Membership, Role, User, Workspace
+from playbook.tenancy import workspace_scope
 
 TARGET_P95_MS = 150
 

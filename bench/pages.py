@@ -23,7 +23,6 @@ The last line is `RESULT ...` with every page's p95 in ms.
 """
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -33,30 +32,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playbook.settings")
-# Production-like: no DEBUG (no query log), but plain http and file-system static for the
-# in-process client.
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
 
-import django
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from playbook import tenancy  # noqa: E402
-from playbook.models import Membership, Workspace  # noqa: E402
-from records import keyset  # noqa: E402
-from records.models import Activity, ActivityKind, Record  # noqa: E402
-from records.selectors.records import LIST_SALT  # noqa: E402
+import bench.benchenv  # noqa: F401  (settings and django.setup())
+from playbook import tenancy
+from playbook.models import Membership, Workspace
+from records import keyset
+from records.models import Activity, ActivityKind, Record
+from records.selectors.records import LIST_SALT
 
 TARGET_P95_MS = 150
 

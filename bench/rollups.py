@@ -24,30 +24,19 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playbook.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
-os.environ.setdefault("STATIC_MANIFEST", "false")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
+from django.db import connection, transaction
+from django.db.models import Max
+from django.test import Client
 
-import django
-
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Max  # noqa: E402
-from django.test import Client  # noqa: E402
-
-from customers.models import MrrMovement, Subscription  # noqa: E402
-from pipeline.models import StageDefinition, StageTransition  # noqa: E402
-from pipeline.services import pipeline_install_defaults  # noqa: E402
-from playbook.models import Membership, Role, User, Workspace  # noqa: E402
-from records.demo import insert_rows  # noqa: E402
-from records.models import Record  # noqa: E402
-from targets import periods, services  # noqa: E402
-from targets.models import MetricSnapshot  # noqa: E402
+import bench.benchenv  # noqa: F401  (settings and django.setup())
+from customers.models import MrrMovement, Subscription
+from pipeline.models import StageDefinition, StageTransition
+from pipeline.services import pipeline_install_defaults
+from playbook.models import Membership, Role, User, Workspace
+from records.demo import insert_rows
+from records.models import Record
+from targets import periods, services
+from targets.models import MetricSnapshot
 
 TARGET_SECONDS = 10
 TARGET_P95_MS = 150
