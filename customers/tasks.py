@@ -4,7 +4,7 @@ from celery import shared_task
 
 from customers import services
 from playbook.models import Workspace
-from playbook.tenancy import workspace_task
+from playbook.tenancy import fan_out, workspace_task
 
 
 @shared_task
@@ -17,10 +17,7 @@ def renewal_alerts(workspace_id: int) -> dict:
 @shared_task
 def renewal_alerts_all() -> int:
     """Beat entry point (daily): one task per workspace, each small and retryable."""
-    ids = list(Workspace.objects.values_list("pk", flat=True))
-    for workspace_id in ids:
-        renewal_alerts.delay(workspace_id)
-    return len(ids)
+    return fan_out(renewal_alerts)
 
 
 @shared_task
@@ -33,10 +30,7 @@ def health_recompute(workspace_id: int) -> int:
 @shared_task
 def health_recompute_all() -> int:
     """Beat entry point (nightly): engagement recency and renewal windows age every day."""
-    ids = list(Workspace.objects.values_list("pk", flat=True))
-    for workspace_id in ids:
-        health_recompute.delay(workspace_id)
-    return len(ids)
+    return fan_out(health_recompute)
 
 
 @shared_task

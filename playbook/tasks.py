@@ -1,8 +1,7 @@
 from celery import shared_task
 
 from playbook import services
-from playbook.models import Workspace
-from playbook.tenancy import workspace_task
+from playbook.tenancy import fan_out, workspace_task
 
 
 @shared_task
@@ -14,7 +13,4 @@ def invitations_expire(workspace_id: int) -> int:
 @shared_task
 def invitations_expire_all() -> int:
     """Beat entry point: fan out one task per workspace, so each stays small and retryable."""
-    ids = list(Workspace.objects.values_list("pk", flat=True))
-    for workspace_id in ids:
-        invitations_expire.delay(workspace_id)
-    return len(ids)
+    return fan_out(invitations_expire)

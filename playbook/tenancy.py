@@ -168,6 +168,18 @@ def workspace_task(task):
     return run
 
 
+def fan_out(task) -> int:
+    """Beat entry points: queue `task(workspace_id)` once per workspace, so each run stays small,
+    retryable and inside its own workspace's scope. Reads only the Workspace table, which is not
+    tenant-owned. Returns how many were queued."""
+    from playbook.models import Workspace
+
+    ids = list(Workspace.objects.values_list("pk", flat=True))
+    for workspace_id in ids:
+        task.delay(workspace_id)
+    return len(ids)
+
+
 def spans_workspaces() -> bool:
     """Whether this connection, as it logged in, sees every workspace (the owner or a superuser):
     what explicitly cross-workspace ops code (seed_demo, migrations) needs."""

@@ -1,7 +1,6 @@
 from celery import shared_task
 
-from playbook.models import Workspace
-from playbook.tenancy import workspace_task
+from playbook.tenancy import fan_out, workspace_task
 from records.services import icp
 
 # A recompute of the workspace already running: try again a little later (it reruns by itself
@@ -21,7 +20,4 @@ def icp_recompute(self, workspace_id: int) -> dict:
 @shared_task
 def icp_recompute_all() -> int:
     """Beat entry point (nightly: engagement criteria age): one task per workspace."""
-    ids = list(Workspace.objects.values_list("pk", flat=True))
-    for workspace_id in ids:
-        icp_recompute.delay(workspace_id)
-    return len(ids)
+    return fan_out(icp_recompute)

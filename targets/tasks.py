@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from playbook.models import Workspace
-from playbook.tenancy import workspace_task
+from playbook.tenancy import fan_out, workspace_task
 from targets import periods, services
 
 # Last month can still change (backdated ledger rows, late stage moves are rare after that),
@@ -28,7 +28,4 @@ def metrics_nightly(workspace_id: int) -> int:
 @shared_task
 def metrics_nightly_all() -> int:
     """Beat entry point (nightly): one task per workspace, each small and retryable."""
-    ids = list(Workspace.objects.values_list("pk", flat=True))
-    for workspace_id in ids:
-        metrics_nightly.delay(workspace_id)
-    return len(ids)
+    return fan_out(metrics_nightly)
