@@ -5,7 +5,13 @@ import pytest
 from django.urls import reverse
 
 from playbook.models import Role
-from tests.targets.conftest import history, people, pipeline_ws, stages  # noqa: F401
+from tests.targets.conftest import (  # noqa: F401
+    example_ledger,
+    history,
+    people,
+    pipeline_ws,
+    stages,
+)
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
