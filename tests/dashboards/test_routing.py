@@ -143,3 +143,12 @@ def test_who_you_are_moved_to_the_members_page(client, pipeline_ws, role_member)
     assert page.status_code == 200
     assert member.user.email in page.content.decode()
     assert "You are" in page.content.decode()
+
+
+def test_the_period_picker_is_on_the_leader_and_marketing_homes_only(client, pipeline_ws, leader):
+    login_as(client, leader)
+    for key, picker in (("leader", True), ("marketing", True), ("sdr", False), ("company", False)):
+        body = client.get(home_url(pipeline_ws, key), {"period": "quarter"}).content.decode()
+        assert ('name="period"' in body) is picker, key
+        if picker:
+            assert '<option value="quarter" selected>' in body
