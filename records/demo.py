@@ -123,7 +123,7 @@ def insert_rows(model, columns: list[str], rows: list[tuple], *, copy: bool = Tr
 
 
 @contextmanager
-def _foreign_keys_checked_once(models):
+def foreign_keys_checked_once(models):
     """PostgreSQL checks deferred foreign keys row by row at commit: for a million activities
     that is most of a minute. Dropped for the load and added back, each key is checked by one
     join instead (PostgreSQL's own advice for populating a database). The tables are locked
@@ -314,7 +314,7 @@ class _Generator:
 def seed(ctx: DemoContext) -> None:
     _custom_fields(ctx.workspace)
     generator = _Generator(ctx)
-    with _foreign_keys_checked_once([Record, Record.history.model, Contact, Activity]):
+    with foreign_keys_checked_once([Record, Record.history.model, Contact, Activity]):
         for start in range(0, ctx.records, BATCH):
             records, histories, contacts, activities = [], [], [], []
             for i in range(start, min(start + BATCH, ctx.records)):
@@ -323,10 +323,10 @@ def seed(ctx: DemoContext) -> None:
             insert_rows(Record.history.model, HISTORY_COLUMNS, histories)
             insert_rows(Contact, CONTACT_COLUMNS, contacts)
             insert_rows(Activity, ACTIVITY_COLUMNS, activities)
-    _reset_sequences()
+    reset_sequences()
 
 
-def _reset_sequences() -> None:
+def reset_sequences() -> None:
     """Ids were assigned here: move the database's id sequences past them."""
     sql = connection.ops.sequence_reset_sql(no_style(), [Record, Contact, Activity])
     if sql:
