@@ -35,9 +35,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playbook.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
 
 SLUG = "icp-bench"
 
@@ -85,6 +82,10 @@ def main():
     parser.add_argument("--database", help="bench database name (default: <db>_icp_bench)")
     parser.add_argument("--fresh", action="store_true", help="drop the bench database first")
     parser.add_argument("--singles", type=int, default=200)
+    parser.add_argument("--requests", type=int, default=20, help="calibration page requests")
+    parser.add_argument(
+        "--only-calibration", action="store_true", help="skip the recompute steps 1-5"
+    )
     parser.add_argument(
         "--base", type=int, default=100_000, help="records made by seed_demo's code, then copied"
     )
@@ -93,10 +94,9 @@ def main():
     ensure_database(url, name, args.fresh)
     os.environ["DATABASE_URL"] = url
 
-    import django
-
-    django.setup()
     from django.core.management import call_command
+
+    import bench.benchenv  # noqa: F401  (production-like settings, django.setup())
 
     call_command("migrate", verbosity=0)
     run(args)
@@ -150,6 +150,9 @@ def run(args):
     print(f"Workspace {SLUG}: {count:,} records; {len(criteria)} criteria, every kind.")
     print("Bringing every score up to date (untimed) ...")
     icp_recompute_workspace(workspace_id=workspace.pk)
+    if args.only_calibration:
+        calibration(workspace, args)
+        return
 
     print("1. 10 % of the records change (problem acknowledged flipped on every tenth) ...")
     sql(
@@ -212,13 +215,54 @@ def run(args):
     p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
     print(f"     p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries, {written} written")
 
+    calibration_figures = calibration(workspace, args)
     ratio = all_seconds / floor_seconds if floor_seconds else float("inf")
     print(
         f"RESULT records={count} changed={some.changed} seconds={seconds:.2f} "
         f"all_changed_seconds={all_seconds:.2f} floor_seconds={floor_seconds:.2f} "
         f"ratio={ratio:.2f} rerun_changed={rerun.changed} rerun_seconds={rerun_seconds:.2f} "
         f"single_p50_ms={p50:.1f} single_p95_ms={p95:.1f} single_queries={queries} "
-        f"all_changed_rows={every.changed}"
+        f"all_changed_rows={every.changed} {calibration_figures}"
+    )
+
+
+def calibration(workspace, args) -> str:
+    """6. The calibration page: its selector cold (nothing cached) and the page as users see it
+    (p50/p95 over --requests requests by the workspace's admin)."""
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.bulkdata import build_stage_history
+    from pipeline.selectors.calibration import icp_calibration
+    from playbook.models import Membership, Role
+    from playbook.tenancy import workspace_scope
+
+    written = build_stage_history(workspace.pk)
+    if written:
+        print(f"   stage history: {written:,} transitions written (untimed)")
+    print("6. Calibration ...")
+    cache.clear()
+    with workspace_scope(workspace.pk):
+        started = time.monotonic()
+        result = icp_calibration(workspace)
+        cold = time.monotonic() - started
+    print(f"     selector, nothing cached: {cold:.2f}s ({result.won:,} won of {result.decided:,})")
+    admin = Membership.objects.of(workspace).filter(role=Role.ADMIN).first().user
+    client = Client()
+    client.force_login(admin)
+    url = reverse("pipeline:icp_calibration", args=[workspace.slug])
+    times = []
+    for _ in range(args.requests):
+        started = time.perf_counter()
+        if client.get(url).status_code != 200:
+            sys.exit("the calibration page did not answer 200")
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    p50, p95 = statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+    print(f"     page: p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(times)} requests")
+    return (
+        f"calibration_cold_s={cold:.2f} calibration_p50_ms={p50:.0f} calibration_p95_ms={p95:.0f}"
     )
 
 

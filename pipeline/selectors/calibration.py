@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from pipeline.models import StageTransition
@@ -98,11 +98,14 @@ class Calibration:
         return [lift.suggested for lift in self.lifts]
 
 
-def _won(workspace):
-    return Exists(
-        StageTransition.objects.of(workspace).filter(
-            record_id=OuterRef("pk"), to_stage__is_won=True
-        )
+def _won_ids(workspace):
+    """Ids of the records that ever entered a won stage: one hashed set per query, probed per
+    record (an EXISTS per record per criterion was the cost of this page at scale)."""
+    return (
+        StageTransition.objects.of(workspace)
+        .filter(to_stage__is_won=True)
+        .values("record_id")
+        .order_by()
     )
 
 
@@ -132,7 +135,7 @@ def icp_calibration(workspace) -> Calibration:
     now = timezone.now()
     # Conditions, not annotations: an aggregate over an annotated subquery would be wrapped in
     # another subquery that the criteria's own subqueries cannot see through.
-    won = Q(_won(workspace))
+    won = Q(pk__in=_won_ids(workspace))
     lost = Q(status=RecordStatus.LOST) & ~won
     records = Record.objects.of(workspace).live()
 
@@ -170,12 +173,15 @@ def icp_calibration(workspace) -> Calibration:
     total_won = sum(b["won_n"] for b in per_band.values())
     total_decided = total_won + sum(b["lost_n"] for b in per_band.values())
 
+    # A lift is measured on decided records only, so only they are judged (the criteria's
+    # subqueries run for them, not for every record of the workspace).
     counts = {}
     for c in criteria:
-        met = sql_condition(c.kind, c.params, now)
+        met = sql_condition(c.kind, c.params, now, workspace=workspace)
         counts[f"won_{c.index}"] = Count("id", filter=met & won)
-        counts[f"decided_{c.index}"] = Count("id", filter=met & (won | lost))
-    measured = records.aggregate(**counts) if counts else {}
+        counts[f"decided_{c.index}"] = Count("id", filter=met)
+    decided = records.filter(won | Q(status=RecordStatus.LOST))
+    measured = decided.aggregate(**counts) if counts else {}
     overall = _rate(total_won, total_decided)
     rows = []
     for c in criteria:

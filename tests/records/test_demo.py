@@ -57,3 +57,18 @@ def test_open_tasks_are_assigned_and_some_are_overdue_or_upcoming(demo):
 def test_ids_continue_after_seeding(demo):
     highest = Record.objects.order_by("-id").first().pk
     assert RecordFactory(workspace=demo).pk > highest
+
+
+def test_insert_objects_sets_ids_in_order_with_defaults(workspace):
+    records = [
+        Record(workspace=workspace, name=f"Bulk {i}", custom_fields={"seats": i} if i else {})
+        for i in range(3)
+    ]
+    records_demo.insert_objects(Record, records)
+    for i, record in enumerate(records):
+        stored = Record.objects.of(workspace).get(pk=record.pk)
+        assert stored.name == f"Bulk {i}"
+        assert stored.custom_fields == ({"seats": i} if i else {})
+        assert stored.version == 1 and stored.created_at is not None
+    assert not records[0]._state.adding
+
