@@ -71,4 +71,3 @@ def test_insert_objects_sets_ids_in_order_with_defaults(workspace):
         assert stored.custom_fields == ({"seats": i} if i else {})
         assert stored.version == 1 and stored.created_at is not None
     assert not records[0]._state.adding
-
