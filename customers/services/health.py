@@ -155,6 +155,24 @@ def health_recompute(*, workspace, record_ids=None, today: date | None = None) -
         changed += len(dirty)
 
 
+class _PendingHealth:
+    """The customers whose health a transaction changed, recomputed together once it commits:
+    a job that renews 300 subscriptions in one transaction recomputes 300 customers in one
+    set-based pass (seven queries per thousand), not 300 passes."""
+
+    def __init__(self, workspace):
+        self.workspace, self.record_ids = workspace, set()
+
+    def __call__(self):
+        health_recompute(workspace=self.workspace, record_ids=sorted(self.record_ids))
+
+
 def health_recompute_after_commit(*, workspace, record_ids) -> None:
-    ids = list(record_ids)
-    transaction.on_commit(lambda: health_recompute(workspace=workspace, record_ids=ids))
+    pending = transaction.get_connection().run_on_commit
+    for _, callback, *_ in pending:
+        if isinstance(callback, _PendingHealth) and callback.workspace.pk == workspace.pk:
+            callback.record_ids.update(record_ids)
+            return
+    callback = _PendingHealth(workspace)
+    callback.record_ids.update(record_ids)
+    transaction.on_commit(callback)

@@ -268,3 +268,15 @@ def test_engagements_due_per_csm_are_counted_once_then_kept_a_while(
         assert selectors.engagements_due_by_csm(workspace, engagement_days=1000) == {
             csm.user_id: len(quiet)
         }
+
+
+def test_health_of_many_changes_in_one_transaction_is_recomputed_once(
+    workspace, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        # Two subscriptions started in one transaction: one recompute for both customers.
+        first, second = _paying(workspace, "100"), _paying(workspace, "200")
+    assert len(callbacks) == 1
+    assert callbacks[0].record_ids == {first.pk, second.pk}
+    scores = Customer.objects.of(workspace).values_list("health_score", flat=True)
+    assert len(scores) == 2 and None not in set(scores)
