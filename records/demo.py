@@ -176,6 +176,42 @@ def _insert_unnest(table, names, fields, json_at, rows, *, returning=False) -> l
     return ids
 
 
+def update_objects(model, workspace_id: int, objs: list, fields: list[str]) -> None:
+    """Save `fields` of many instances of one workspace: on PostgreSQL one UPDATE ... FROM
+    unnest(<one array per field>) per batch; elsewhere bulk_update. bulk_update builds a CASE
+    per field over every id in Python: for 100k customers' health that was minutes of CPU."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.of(workspace_id).bulk_update(objs, fields, batch_size=BATCH)
+        return
+    targets = [model._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    json_at = {i for i, f in enumerate(targets) if f.get_internal_type() == "JSONField"}
+    types = ["text" if i in json_at else f.cast_db_type(connection) for i, f in enumerate(targets)]
+    arrays = ", ".join(["%s::bigint[]"] + [f"%s::{t}[]" for t in types])
+    aliases = ", ".join(["pk"] + [f"c{i}" for i in range(len(targets))])
+    sets = ", ".join(
+        f"{quote(f.column)} = u.c{i}" + ("::jsonb" if i in json_at else "")
+        for i, f in enumerate(targets)
+    )
+    table = quote(model._meta.db_table)
+    sql = (
+        f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS u({aliases}) "
+        "WHERE t.id = u.pk AND t.workspace_id = %s"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), UNNEST_BATCH):
+            batch = objs[start : start + UNNEST_BATCH]
+            columns = [[obj.pk for obj in batch]]
+            for i, f in enumerate(targets):
+                values = [getattr(obj, f.attname) for obj in batch]
+                if i in json_at:
+                    values = [None if v is None else json.dumps(v) for v in values]
+                columns.append(values)
+            cursor.execute(sql, [*columns, workspace_id])
+
+
 @contextmanager
 def foreign_keys_checked_once(models):
     """PostgreSQL checks deferred foreign keys row by row at commit: for a million activities

@@ -20,6 +20,7 @@ from customers.models import (
     SurveyResponse,
 )
 from records import scoring
+from records.demo import update_objects
 from records.models import Activity, ActivityKind, Record
 
 CHUNK = 1000
@@ -149,8 +150,11 @@ def health_recompute(*, workspace, record_ids=None, today: date | None = None) -
                 customer.health_computed_at = now
                 dirty.append(customer)
         with transaction.atomic():
-            Customer.objects.of(workspace).bulk_update(
-                dirty, ["health_score", "health_explanation", "health_computed_at"]
+            update_objects(
+                Customer,
+                workspace.pk,
+                dirty,
+                ["health_score", "health_explanation", "health_computed_at"],
             )
         changed += len(dirty)
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from customers.models import (
     SubscriptionStatus,
 )
 from customers.services.ledger import subscription_cancel, subscription_renew
+from records.demo import update_objects
 from records.models import Activity, ActivityKind
 
 CHUNK = 2000
@@ -229,23 +230,8 @@ def alert_tasks_create(*, workspace, today: date) -> int:
             )
             for a in alerts:
                 a.task_id = ids[alert_dedupe_key(a.pk)]
-            _link_tasks(workspace, alerts)
+            update_objects(RenewalAlert, workspace.pk, alerts, ["task"])
             created += len(alerts)
-
-
-def _link_tasks(workspace, alerts) -> None:
-    """Save each alert's task: on PostgreSQL one UPDATE from two arrays per chunk (bulk_update's
-    CASE over 2,000 ids was the slow part of a first run), elsewhere bulk_update."""
-    if connection.vendor != "postgresql":
-        RenewalAlert.objects.of(workspace).bulk_update(alerts, ["task"])
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {RenewalAlert._meta.db_table} AS a SET task_id = t.task_id "
-            "FROM unnest(%s::bigint[], %s::bigint[]) AS t(id, task_id) "
-            "WHERE a.id = t.id AND a.workspace_id = %s",
-            [[a.pk for a in alerts], [a.task_id for a in alerts], workspace.pk],
-        )
 
 
 def alert_emails_send(*, workspace) -> int:

@@ -71,3 +71,22 @@ def test_insert_objects_sets_ids_in_order_with_defaults(workspace):
         assert stored.custom_fields == ({"seats": i} if i else {})
         assert stored.version == 1 and stored.created_at is not None
     assert not records[0]._state.adding
+
+
+def test_update_objects_saves_the_fields_of_one_workspace_only(workspace, other_workspace):
+    mine = [RecordFactory(workspace=workspace, name=f"Mine {i}") for i in range(3)]
+    theirs = RecordFactory(workspace=other_workspace, name="Theirs")
+    for i, record in enumerate(mine):
+        record.name, record.custom_fields, record.icp_score = f"Renamed {i}", {"n": i}, i
+    theirs.name = "Changed"
+    records_demo.update_objects(
+        Record, workspace.pk, [*mine, theirs], ["name", "custom_fields", "icp_score"]
+    )
+    stored = {r.pk: r for r in Record.objects.all()}
+    for i, record in enumerate(mine):
+        assert (stored[record.pk].name, stored[record.pk].custom_fields) == (
+            f"Renamed {i}",
+            {"n": i},
+        )
+        assert stored[record.pk].icp_score == i
+    assert stored[theirs.pk].name == "Theirs"
