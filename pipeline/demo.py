@@ -94,7 +94,11 @@ UPDATED = [
     "buying_intent",
     "decision_maker_identified",
     "contract_signed",
+    "forecast_category",
 ]
+# An open deal's forecast category, by record id (not the random stream, so adding it changed
+# nothing else of the demo): a third each, commit only for deals closing within 45 days.
+DEMO_CATEGORIES = ("pipeline", "best_case", "commit")
 
 
 @dataclass
@@ -269,11 +273,14 @@ def _state_row(record: _Record, state, index, rng, now) -> tuple:
     facts the stages it passed required."""
     reached = state["reached"]
     in_deal = reached >= index.get("opportunity", 99)
-    arr, close = None, None
+    arr, close, category = None, None, "pipeline"
     if in_deal:
         arr = record.expected_arr or Decimal(rng.randrange(6, 120) * 1000)
         if state["status"] == RecordStatus.OPEN and state["stage"].key == "opportunity":
             close = (now + timedelta(days=rng.randint(-10, 120))).date()
+            category = DEMO_CATEGORIES[record.pk % 3]
+            if category == "commit" and close > (now + timedelta(days=45)).date():
+                category = "best_case"
         else:
             close = state["entered"].date()
     return (
@@ -290,6 +297,7 @@ def _state_row(record: _Record, state, index, rng, now) -> tuple:
         in_deal,
         in_deal,
         reached >= index.get("won", 99),
+        category,
     )
 
 

@@ -4,6 +4,7 @@ from pipeline.models import RuleKind
 from playbook.forms import BaseForm
 from playbook.models import Team
 from records.conditions.forms import ConditionForm
+from records.models import ForecastCategory
 
 TEAM_CHOICES = Team.choices
 
@@ -131,6 +132,15 @@ class NurtureForm(BaseForm):
 class ReopenForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ForecastForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    forecast_category = forms.ChoiceField(
+        label="Forecast category",
+        choices=ForecastCategory.choices,
+        help_text="Your call on the deal: commit = you expect to close it as forecast.",
+    )
 
 
 class BoardMoveForm(BaseForm):

@@ -5,6 +5,7 @@
 - Everyone else may move a record they own, or one whose current stage is owned by their team
   or handed to their team (an SDR works the MQLs marketing hands over).
 - Every member may look at the board, the queues and the definitions.
+- A deal's forecast category is its owner's call; admins and leaders may set it too.
 """
 
 from playbook.access import has_role, require_roles
@@ -47,3 +48,16 @@ def move_refusal(membership, stage) -> str:
         f"Your role ({membership.get_role_display()}) may not move this record: it belongs to "
         f"{team} and is not yours. Ask its owner or a leader."
     )
+
+
+def can_set_forecast(membership, record) -> bool:
+    """May `membership` set `record`'s forecast category? Its owner, admins and leaders: the
+    category is the seller's commitment, so nobody else speaks for them."""
+    if membership is None or not membership.is_active:
+        return False
+    return oversees(membership) or (
+        record.owner_id is not None and record.owner_id == membership.user_id
+    )
+
+
+FORECAST_REFUSED = "Only the deal's owner, a leader or an admin can set its forecast category."

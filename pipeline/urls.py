@@ -21,6 +21,11 @@ urlpatterns = [
         )
         for move in record.MOVES
     ],
+    path(
+        "pipeline/records/<int:record_id>/forecast/",
+        record.record_forecast,
+        name="record_forecast",
+    ),
     path("pipeline/queues/mqls/", queues.mql_queue, name="mql_queue"),
     path("pipeline/queues/my-pipeline/", queues.my_pipeline, name="my_pipeline"),
     path("pipeline/definitions/", queues.definitions, name="definitions"),

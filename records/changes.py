@@ -37,7 +37,15 @@ EDITABLE_FIELDS = (
 )
 # What the timeline shows of a record's history; stage and status changes appear as the stage
 # transitions that made them.
-HISTORY_FIELDS = (*EDITABLE_FIELDS, "icp_score", "custom_fields", "deleted_at")
+# The forecast category is set with its own small form (pipeline.services.forecast), not the
+# record form, but its changes belong on the timeline like any other field's.
+HISTORY_FIELDS = (
+    *EDITABLE_FIELDS,
+    "forecast_category",
+    "icp_score",
+    "custom_fields",
+    "deleted_at",
+)
 USER_FIELDS = {"owner"}
 
 

@@ -34,6 +34,14 @@ class RevenueBand(models.TextChoices):
     OVER_250M = "gt_250m", "Over $250M"
 
 
+class ForecastCategory(models.TextChoices):
+    """The deal owner's call on an open deal, for the forecast roll-ups (docs/pipeline.md)."""
+
+    PIPELINE = "pipeline", "Pipeline"
+    BEST_CASE = "best_case", "Best case"
+    COMMIT = "commit", "Commit"
+
+
 class RecordStatus(models.TextChoices):
     OPEN = "open", "Open"
     LOST = "lost", "Lost"
@@ -90,6 +98,15 @@ class Record(TenantModel):
 
     expected_arr = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     expected_close_date = models.DateField(null=True, blank=True)
+    # The owner's call on the deal (pipeline, best case, commit). Written only by
+    # pipeline.services.forecast (the owner, leaders and admins); kept in the field history.
+    # db_default: adding the column to a large table writes no row.
+    forecast_category = models.CharField(
+        max_length=10,
+        choices=ForecastCategory.choices,
+        default=ForecastCategory.PIPELINE,
+        db_default=ForecastCategory.PIPELINE,
+    )
 
     status = models.CharField(
         max_length=10, choices=RecordStatus.choices, default=RecordStatus.OPEN

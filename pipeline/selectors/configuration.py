@@ -148,6 +148,9 @@ class StagePanel:
     lost_reasons: list = field(default_factory=list)
     owner_choices: list = field(default_factory=list)
     can_move: bool = False
+    # An open deal shows its forecast category; its owner (or a leader) may change it.
+    is_deal: bool = False
+    can_set_forecast: bool = False
 
     @property
     def handoff(self) -> bool:
@@ -165,7 +168,8 @@ class StagePanel:
 def stage_panel(workspace, record, membership, *, now=None) -> StagePanel:
     """The record page's pipeline panel: where the record is, how long it has been there and
     the next stage's checklist (met and unmet), in a constant number of queries."""
-    from pipeline.permissions import can_move
+    from pipeline.permissions import can_move, can_set_forecast
+    from pipeline.selectors.queues import is_deal
 
     now = now or timezone.now()
     ordered = stages(workspace, include_retired=True)
@@ -181,7 +185,9 @@ def stage_panel(workspace, record, membership, *, now=None) -> StagePanel:
         previous_stage=earlier[-1] if earlier else None,
         sla=sla_of(current, record.stage_entered_at, record.status, now),
         can_move=can_move(membership, record, current),
+        is_deal=is_deal(record, current),
     )
+    panel.can_set_forecast = panel.is_deal and can_set_forecast(membership, record)
     if panel.next_stage is not None:
         panel.checklist = rules.evaluate(
             record, rules_of(workspace, [panel.next_stage.pk]), now=now

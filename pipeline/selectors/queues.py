@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -10,6 +11,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Q,
     Sum,
     Value,
 )
@@ -33,6 +35,80 @@ def qualification_stages(workspace) -> list[StageDefinition]:
     ]
 
 
+def deal_stages(workspace) -> list[StageDefinition]:
+    """The stages whose open records are deals: owned by Sales and not closed (Opportunity by
+    default). My pipeline, the forecast category and the AE home all count these."""
+    return [s for s in stages(workspace) if s.team == Team.SALES and not s.is_closed]
+
+
+def open_deals(workspace):
+    """Every open deal of the workspace (live, open, in a deal stage): a queryset to narrow."""
+    return (
+        Record.objects.of(workspace)
+        .live()
+        .filter(stage_id__in=[s.pk for s in deal_stages(workspace)], status=RecordStatus.OPEN)
+    )
+
+
+# A deal with no activity done on its timeline for this long is stale (the AE home lists them).
+STALE_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DealFilters:
+    """What narrows the open deals: My pipeline's filters, and the AE home's drill-downs, so a
+    number on the home and the list behind it are one query's two readings."""
+
+    owner_id: int | None = None  # None: every seller (leaders and admins)
+    stage_id: int | None = None
+    category: str = ""
+    close_from: date | None = None
+    close_to: date | None = None
+    stale: bool = False
+
+
+def stale_since(now):
+    return now - timedelta(days=STALE_DAYS)
+
+
+def deals(workspace, filters: DealFilters, *, now=None):
+    """The open deals that `filters` select: a queryset (count it, sum it, page it)."""
+    rows = open_deals(workspace)
+    if filters.owner_id is not None:
+        rows = rows.filter(owner_id=filters.owner_id)
+    if filters.stage_id is not None:
+        rows = rows.filter(stage_id=filters.stage_id)
+    if filters.category:
+        rows = rows.filter(forecast_category=filters.category)
+    if filters.close_from is not None:
+        rows = rows.filter(expected_close_date__gte=filters.close_from)
+    if filters.close_to is not None:
+        rows = rows.filter(expected_close_date__lte=filters.close_to)
+    if filters.stale:
+        since = stale_since(now or timezone.now())
+        rows = rows.filter(Q(last_activity_at__isnull=True) | Q(last_activity_at__lt=since))
+    return rows
+
+
+def weighted_arr():
+    """Expected ARR x the stage's probability, per deal (an expression to Sum)."""
+    return ExpressionWrapper(
+        F("expected_arr") * F("stage__probability") / Value(100),
+        output_field=DecimalField(max_digits=20, decimal_places=2),
+    )
+
+
+def is_deal(record, stage) -> bool:
+    return (
+        stage is not None
+        and stage.team == Team.SALES
+        and not stage.is_closed
+        and not stage.is_retired
+        and record.status == RecordStatus.OPEN
+        and record.deleted_at is None
+    )
+
+
 @dataclass
 class Pipeline:
     rows: list
@@ -54,34 +130,30 @@ CLOSE_ORDER = keyset.Order("expected_close_date", nulls_last=True)
 PIPELINE_SALT = "pipeline.my_pipeline"
 
 
-def my_pipeline(workspace, owner_id, *, cursor: str | None = None, now=None) -> Pipeline:
+def my_pipeline(
+    workspace,
+    owner_id,
+    *,
+    cursor: str | None = None,
+    now=None,
+    filters: DealFilters | None = None,
+) -> Pipeline:
     """An AE's open deals in stages owned by Sales (Opportunity by default), soonest close date
-    first, with weighted value = expected ARR x stage probability. Totals cover all of them."""
-    sales_stage_ids = [s.pk for s in stages(workspace) if s.team == Team.SALES and not s.is_closed]
-    base = (
-        Record.objects.of(workspace)
-        .live()
-        .filter(owner_id=owner_id, stage_id__in=sales_stage_ids, status=RecordStatus.OPEN)
-    )
-    totals = base.aggregate(
-        n=Count("id"),
-        arr=Sum("expected_arr"),
-        weighted=Sum(
-            ExpressionWrapper(
-                F("expected_arr") * F("stage__probability") / Value(100),
-                output_field=DecimalField(max_digits=20, decimal_places=2),
-            )
-        ),
-    )
+    first, with weighted value = expected ARR x stage probability. Totals cover all of them.
+    `filters` narrow them further (their owner_id is replaced by `owner_id`; None: everyone's)."""
+    now = now or timezone.now()
+    filters = replace(filters or DealFilters(), owner_id=owner_id)
+    base = deals(workspace, filters, now=now)
+    totals = base.aggregate(n=Count("id"), arr=Sum("expected_arr"), weighted=Sum(weighted_arr()))
     page = keyset.paginate(
-        base.select_related("stage"),
+        base.select_related("stage", "owner"),
         CLOSE_ORDER,
         salt=PIPELINE_SALT,
-        scope="close",
+        # A cursor is only good for the list it was made for.
+        scope=f"close:{filters}",
         cursor=cursor,
         size=QUEUE_PAGE_SIZE,
     )
-    now = now or timezone.now()
     rows = [
         {
             "record": r,

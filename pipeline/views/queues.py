@@ -1,6 +1,9 @@
 """Work queues: the SDRs' "MQLs to qualify" and the AEs' "My pipeline"; and the printable
 stage definitions."""
 
+import calendar
+from datetime import date
+
 from django import forms
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -8,8 +11,10 @@ from django.views.decorators.http import require_GET
 from pipeline import selectors
 from pipeline.models import StageDefinition
 from pipeline.permissions import oversees
+from pipeline.selectors.queues import STALE_DAYS, DealFilters
 from playbook.access import get_for_workspace_or_404
 from playbook.forms import BaseForm
+from records.models import ForecastCategory
 
 
 @require_GET
@@ -52,34 +57,91 @@ def mql_queue(request):
     return render(request, "pipeline/queue_mqls.html", {"pages": pages, "mine": mine})
 
 
-class _OwnerForm(BaseForm):
-    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+class PipelineFilterForm(BaseForm):
+    """My pipeline's filters, all in the URL (the AE home links here with them set)."""
+
+    ALL = "all"
+    owner = forms.ChoiceField(required=False)
+    stage = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    category = forms.ChoiceField(
+        label="Forecast category",
+        choices=[("", "Any category"), *ForecastCategory.choices],
+        required=False,
+    )
+    closing = forms.ChoiceField(
+        label="Closing", choices=[("", "Any time"), ("month", "This month")], required=False
+    )
+    stale = forms.BooleanField(label=f"No activity in {STALE_DAYS} days", required=False)
+
+    def __init__(self, data=None, *, owners=(), stages=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["owner"].choices = [
+            ("", "Me"),
+            (self.ALL, "Every seller"),
+            *[(str(m.user_id), str(m.user)) for m in owners],
+        ]
+        self.fields["stage"].choices = [("", "Any stage"), *[(s.pk, s.name) for s in stages]]
+
+    def filters(self, *, today) -> DealFilters:
+        data = self.cleaned_data
+        first, last = month_bounds(today) if data.get("closing") == "month" else (None, None)
+        return DealFilters(
+            stage_id=data.get("stage"),
+            category=data.get("category") or "",
+            close_from=first,
+            close_to=last,
+            stale=bool(data.get("stale")),
+        )
+
+    def owner_id(self, user):
+        """The seller whose deals to show: None for every seller."""
+        value = self.cleaned_data.get("owner") or ""
+        if value == self.ALL:
+            return None
+        return int(value) if value else user.pk
+
+
+def month_bounds(today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 @require_GET
 def my_pipeline(request):
-    """The viewer's open deals by close date with weighted values. Admins and leaders may look
-    at any seller's pipeline (?owner=)."""
-    owner_id, owners = request.user.pk, []
-    if oversees(request.membership):
-        owners = selectors.sales_owners(request.workspace)
-        form = _OwnerForm(request.GET)
-        form.fields["owner"].choices = [("", "Me"), *[(m.user_id, str(m.user)) for m in owners]]
-        if not form.is_valid():
-            return render(
-                request,
-                "pipeline/queue_pipeline.html",
-                {"error": "Choose a seller from the list.", "owners": owners},
-                status=400,
-            )
-        owner_id = form.cleaned_data["owner"] or request.user.pk
+    """The viewer's open deals by close date with weighted values, filtered by stage, forecast
+    category, "closing this month" and "stale". Admins and leaders may look at any seller's
+    pipeline, or everyone's (?owner=all)."""
+    owners = selectors.sales_owners(request.workspace) if oversees(request.membership) else []
+    data = request.GET.copy()
+    if not owners:
+        data.pop("owner", None)  # others always see their own, whatever they ask for
+    form = PipelineFilterForm(data, owners=owners, stages=selectors.deal_stages(request.workspace))
+    context = {"owners": owners, "form": form}
+    if not form.is_valid():
+        context["error"] = "Check the filters: " + "; ".join(
+            f"{form.fields[name].label or name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        return render(request, "pipeline/queue_pipeline.html", context, status=400)
+    owner_id = form.owner_id(request.user) if owners else request.user.pk
     try:
         pipeline = selectors.my_pipeline(
-            request.workspace, owner_id, cursor=request.GET.get("after")
+            request.workspace,
+            owner_id,
+            cursor=request.GET.get("after"),
+            filters=form.filters(today=request.workspace.today()),
         )
     except ValueError as exc:
-        return render(request, "pipeline/queue_pipeline.html", {"error": str(exc)}, status=400)
-    context = {"pipeline": pipeline, "owners": owners, "owner_id": owner_id}
+        context["error"] = str(exc)
+        return render(request, "pipeline/queue_pipeline.html", context, status=400)
+    query = request.GET.copy()
+    query.pop("after", None)
+    context.update(
+        pipeline=pipeline,
+        owner_id=owner_id,
+        query=query.urlencode(),
+        filtered=any(request.GET.get(k) for k in ("stage", "category", "closing", "stale")),
+    )
     template = (
         "pipeline/queue_pipeline.html#rows"
         if request.htmx and request.GET.get("after")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from pipeline import forms, move_dialogs, selectors, services
+from pipeline.services.forecast import record_set_forecast_category
 from pipeline.views.common import live_record_or_404, record_page_url, refusal_status
 from playbook.forms import apply_service_error
 
@@ -27,6 +28,9 @@ def panel_context(request, record, *, bound=None, unmet=(), errors=()):
         "lost": forms.LostForm(initial=initial, reasons=panel.lost_reasons),
         "nurture": forms.NurtureForm(initial=initial),
         "reopen": forms.ReopenForm(initial=initial),
+        "forecast": forms.ForecastForm(
+            initial={**initial, "forecast_category": record.forecast_category}
+        ),
     }
     if bound is not None:
         panel_forms[bound[0]] = bound[1]
@@ -145,6 +149,44 @@ def record_act(request, record_id, move):
             return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     bound = (move, form) if form is not None else None
     context = panel_context(request, record, bound=bound, unmet=unmet, errors=errors)
+    if request.htmx:
+        return render(request, "pipeline/stage_panel.html", context, status=status)
+    context["history"] = selectors.transitions_of(request.workspace, record.pk)
+    return render(request, "pipeline/record_stage.html", context, status=status)
+
+
+@require_POST
+def record_forecast(request, record_id):
+    """Set an open deal's forecast category (its owner, leaders, admins). Success: back to the
+    record page; refusal: the panel with the reason (403 not yours, 409 stale, 400 invalid)."""
+    record = live_record_or_404(request, record_id)
+    form = forms.ForecastForm(request.POST)
+    status, errors = 400, ()
+    if form.is_valid():
+        try:
+            saved = record_set_forecast_category(
+                workspace=request.workspace,
+                record=record,
+                category=form.cleaned_data["forecast_category"],
+                actor=request.user,
+                membership=request.membership,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            status = refusal_status(exc)
+            if hasattr(exc, "error_dict"):
+                apply_service_error(form, exc)
+            else:
+                # Not allowed, stale or no longer a deal: fresh forms and the reason.
+                form, errors = None, exc.messages
+        else:
+            messages.success(
+                request, f"{saved.name}: forecast category {saved.get_forecast_category_display()}."
+            )
+            target = record_page_url(request, record)
+            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    bound = ("forecast", form) if form is not None else None
+    context = panel_context(request, record, bound=bound, errors=errors)
     if request.htmx:
         return render(request, "pipeline/stage_panel.html", context, status=status)
     context["history"] = selectors.transitions_of(request.workspace, record.pk)

@@ -153,3 +153,53 @@ def test_my_pipeline_loads_more_by_signed_keyset(client, pipeline_ws, make_recor
     rest = names(client.get(url + more, **HTMX).content.decode())
     assert len(rest) == 3 and not set(rest) & set(first)
     assert client.get(url + "?after=forged", **HTMX).status_code == 400
+
+
+def test_my_pipeline_filters_by_stage_category_closing_and_staleness(
+    client, pipeline_ws, make_record, team, stages
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ae = team["ae"].user
+    today = pipeline_ws.today()
+    make_record(
+        "opportunity",
+        name="Commit now",
+        owner=ae,
+        expected_arr=1000,
+        forecast_category="commit",
+        expected_close_date=today,
+        last_activity_at=timezone.now(),
+    )
+    make_record(
+        "opportunity",
+        name="Later",
+        owner=ae,
+        expected_arr=2000,
+        expected_close_date=today + timedelta(days=70),
+        last_activity_at=timezone.now() - timedelta(days=20),
+    )
+    make_record(
+        "opportunity",
+        name="Theirs",
+        owner=team["se"].user,
+        expected_arr=3000,
+        forecast_category="commit",
+        expected_close_date=today,
+    )
+    url = reverse("pipeline:my_pipeline", args=[pipeline_ws.slug])
+    login_as(client, team["ae"])
+    assert names(client.get(url + "?category=commit").content.decode()) == ["Commit now"]
+    assert names(client.get(url + "?closing=month").content.decode()) == ["Commit now"]
+    assert names(client.get(url + "?stale=on").content.decode()) == ["Later"]
+    stage = stages["opportunity"].pk
+    assert names(client.get(url + f"?stage={stage}").content.decode()) == ["Commit now", "Later"]
+    html = client.get(url + "?category=commit&stale=on").content.decode()
+    assert "No open deal matches these filters" in html
+    for bad in ("?category=maybe", "?closing=year", f"?stage={stages['lead'].pk}", "?stage=x"):
+        assert client.get(url + bad).status_code == 400, bad
+    login_as(client, team["leader"])
+    html = client.get(url + "?owner=all&category=commit").content.decode()
+    assert names(html) == ["Commit now", "Theirs"] and "Total (2 deals)" in html

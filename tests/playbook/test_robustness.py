@@ -42,7 +42,7 @@ FIELD_NAMES = {
     "stakeholders", "risks", "promises", "csm", "renewal_owner", "mrr", "effective_on", "next",
     "window", "hidden", "until", "expected_mrr", "close_date", "subscription", "time_zone",
     "renewal_grace_days", "engagement_days", "weight_nps", "score", "responded_on", "contact",
-    "comment", "occurred_on",
+    "comment", "occurred_on", "forecast_category", "category", "closing", "stale",
 }  # fmt: skip
 
 
