@@ -12,7 +12,7 @@ from targets.models import Metric
 NO_SOURCE = "(no source)"
 
 
-def _target_figure(workspace, label, actual, target, href):
+def _target_figure(label, actual, target, href):
     return Figure(
         label,
         None if not target else actual / target,
@@ -72,9 +72,9 @@ def sources(*, workspace, membership, period):
         "chart": chart,
         "figures": [
             Figure("Leads", leads, "count", all_leads),
-            _target_figure(workspace, "Leads of target", leads, lead_target, all_leads),
+            _target_figure("Leads of target", leads, lead_target, all_leads),
             Figure("MQLs", mqls, "count", all_mqls),
-            _target_figure(workspace, "MQLs of target", mqls, mql_target, all_mqls),
+            _target_figure("MQLs of target", mqls, mql_target, all_mqls),
         ],
     }
 
@@ -103,9 +103,7 @@ def accepted(*, workspace, membership, period):
                 note=f"of {totals.entered.get('lead', 0)} leads entering in the period",
             ),
             Figure("Sales-accepted leads", totals.sales_accepted_leads, "count", accepted_url),
-            _target_figure(
-                workspace, "Accepted of target", totals.sales_accepted_leads, target, accepted_url
-            ),
+            _target_figure("Accepted of target", totals.sales_accepted_leads, target, accepted_url),
             Figure(
                 "MQL → SQL",
                 totals.conversion("mql"),
