@@ -1,5 +1,7 @@
 """A member's open tasks ("My tasks"): overdue first, then by due date."""
 
+from django.db.models import Count, Q
+
 from playbook.access import get_for_workspace_or_404
 from playbook.models import User, Workspace
 from records import keyset
@@ -54,4 +56,14 @@ def task_for_row(workspace: Workspace, activity_id: int) -> Activity:
         .filter(record__deleted_at__isnull=True)
         .select_related("record", "record__stage"),
         pk=activity_id,
+    )
+
+
+def open_task_counts(workspace: Workspace, user: User, *, day_start, day_end) -> dict[str, int]:
+    """The member's open tasks: overdue (due before `day_start`), due in [day_start, day_end)
+    and all of them, in one query (the dashboards' "today's tasks")."""
+    return _open_tasks(workspace, user).aggregate(
+        overdue=Count("id", filter=Q(due_at__lt=day_start)),
+        today=Count("id", filter=Q(due_at__gte=day_start, due_at__lt=day_end)),
+        open=Count("id"),
     )

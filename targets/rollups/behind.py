@@ -51,14 +51,22 @@ def _scope_filter(scope_key: str, params: dict, source: str) -> tuple[str, str]:
     return "", ""
 
 
-def facts(workspace, metric: str, *, first: int, last: int, scope_key: str) -> list[Fact]:
-    """At most LIMIT + 1 facts (the caller says "first LIMIT" when there are more)."""
+def facts(
+    workspace, metric: str, *, first: int, last: int, scope_key: str, kind: str = "", source=""
+) -> list[Fact]:
+    """At most LIMIT + 1 facts (the caller says "first LIMIT" when there are more). `kind`
+    narrows a money metric to one movement kind of it (net new ARR's contraction); `source`
+    narrows a funnel metric to records of that source (the dashboards' "leads by source")."""
     if metric in MONEY_METRICS:
-        return _ledger_facts(workspace, metric, first=first, last=last, scope_key=scope_key)
-    return _funnel_facts(workspace, metric, first=first, last=last, scope_key=scope_key)
+        return _ledger_facts(
+            workspace, metric, first=first, last=last, scope_key=scope_key, kind=kind
+        )
+    return _funnel_facts(
+        workspace, metric, first=first, last=last, scope_key=scope_key, source=source
+    )
 
 
-def _funnel_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
+def _funnel_facts(workspace, metric, *, first, last, scope_key, source="") -> list[Fact]:
     params, stages = funnel.query_params(
         workspace.pk, periods.start(first), periods.start(last + 1)
     )
@@ -73,6 +81,10 @@ def _funnel_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
     params.update(fact=fact, stage=stage_id, limit=LIMIT + 1)
     join, where = _scope_filter(scope_key, params, "facts")
     stage = " AND facts.stage_id = %(stage)s" if stage_id is not None else ""
+    if source:
+        params["source"] = source
+        join += " JOIN records_record src ON src.workspace_id = %(ws)s AND src.id = facts.rec"
+        where += " AND src.source = %(source)s"
     sql = f"""
         WITH {funnel.facts_sql(stages)}
         SELECT facts.rec, MAX(facts.at) AS last_at FROM facts{join}
@@ -93,7 +105,7 @@ def _funnel_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
     return [Fact(record_id=record_of[rec], when=_when(at), activity_id=rec) for rec, at in rows]
 
 
-def _ledger_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
+def _ledger_facts(workspace, metric, *, first, last, scope_key, kind="") -> list[Fact]:
     if not mrr.ledger_available():
         return []
     params = {
@@ -103,7 +115,9 @@ def _ledger_facts(workspace, metric, *, first, last, scope_key) -> list[Fact]:
         "end": periods.first_day(last + 1),
         "limit": LIMIT + 1,
     }
-    kinds = ", ".join(f"'{k}'" for k in KINDS_OF_METRIC[metric])
+    # Kinds are the constants above, never the visitor's text (the view checks `kind` is one).
+    chosen = [k for k in KINDS_OF_METRIC[metric] if not kind or k == kind]
+    kinds = ", ".join(f"'{k}'" for k in chosen)
     join, where = _scope_filter(scope_key, params, "moves")
     sql = f"""
         WITH {mrr.moves_cte()}
