@@ -10,7 +10,13 @@ from decimal import Decimal
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from customers.models import Customer, ExpansionOpportunity, OpportunityStatus, Subscription
+from customers.models import (
+    Customer,
+    CustomerSettings,
+    ExpansionOpportunity,
+    OpportunityStatus,
+    Subscription,
+)
 from records import keyset
 
 SALT = "customers.list"
@@ -63,12 +69,21 @@ class CustomerFilters:
     upsell: bool = False  # with an open upsell or cross-sell opportunity
 
 
+def settings_or_defaults(workspace) -> CustomerSettings:
+    """The workspace's customer settings, or the defaults (unsaved) when none were saved: a
+    read, for pages that must not write (customers.services.settings_of creates the row)."""
+    return CustomerSettings.objects.of(workspace).first() or CustomerSettings(workspace=workspace)
+
+
 def _engagement_due(workspace, days: int) -> Q:
     since = timezone.now() - timedelta(days=days)
     return Q(record__last_activity_at__isnull=True) | Q(record__last_activity_at__lt=since)
 
 
-def customers(workspace, filters: CustomerFilters, *, today: date, engagement_days: int):
+def customers(
+    workspace, filters: CustomerFilters, *, today: date, engagement_days: int | None = None
+):
+    """The customers `filters` select (engagement_days: N of "engagement due", when asked)."""
     rows = Customer.objects.of(workspace).filter(record__deleted_at__isnull=True)
     if filters.csm_id is not None:
         rows = rows.filter(record__owner_id=filters.csm_id)
@@ -155,7 +170,7 @@ class Upsells:
     arr: Decimal  # the expected MRR after each upsell or of each cross-sell, x 12
 
 
-def upsell_opportunities(workspace, *, owner_id, today: date, engagement_days: int) -> Upsells:
+def upsell_opportunities(workspace, *, owner_id, today: date) -> Upsells:
     """Open upsell and cross-sell opportunities on the customers whose renewal owner is
     `owner_id`: the customers (the customer list's "Open upsell" filter), the opportunities and
     their expected ARR. Two queries."""
@@ -163,7 +178,6 @@ def upsell_opportunities(workspace, *, owner_id, today: date, engagement_days: i
         workspace,
         CustomerFilters(renewal_owner_id=owner_id, upsell=True),
         today=today,
-        engagement_days=engagement_days,
     )
     opportunities = ExpansionOpportunity.objects.of(workspace).filter(
         Exists(with_upsell.filter(record_id=OuterRef("record_id"))),

@@ -36,12 +36,10 @@ class Health:
         return sum(b.count for b in self.bands)
 
 
-def customers_by_health(workspace, *, csm_id, today, engagement_days) -> Health:
+def customers_by_health(workspace, *, csm_id, today) -> Health:
     """The customers per health band, worst band first, with their ARR; and the lowest
     scores. Two queries."""
-    rows = customers(
-        workspace, CustomerFilters(csm_id=csm_id), today=today, engagement_days=engagement_days
-    )
+    rows = customers(workspace, CustomerFilters(csm_id=csm_id), today=today)
     sums = {}
     for key, _label in BAND_ORDER:
         sums[f"{key}_n"] = Count("id", filter=HEALTH_BANDS[key])

@@ -62,7 +62,7 @@ def task_for_row(workspace: Workspace, activity_id: int) -> Activity:
 def open_task_counts(workspace: Workspace, user: User, *, day_start, day_end) -> dict[str, int]:
     """The member's open tasks: overdue (due before `day_start`), due in [day_start, day_end)
     and all of them, in one query (the dashboards' "today's tasks")."""
-    return _open_tasks(workspace, user).aggregate(
+    return open_tasks(workspace, assignee_id=user.pk).aggregate(
         overdue=Count("id", filter=Q(due_at__lt=day_start)),
         today=Count("id", filter=Q(due_at__gte=day_start, due_at__lt=day_end)),
         open=Count("id"),

@@ -47,7 +47,6 @@ def test_customers_by_health_worst_band_first_with_arr(
             pipeline_ws,
             csm_id=team["csm"].user_id,
             today=pipeline_ws.today(),
-            engagement_days=DAYS,
         )
     assert [(b.key, b.count, b.arr) for b in got.bands] == [
         ("critical", 1, Decimal("1200")),
@@ -56,9 +55,7 @@ def test_customers_by_health_worst_band_first_with_arr(
         ("unscored", 1, Decimal("4800")),
     ]
     assert [c.health_score for c in got.worst] == [30, 50, 80] and got.total == 4
-    everyone = csm.customers_by_health(
-        pipeline_ws, csm_id=None, today=pipeline_ws.today(), engagement_days=DAYS
-    )
+    everyone = csm.customers_by_health(pipeline_ws, csm_id=None, today=pipeline_ws.today())
     assert everyone.bands[0].count == 2 and everyone.worst[0].health_score == 10
 
 

@@ -95,7 +95,7 @@ def test_at_risk_arr_and_upsells_of_the_reps_customers(pipeline_ws, make_record,
         close_date=today,
         status="lost",
     )
-    ups = upsell_opportunities(pipeline_ws, owner_id=rep.pk, today=today, engagement_days=30)
+    ups = upsell_opportunities(pipeline_ws, owner_id=rep.pk, today=today)
     assert (ups.customers, ups.count, ups.arr) == (1, 2, Decimal("6000"))
 
 
