@@ -113,16 +113,15 @@ def forecast(*, workspace, membership, period):
         Figure("Forecast", got.forecast, "money"),
         Figure("Coverage of quota", got.coverage, "percent"),
     ]
+    series = [Series("Won", [got.won_arr]), Series("Weighted open deals", [got.open_weighted])]
+    labels = ["Forecast"]
+    if got.quota is not None:
+        # The quota as a bar of its own beside the stacked forecast.
+        labels.append("Quota")
+        series = [Series(s.label, [*s.values, None]) for s in series]
+        series.append(Series("Quota", [None, got.quota.value]))
     chart = Chart(
-        title="Forecast against quota",
-        kind="bar",
-        labels=["Forecast", "Quota"],
-        series=[
-            Series("Won", [got.won_arr, None]),
-            Series("Weighted open deals", [got.open_weighted, None]),
-            Series("Quota", [None, got.quota.value if got.quota else None]),
-        ],
-        stacked=True,
+        title="Forecast against quota", kind="bar", labels=labels, series=series, stacked=True
     )
     return {
         "figures": figures,
