@@ -139,27 +139,30 @@ def engagements_due_by_csm(workspace, *, engagement_days: int) -> dict[int | Non
 
 @dataclass(frozen=True)
 class AtRisk:
-    arr: Decimal  # at risk (40-69) and critical (under 40) together
-    count: int
+    at_risk: int  # health 40-69
+    at_risk_arr: Decimal
+    critical: int  # health under 40
     critical_arr: Decimal
-    critical: int
 
 
 def at_risk_arr(workspace, *, renewal_owner_id: int | None = None) -> AtRisk:
-    """Paying customers (a churned one has no ARR to lose) with a health score under 70, and
-    under 40: how many and their ARR (current MRR x 12); of one renewal owner, or of every
-    customer. One query."""
+    """Paying customers (a churned one has no ARR to lose) whose health is at risk (40-69) or
+    critical (under 40): how many and their ARR (current MRR x 12), per band; of one renewal
+    owner, or of every customer (the leader's company health). One query."""
     rows = Customer.objects.of(workspace).filter(record__deleted_at__isnull=True, mrr__gt=0)
     if renewal_owner_id is not None:
         rows = rows.filter(renewal_owner_id=renewal_owner_id)
     got = rows.aggregate(
-        n=Count("id", filter=HEALTH_BANDS["below_70"]),
-        risk_mrr=Sum("mrr", filter=HEALTH_BANDS["below_70"]),
-        crit_n=Count("id", filter=HEALTH_BANDS["critical"]),
-        crit_mrr=Sum("mrr", filter=HEALTH_BANDS["critical"]),
+        at_risk_n=Count("id", filter=HEALTH_BANDS["at_risk"]),
+        at_risk_mrr=Sum("mrr", filter=HEALTH_BANDS["at_risk"]),
+        critical_n=Count("id", filter=HEALTH_BANDS["critical"]),
+        critical_mrr=Sum("mrr", filter=HEALTH_BANDS["critical"]),
     )
     return AtRisk(
-        (got["risk_mrr"] or ZERO) * 12, got["n"], (got["crit_mrr"] or ZERO) * 12, got["crit_n"]
+        got["at_risk_n"],
+        (got["at_risk_mrr"] or ZERO) * 12,
+        got["critical_n"],
+        (got["critical_mrr"] or ZERO) * 12,
     )
 
 

@@ -11,9 +11,6 @@ from dashboards import links
 from dashboards.figures import Chart, Empty, Figure, Series
 from dashboards.registry import OVERSEERS, panel
 
-# The customer list's "paying customers" (MRR above 0): at-risk ARR counts paying ones only.
-PAYING = "0.01"
-
 
 def _owner_id(membership):
     return None if membership.role in OVERSEERS else membership.user_id
@@ -54,35 +51,32 @@ def due(*, workspace, membership, period):
 
 @panel("renewals", "at_risk", title="At-risk ARR")
 def at_risk(*, workspace, membership, period):
-    """ARR of the paying customers with a health score under 70, and under 40 (1 query)."""
+    """ARR of the paying customers whose health is at risk (40-69) or critical (under 40), as
+    on the leader's company health (1 query)."""
     got = at_risk_arr(workspace, renewal_owner_id=_owner_id(membership))
-    if not got.count:
+    if not (got.at_risk or got.critical):
         return {
             "empty": Empty(
-                "No ARR at risk: no customer of yours has a health score under 70 (health is "
-                "recomputed every night from NPS, CSAT, engagement and open risks).",
+                "No ARR at risk: no paying customer of yours has a health score under 70 "
+                "(health is recomputed every night from NPS, CSAT, engagement and open risks).",
                 "See the customers",
                 _customers_url(workspace, membership),
             )
         }
-    return {
-        "figures": [
-            Figure(
-                "At-risk ARR (health under 70)",
-                got.arr,
-                "money",
-                _customers_url(workspace, membership, health="below_70", mrr_min=PAYING),
-                note=f"{got.count} customer{'s' if got.count != 1 else ''}",
-            ),
-            Figure(
-                "Critical (under 40)",
-                got.critical_arr,
-                "money",
-                _customers_url(workspace, membership, health="critical", mrr_min=PAYING),
-                note=f"{got.critical} customer{'s' if got.critical != 1 else ''}",
-            ),
-        ]
-    }
+    figures = [
+        Figure(
+            label,
+            arr,
+            "money",
+            _customers_url(workspace, membership, health=band, mrr_min=links.PAYING),
+            note=f"{n} customer{'s' if n != 1 else ''}",
+        )
+        for label, band, n, arr in (
+            ("At-risk ARR (health 40–69)", "at_risk", got.at_risk, got.at_risk_arr),
+            ("Critical ARR (health under 40)", "critical", got.critical, got.critical_arr),
+        )
+    ]
+    return {"figures": figures}
 
 
 @panel("renewals", "upsells", title="Upsell opportunities")

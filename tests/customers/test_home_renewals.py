@@ -70,13 +70,24 @@ def test_at_risk_arr_and_upsells_of_the_reps_customers(pipeline_ws, make_record,
     customer(make_record, csm=csm, mrr="300", health=80, renewal_owner=rep)
     customer(make_record, csm=csm, mrr="400", renewal_owner=rep)
     other, _ = customer(make_record, csm=csm, mrr="999", health=10, renewal_owner=csm)
-    got = at_risk_arr(pipeline_ws, renewal_owner_id=rep.pk)
-    assert (got.arr, got.count, got.critical_arr, got.critical) == (
-        Decimal("3600"),
-        2,
-        Decimal("1200"),
-        1,
+    # A churned customer (no MRR) has no ARR to lose, whatever its score.
+    _churned, churned_sub = customer(make_record, csm=csm, mrr="50", health=5, renewal_owner=rep)
+    services.subscription_cancel(
+        workspace=pipeline_ws,
+        subscription=churned_sub,
+        reason="price",
+        actor=None,
+        effective_on=today,
     )
+    got = at_risk_arr(pipeline_ws, renewal_owner_id=rep.pk)
+    assert (got.at_risk, got.at_risk_arr, got.critical, got.critical_arr) == (
+        1,
+        Decimal("2400"),
+        1,
+        Decimal("1200"),
+    )
+    everyone = at_risk_arr(pipeline_ws)
+    assert (everyone.critical, everyone.critical_arr) == (2, Decimal("13188"))
     for record in (mid, mid, other):
         ExpansionOpportunity.objects.create(
             workspace=pipeline_ws,

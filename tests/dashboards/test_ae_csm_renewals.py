@@ -218,9 +218,9 @@ def test_the_csm_and_renewals_numbers_list_exactly_what_they_count(client, pipel
     assert "Low Co" in client.get(tasks).content.decode()
     login_as(client, team["renewals"])
     html = get(client, pipeline_ws, "renewals", "at_risk").content.decode()
-    risk = next(h for h in links(html) if "health=below_70" in h)
-    assert _names(client.get(risk).content.decode()) == {"Low Co", "Mid Co"}
-    assert "3,600.00" in html  # (100 + 200) x 12
+    risk = next(h for h in links(html) if "health=at_risk" in h)
+    assert _names(client.get(risk).content.decode()) == {"Mid Co"}
+    assert "2,400.00" in html and "1,200.00" in html  # 200 x 12 at risk, 100 x 12 critical
     html = get(client, pipeline_ws, "renewals", "due").content.decode()
     within30 = next(h for h in links(html) if "window=30" in h)
     assert "Low Co" in client.get(within30).content.decode()
