@@ -74,13 +74,20 @@ def test_an_sdr_qualifies_an_mql_to_sql_refused_first_then_fixed(page, ws, stage
     only_expected_problems(page, 422)
 
 
-def test_an_ae_drags_a_deal_to_won_and_fills_in_the_subscription(page, ws, stages):
+def test_an_ae_commits_a_deal_then_drags_it_to_won_and_fills_in_the_subscription(page, ws, stages):
     ae = MembershipFactory(workspace=ws, role=Role.AE)
     csm = MembershipFactory(workspace=ws, role=Role.CSM)
     record = RecordFactory(workspace=ws, name="Deal Co", owner=ae.user)
     qualify(record, "opportunity")
     _placed(record, stages["opportunity"])
     log_in(page, ae.user.email)
+    # The owner's call first: Commit, from the record page's stage panel (htmx).
+    page.goto(f"/w/{ws.slug}/records/{record.pk}/")
+    form = page.locator("form[aria-label='Forecast category']")
+    form.get_by_label("Forecast category").select_option("commit")
+    form.get_by_role("button", name="Save forecast category").click()
+    page.get_by_text("Deal Co: forecast category Commit.").wait_for()
+    assert Record.objects.get(pk=record.pk).forecast_category == "commit"
     page.goto(f"/w/{ws.slug}/pipeline/board/")
     won = page.locator(f'.board-cards[data-stage="{stages["won"].pk}"]')
     drag(page, page.locator(f"#card-{record.pk}"), won)
