@@ -71,29 +71,15 @@ def renewal_rows(
     ended: tuple[date, date] | None = None,
     outcome: str = "",
 ):
-    """One row per (subscription, term end): its tightest alert, annotated with the customer's
-    latest NPS and open upsells. By default the terms ending within `window` days and those
-    ended in the last RECENT_DAYS; `upcoming`: only terms ending today or later; `ended`: the
-    terms that ended between two dates instead (hidden alerts included: an outcome is an
-    outcome), `outcome` "renewed" or "churned" narrowing them. Hidden: dismissed alerts and
-    alerts snoozed until after today, unless `include_hidden`."""
+    """One row per (subscription, term end): its tightest alert. By default the terms ending
+    within `window` days and those ended in the last RECENT_DAYS; `upcoming`: only terms ending
+    today or later; `ended`: the terms that ended between two dates instead (hidden alerts
+    included: an outcome is an outcome), `outcome` "renewed" or "churned" narrowing them.
+    Hidden: dismissed alerts and alerts snoozed until after today, unless `include_hidden`."""
     tighter = RenewalAlert.objects.of(workspace).filter(
         subscription_id=OuterRef("subscription_id"),
         term_end=OuterRef("term_end"),
         window__lt=OuterRef("window"),
-    )
-    latest_nps = (
-        SurveyResponse.objects.of(workspace)
-        .filter(record_id=OuterRef("record_id"), kind="nps")
-        .order_by("-responded_on", "-id")
-        .values("score")[:1]
-    )
-    open_upsells = (
-        ExpansionOpportunity.objects.of(workspace)
-        .filter(record_id=OuterRef("record_id"), status="open")
-        .values("record_id")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
     )
     rows = RenewalAlert.objects.of(workspace)
     if ended is not None:
@@ -104,14 +90,7 @@ def renewal_rows(
         rows = rows.filter(term_end__gte=since, term_end__lte=today + timedelta(days=window))
     if outcome:
         rows = rows.filter({"renewed": RENEWED, "churned": CHURNED}[outcome])
-    rows = (
-        rows.exclude(Exists(tighter))
-        .select_related("subscription", "record", "owner", "record__customer")
-        .annotate(
-            nps=Subquery(latest_nps, output_field=IntegerField()),
-            open_upsells=Subquery(open_upsells, output_field=IntegerField()),
-        )
-    )
+    rows = rows.exclude(Exists(tighter))
     if ended is not None:
         # A churned subscription's MRR is 0 now: what was lost is the MRR before its churn row
         # (the ledger's classified view, filtered by record so it stays one customer's rows).
@@ -148,7 +127,8 @@ def renewals_due(
     cursor: str | None = None,
     size: int = 50,
 ) -> keyset.Page:
-    """The renewals page: renewal_rows, keyset-paginated by term end."""
+    """The renewals page: renewal_rows with the customer's latest NPS and open upsells,
+    keyset-paginated by term end."""
     rows = renewal_rows(
         workspace,
         today=today,
@@ -158,6 +138,24 @@ def renewals_due(
         upcoming=upcoming,
         ended=ended,
         outcome=outcome,
+    )
+    # What the page shows beside each row (the counts on the home need none of it).
+    latest_nps = (
+        SurveyResponse.objects.of(workspace)
+        .filter(record_id=OuterRef("record_id"), kind="nps")
+        .order_by("-responded_on", "-id")
+        .values("score")[:1]
+    )
+    open_upsells = (
+        ExpansionOpportunity.objects.of(workspace)
+        .filter(record_id=OuterRef("record_id"), status="open")
+        .values("record_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    rows = rows.select_related("subscription", "record", "owner", "record__customer").annotate(
+        nps=Subquery(latest_nps, output_field=IntegerField()),
+        open_upsells=Subquery(open_upsells, output_field=IntegerField()),
     )
     scope = f"renewals:{window}:{upcoming}:{ended}:{outcome}"
     page = keyset.paginate(rows, ORDER, salt=SALT, scope=scope, cursor=cursor, size=size)
