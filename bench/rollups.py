@@ -227,7 +227,7 @@ def main() -> None:
     workspace = seed(args.workspace, args.subscriptions, args.seed)
     subs = Subscription.objects.of(workspace).count()
     rows = MrrMovement.objects.of(workspace).count()
-    last = periods.today_index()
+    last = periods.today_index(workspace)
     first = last - MONTHS + 1
     MetricSnapshot.objects.of(workspace).delete()
 

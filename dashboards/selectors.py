@@ -151,14 +151,14 @@ def entered_by_source(workspace, *, first: int, last: int, stage_keys) -> dict:
     """{(stage key, source): records entering the stage} over months first..last: the same
     stage-entry facts the monthly rollup counts (targets.rollups.funnel.facts_sql), counted per
     month like the snapshots and split by the record's source. One query."""
-    params, stages = funnel.query_params(workspace.pk, months.start(first), months.start(last + 1))
+    params, stages, bounds = funnel.query_params(workspace, first, last)
     ids = {s["id"]: s["key"] for s in stages if s["key"] in stage_keys and not s["is_retired"]}
     if not ids:
         return {}
     # Stage ids come from the database (ints), inlined: portable where "IN %s" is not.
     id_list = ", ".join(str(int(i)) for i in ids)
     sql = f"""
-        WITH {funnel.facts_sql(stages)}
+        WITH {funnel.facts_sql(stages, bounds)}
         SELECT facts.stage_id, r.source, COUNT(DISTINCT facts.rec), facts.m FROM facts
         JOIN records_record r ON r.workspace_id = %(ws)s AND r.id = facts.rec
         WHERE facts.metric = 'entered' AND facts.stage_id IN ({id_list})

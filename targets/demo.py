@@ -3,7 +3,6 @@ curve, and this year's plan made by the funnel planner from that history (new AR
 last twelve months) and distributed to the workspace, its teams and its people, so the targets
 page shows attainment and pace right after `seed_demo`."""
 
-from datetime import date
 from decimal import Decimal
 
 from playbook.demo import DemoContext
@@ -16,7 +15,8 @@ QUARTER_END = ["7", "7", "11", "7", "7", "11", "7", "7", "11", "8", "8", "9"]
 
 
 def seed(ctx: DemoContext) -> None:
-    workspace, today = ctx.workspace, date.today()
+    workspace = ctx.workspace
+    today = workspace.today()
     admin = ctx.members["admin"][0]
     services.metrics_rebuild(workspace=workspace)
     curve = services.curve_save(workspace=workspace, name="Quarter-end push", weights=QUARTER_END)

@@ -3,7 +3,7 @@ group, join and step through them with the same arithmetic."""
 
 import calendar
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, tzinfo
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -20,9 +20,20 @@ def first_day(month_index: int) -> date:
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def start(month_index: int) -> datetime:
-    """The month's first instant (UTC: the workspace has no time zone of its own yet)."""
-    return datetime.combine(first_day(month_index), datetime.min.time(), tzinfo=UTC)
+def start(month_index: int, tz: tzinfo = UTC) -> datetime:
+    """The month's first instant in the time zone `tz` (the workspace's: its months are its
+    calendar months), as an aware datetime."""
+    return datetime.combine(first_day(month_index), time.min, tzinfo=tz)
+
+
+def utc_bounds(first: int, last: int, tz: tzinfo) -> list[tuple[int, str]]:
+    """(month, its first instant in UTC as 'YYYY-MM-DD HH:MM:SS') for months first..last + 1:
+    where each of the workspace's months begins on the UTC clock, which is how SQLite stores
+    timestamps."""
+    return [
+        (m, start(m, tz).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"))
+        for m in range(first, last + 2)
+    ]
 
 
 def label(month_index: int) -> str:
@@ -47,5 +58,6 @@ def quarter_bounds(day: date) -> tuple[date, date]:
     return first_day(first), date.fromordinal(first_day(first + 3).toordinal() - 1)
 
 
-def today_index(today: date | None = None) -> int:
-    return of_date(today or date.today())
+def today_index(workspace) -> int:
+    """This month, on the workspace's calendar."""
+    return of_date(workspace.today())

@@ -283,7 +283,7 @@ def plan_distribute(*, workspace, actor, plan: Plan) -> int:
 def metrics_rebuild(*, workspace, first: int | None = None, last: int | None = None) -> int:
     """Recompute the snapshots of months first..last (month indexes; by default from the
     workspace's first stage-history or ledger row up to this month). Idempotent."""
-    last = periods.today_index() if last is None else last
+    last = periods.today_index(workspace) if last is None else last
     if first is None:
         first = rollups.first_activity_month(workspace)
         if first is None:

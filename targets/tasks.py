@@ -21,7 +21,7 @@ def metrics_rebuild(workspace_id: int, first: int | None = None, last: int | Non
 @workspace_task
 def metrics_nightly(workspace_id: int) -> int:
     """The months that can have changed: this one and the two before."""
-    now = periods.today_index()
+    now = periods.today_index(Workspace.objects.get(pk=workspace_id))
     return metrics_rebuild(workspace_id, now - NIGHTLY_MONTHS + 1, now)
 
 

@@ -35,9 +35,12 @@ from customers.models import (
 from customers.services.ledger import MAX_MRR
 from customers.terms import add_months
 from pipeline.models import StageDefinition, StageTransition, TransitionKind
+from playbook.audit import audit_record
+from playbook.models import AuditKind
 from records.demo import insert_rows
 from records.matching import match_records, normalize_domain
 from records.models import Record
+from records.services.icp import icp_rescore_records
 
 REQUIRED = ("customer", "subscription", "date", "mrr")
 CUSTOMER_COLUMNS = [
@@ -248,15 +251,14 @@ def subscriptions_import(
         raise ValidationError([f"Row {n}, {col}: {msg}" for n, col, msg in errors])
     if progress:
         progress(total // 2, total)
-    result = _write(workspace, rows, record_ids, to_add, existing, actor, today)
-    result.skipped = skipped
+    result = _write(workspace, rows, record_ids, to_add, existing, actor, skipped)
     if progress:
         progress(total, total)
     return result
 
 
 @transaction.atomic
-def _write(workspace, rows, record_ids, to_add, existing, actor, today) -> ImportResult:
+def _write(workspace, rows, record_ids, to_add, existing, actor, skipped) -> ImportResult:
     record_of_sub: dict[str, int | None] = {}
     first_of_sub: dict[str, _Row] = {}
     for row, record_id in zip(rows, record_ids, strict=True):
@@ -309,13 +311,37 @@ def _write(workspace, rows, record_ids, to_add, existing, actor, today) -> Impor
     touched = {r.external_id for r in to_add}
     _refresh_subscriptions(workspace, [existing[e] for e in touched if e in existing])
     _refresh_customers(workspace, {s.record_id for s in subs.values()}, first_of_sub, subs)
-    return ImportResult(
+    result = ImportResult(
         rows=len(rows),
         added=len(to_add),
-        skipped=0,
+        skipped=skipped,
         new_subscriptions=len(new_subs),
         new_records=new_records,
     )
+    # One audit event per import (not per row), in this transaction: no event without its rows.
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        kind=AuditKind.IMPORT,
+        target_label="Billing history",
+        detail={
+            "what": "billing history (import_subscriptions)",
+            "rows": result.rows,
+            "ledger rows added": result.added,
+            "already there": result.skipped,
+            "new subscriptions": result.new_subscriptions,
+            "new records": result.new_records,
+        },
+    )
+    # Records the import created or gave rows get their ICP score, set-based, once committed
+    # (records created here have none yet).
+    touched = sorted({subs[row.external_id].record_id for row in to_add})
+    if touched:
+        workspace_id = workspace.pk
+        transaction.on_commit(
+            lambda: icp_rescore_records(workspace_id=workspace_id, record_ids=touched)
+        )
+    return result
 
 
 def _create_records(workspace, first_of_sub, record_of_sub, actor) -> int:

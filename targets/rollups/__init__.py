@@ -54,7 +54,7 @@ def first_activity_month(workspace) -> int | None:
     candidates = []
     first_move = StageTransition.objects.of(workspace).order_by("at").values_list("at").first()
     if first_move:
-        candidates.append(periods.of_date(first_move[0].date()))
+        candidates.append(periods.of_date(workspace.today(first_move[0])))
     if ledger_available():
         first_row = (
             MrrMovement.objects.of(workspace)
@@ -73,7 +73,7 @@ def rebuild(workspace, *, first: int, last: int) -> int:
     if last < first:
         return 0
     _sort_in_memory()
-    funnel = funnel_figures(workspace.pk, periods.start(first), periods.start(last + 1))
+    funnel = funnel_figures(workspace, first, last)
     money = mrr_figures(workspace.pk, first, last) if ledger_available() else {}
     now = timezone.now()
     rows: dict = {}

@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from django.db import connection
 
+from targets import periods
 from targets.rollups import dialect
 
 # The metric columns that count records entering the stage with that key.
@@ -88,10 +89,11 @@ def stage_tables(stages: list[dict]) -> str:
     )
 
 
-def facts_sql(stages: list[dict]) -> str:
+def facts_sql(stages: list[dict], bounds: list[tuple[int, str]]) -> str:
     """One row per fact (m, metric, stage_id, user_id, rec, at): a record entering a stage, a
-    deal lost at Opportunity or later, a lead accepted by sales, an activity."""
-    month_at = dialect.month_of_timestamp("t.at")
+    deal lost at Opportunity or later, a lead accepted by sales, an activity. `m` is the month
+    on the workspace's calendar (bounds: periods.utc_bounds of the months read)."""
+    month_at = dialect.month_of_timestamp("t.at", bounds)
     return f"""
     {stage_tables(stages)},
     tr AS (
@@ -127,7 +129,8 @@ def facts_sql(stages: list[dict]) -> str:
                record_id, at
         FROM tr WHERE kind = 'forward' AND from_mql = 1 AND to_pos >= %(sql_pos)s
         UNION ALL
-        SELECT {dialect.month_of_timestamp("a.occurred_at")}, 'activity', NULL, a.actor_id, a.id,
+        SELECT {dialect.month_of_timestamp("a.occurred_at", bounds)}, 'activity', NULL, a.actor_id,
+               a.id,
                a.occurred_at
         FROM records_activity a
         WHERE a.workspace_id = %(ws)s AND a.occurred_at >= %(start)s AND a.occurred_at < %(end)s
@@ -135,7 +138,7 @@ def facts_sql(stages: list[dict]) -> str:
     )"""
 
 
-def _figures_sql(stages: list[dict]) -> str:
+def _figures_sql(stages: list[dict], bounds: list[tuple[int, str]]) -> str:
     """Everything of the funnel in one statement over the facts, as rows of (scope, user_id,
     team, m, metric, stage_id, n, days):
 
@@ -152,7 +155,7 @@ def _figures_sql(stages: list[dict]) -> str:
     # Typed: PostgreSQL resolves a UNION's column types branch by branch, left to right.
     no_days = "CAST(NULL AS NUMERIC)"
     return f"""
-    WITH {facts_sql(stages)},
+    WITH {facts_sql(stages, bounds)},
     per_stage AS (
         SELECT record_id, m, stage_id, pos, next_id, MIN(at) AS first_at, MAX(at) AS last_at
         FROM entries GROUP BY record_id, m, stage_id, pos, next_id
@@ -205,27 +208,36 @@ def _run(sql: str, params: dict) -> list[tuple]:
         return cur.fetchall()
 
 
-def query_params(workspace_id: int, start, end) -> tuple[dict, list[dict]]:
-    """The query parameters (the workspace, the time range and the stages the facts need) and
-    the workspace's stages."""
+def query_params(workspace, first: int, last: int) -> tuple[dict, list[dict], list]:
+    """The query parameters (the workspace, its time zone, the time range of months first..last
+    on its calendar and the stages the facts need), the workspace's stages, and the months'
+    bounds for facts_sql."""
+    workspace_id, tz = workspace.pk, workspace.tzinfo
     stages = _stages(workspace_id)
     by_key = {s["key"]: s for s in stages if not s["is_retired"]}
     won = won_stage(stages)
     never = -1  # an id no stage has, when the workspace lacks a stage a fact needs
-    return {
-        "ws": workspace_id,
-        "start": start,
-        "end": end,
-        "opportunity_pos": by_key["opportunity"]["position"] if "opportunity" in by_key else 1e9,
-        "mql_id": by_key["mql"]["id"] if "mql" in by_key else never,
-        "sql_pos": by_key["sql"]["position"] if "sql" in by_key else 1e9,
-        "won_id": won["id"] if won else never,
-    }, stages
+    return (
+        {
+            "ws": workspace_id,
+            "tz": str(tz),
+            "start": dialect.timestamp_param(periods.start(first, tz)),
+            "end": dialect.timestamp_param(periods.start(last + 1, tz)),
+            "opportunity_pos": by_key["opportunity"]["position"]
+            if "opportunity" in by_key
+            else 1e9,
+            "mql_id": by_key["mql"]["id"] if "mql" in by_key else never,
+            "sql_pos": by_key["sql"]["position"] if "sql" in by_key else 1e9,
+            "won_id": won["id"] if won else never,
+        },
+        stages,
+        periods.utc_bounds(first, last, tz),
+    )
 
 
-def funnel_figures(workspace_id: int, start, end) -> dict:
-    """{(scope, user_id, team, month_index): {column: value}} for months in [start, end)."""
-    params, stages = query_params(workspace_id, start, end)
+def funnel_figures(workspace, first: int, last: int) -> dict:
+    """{(scope, user_id, team, month_index): {column: value}} for months first..last."""
+    params, stages, bounds = query_params(workspace, first, last)
     stage_ids = {s["key"]: s["id"] for s in stages if not s["is_retired"]}
     won = won_stage(stages)
     metric_of_stage = {stage_ids[k]: col for k, col in STAGE_METRICS.items() if k in stage_ids}
@@ -234,7 +246,9 @@ def funnel_figures(workspace_id: int, start, end) -> dict:
     out: dict = defaultdict(lambda: {"entered": {}})
     advanced: dict = defaultdict(dict)
     cycle = {}
-    for scope, user_id, team, m, metric, stage_id, n, days in _run(_figures_sql(stages), params):
+    for scope, user_id, team, m, metric, stage_id, n, days in _run(
+        _figures_sql(stages, bounds), params
+    ):
         if metric == "advanced":
             advanced[m][stage_id] = n
         elif metric == "cycle":

@@ -16,7 +16,7 @@ from targets.permissions import can_set, set_required
 def _range(request):
     """(first, last) from ?from=&to=, by default the last twelve months with snapshots."""
     known = selectors.snapshot_range(request.workspace)
-    last = known[1] if known else periods.today_index()
+    last = known[1] if known else periods.today_index(request.workspace)
     form = MonthRangeForm(request.GET, default=(max(last - 11, known[0] if known else last), last))
     if not form.is_valid():
         return None, " ".join(form.non_field_errors())

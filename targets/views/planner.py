@@ -1,8 +1,6 @@
 """The funnel planner: next year's new-ARR target through the workspace's own funnel to the
 monthly needs and headcount; "Distribute" saves them as monthly targets."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,11 +25,11 @@ PLANNED = [
 @require_http_methods(["GET", "POST"])
 def planner(request):
     workspace = request.workspace
-    history = selectors.planner_history(workspace, today=date.today())
+    history = selectors.planner_history(workspace, today=workspace.today())
     defaults_used = [a for a in history.values() if a.is_default]
     curves = selectors.curves(workspace)
     initial = {name: a.value for name, a in history.items()}
-    initial["year"] = date.today().year + 1
+    initial["year"] = workspace.today().year + 1
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = PlanForm(data, initial=initial, curves=curves, defaults_used=defaults_used)
     plan, status = None, 200

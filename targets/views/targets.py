@@ -1,7 +1,7 @@
 """The targets page (set, spread, read achievement), seasonality curves, and the records behind
 an actual."""
 
-from datetime import date
+from datetime import datetime
 
 from django.contrib import messages
 from django.http import Http404
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from playbook.access import get_for_workspace_or_404
+from records import keyset
 from records.models import Record, Source
 from records.views.common import render_page, submit
 from targets import periods, selectors, services
@@ -21,7 +22,9 @@ from targets.rollups import behind
 
 def _year(request) -> int:
     raw = request.GET.get("year") or request.POST.get("year") or ""
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else date.today().year
+    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+        return int(raw)
+    return request.workspace.today().year
 
 
 def _page_url(request, year: int) -> str:
@@ -32,10 +35,10 @@ def _page(request, *, year: int, form=None, status=200):
     workspace = request.workspace
     members = selectors.members(workspace)
     target_list = selectors.targets(workspace, year=year)
-    rows = selectors.achievements(workspace, target_list, today=date.today())
+    rows = selectors.achievements(workspace, target_list, today=request.workspace.today())
     context = {
         "year": year,
-        "years": sorted({*selectors.target_years(workspace), year, date.today().year}),
+        "years": sorted({*selectors.target_years(workspace), year, request.workspace.today().year}),
         "rows": rows,
         "annual": [r for r in rows if r.target.month == 0],
         "monthly": [r for r in rows if r.target.month != 0],
@@ -179,7 +182,7 @@ def actuals(request):
     scope = request.GET.get("scope") or "workspace"
     kind = request.GET.get("kind") or ""
     source = request.GET.get("source") or ""
-    today = periods.today_index()
+    today = periods.today_index(request.workspace)
     form = MonthRangeForm(request.GET, default=(today, today))
     error = ""
     if metric not in Metric.values:
@@ -195,11 +198,20 @@ def actuals(request):
     if error:
         return render(request, "targets/actuals.html", {"error": error}, status=400)
     first, last = form.cleaned_data["first"], form.cleaned_data["last"]
-    found = behind.facts(
-        request.workspace, metric, first=first, last=last, scope_key=scope, kind=kind, source=source
-    )
-    more = len(found) > behind.LIMIT
-    found = found[: behind.LIMIT]
+    try:
+        page = behind.facts(
+            request.workspace,
+            metric,
+            first=first,
+            last=last,
+            scope_key=scope,
+            cursor=request.GET.get("after") or None,
+            kind=kind,
+            source=source,
+        )
+    except keyset.InvalidCursor as exc:
+        return render(request, "targets/actuals.html", {"error": str(exc)}, status=400)
+    found = page.facts
     names = dict(
         Record.objects.of(request.workspace)
         .filter(pk__in={f.record_id for f in found})
@@ -213,11 +225,28 @@ def actuals(request):
         "scope_label": _scope_label(request.workspace, scope),
         "kind": kind,
         "source_label": Source(source).label if source else "",
-        "facts": [(f, names.get(f.record_id, "(deleted record)")) for f in found],
-        "more": more,
-        "limit": behind.LIMIT,
+        "facts": [
+            (f, names.get(f.record_id, "(deleted record)"), _day(request.workspace, f.when))
+            for f in found
+        ],
+        "next_query": _next_query(request, page.next_cursor),
+        "paged": bool(request.GET.get("after")),
     }
     return render(request, "targets/actuals.html", context)
+
+
+def _day(workspace, when):
+    """A fact's day on the workspace's calendar (a stage move's time, a ledger row's date)."""
+    return workspace.today(when) if isinstance(when, datetime) else when
+
+
+def _next_query(request, cursor: str | None) -> str:
+    """The query string of the next page: this one's, with `after` set to the cursor."""
+    if cursor is None:
+        return ""
+    query = request.GET.copy()
+    query["after"] = cursor
+    return query.urlencode()
 
 
 def _valid_scope(workspace, scope: str) -> bool:

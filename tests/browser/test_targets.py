@@ -25,7 +25,7 @@ def leader(workspace):
 
 
 def test_set_a_target_plan_and_read_the_metrics(page, workspace, leader):
-    now = periods.today_index()
+    now = periods.today_index(workspace)
     services.metrics_rebuild(workspace=workspace, first=now - 2, last=now)
     log_in(page, leader.user.email)
 

@@ -136,3 +136,42 @@ def test_another_workspaces_import_is_404(client, pipeline_ws, member_factory, o
     login_as(client, member_factory(pipeline_ws, "admin"))
     url = reverse("customers:import_job", args=[pipeline_ws.slug, job.pk])
     assert client.get(url).status_code == 404
+
+
+def test_an_import_is_audited_once_and_rescores_its_records_after_commit(
+    pipeline_ws, stages, django_capture_on_commit_callbacks
+):
+    from playbook.models import AuditEvent, AuditKind
+    from records.models import IcpProfile, Record
+
+    IcpProfile.objects.update_or_create(
+        workspace=pipeline_ws,
+        defaults={
+            "criteria": [
+                {
+                    "kind": "field_in",
+                    "params": {"field": "source", "values": ["other"]},
+                    "weight": 40,
+                },
+                {"kind": "flag_set", "params": {"flag": "problem_acknowledged"}, "weight": 60},
+            ]
+        },
+    )
+    RecordFactory(workspace=pipeline_ws, name="ACME Inc.", domain="acme.com", source="other")
+    RecordFactory(workspace=pipeline_ws, name="Bystander", source="other")
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(pipeline_ws, GOOD)
+    scored = dict(Record.objects.of(pipeline_ws).values_list("name", "icp_score"))
+    assert scored == {"ACME Inc.": 40, "Newco": 40, "Bystander": None}  # only touched records
+    event = AuditEvent.objects.of(pipeline_ws).get()
+    assert event.kind == AuditKind.IMPORT and event.target_label == "Billing history"
+    assert event.detail["rows"] == 5 and event.detail["ledger rows added"] == 5
+    assert event.detail["new records"] == 1
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        _import(pipeline_ws, GOOD)
+    assert again == []  # nothing added: nothing to rescore
+    assert AuditEvent.objects.of(pipeline_ws).count() == 2  # but the import is still recorded
+    assert AuditEvent.objects.of(pipeline_ws).latest("id").detail["already there"] == 5
+    with pytest.raises(ValidationError):
+        _import(pipeline_ws, HEADER + "X,,s,,,2025-02-30,1\n")
+    assert AuditEvent.objects.of(pipeline_ws).count() == 2  # a refused file leaves no event

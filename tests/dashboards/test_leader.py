@@ -117,12 +117,12 @@ def test_bridge_drill_down_lists_exactly_the_movements(client, q1, people):
     hrefs = {f.label: f.href for f in got.context["steps"]}
     contraction = client.get(hrefs["Contraction"])
     assert contraction.status_code == 200
-    assert [(name, f.kind) for f, name in contraction.context["facts"]] == [
+    assert [(name, f.kind) for f, name, _ in contraction.context["facts"]] == [
         ("Beta GmbH", "contraction")
     ]
     churn = client.get(hrefs["Churn"])
-    assert sorted(name for _, name in churn.context["facts"]) == ["Acme Ltd", "Beta GmbH"]
-    assert sum(f.amount for f, _ in churn.context["facts"]) == Decimal("-3000.00")
+    assert sorted(name for _, name, _ in churn.context["facts"]) == ["Acme Ltd", "Beta GmbH"]
+    assert sum(f.amount for f, _, _ in churn.context["facts"]) == Decimal("-3000.00")
     bad = client.get(hrefs["Churn"] + "&kind=contraction")
     assert bad.status_code == 400
 

@@ -70,7 +70,7 @@ def test_leads_and_mqls_by_source_against_target(
     webinar = next(lead for lead, _ in got.context["rows"] if lead.label == "Webinar")
     listed = client.get(webinar.href)
     assert listed.status_code == 200
-    assert sorted(name for _, name in listed.context["facts"]) == ["W1", "W2", "W3"]
+    assert sorted(name for _, name, _ in listed.context["facts"]) == ["W1", "W2", "W3"]
 
 
 def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_num_queries):
@@ -82,7 +82,7 @@ def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_
     assert figures["Sales-accepted leads"].value == 1
     assert figures["Accepted of target"].value is None
     listed = client.get(figures["Sales-accepted leads"].href)
-    assert [name for _, name in listed.context["facts"]] == ["W2"]
+    assert [name for _, name, _ in listed.context["facts"]] == ["W2"]
 
 
 def test_a_source_the_list_does_not_know_is_400(client, june, people):
@@ -174,7 +174,7 @@ def test_mql_to_sql_this_month_against_target(
     assert figures["Of target"].value == 0.25
     assert figures["MQL → SQL (company)"].value == 0.5
     listed = client.get(figures["SQLs made by you"].href)
-    assert [name for _, name in listed.context["facts"]] == ["A"]
+    assert [name for _, name, _ in listed.context["facts"]] == ["A"]
 
 
 @pytest.mark.parametrize(

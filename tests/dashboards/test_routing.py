@@ -7,7 +7,7 @@ import pytest
 from dashboards import registry
 from playbook.models import Role
 from tests.conftest import login_as
-from tests.dashboards.conftest import HTMX, home_url, panel_url
+from tests.dashboards.conftest import HTMX, PANEL_QUERIES, home_url, panel_url
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +152,14 @@ def test_the_period_picker_is_on_the_leader_and_marketing_homes_only(client, pip
         assert ('name="period"' in body) is picker, key
         if picker:
             assert '<option value="quarter" selected>' in body
+
+
+@pytest.mark.parametrize("key", list(registry.HOMES))
+def test_a_home_shell_runs_no_query_of_its_own(
+    client, pipeline_ws, leader, key, django_assert_max_num_queries
+):
+    """The shell only lists placeholders: the panels' queries run when they load."""
+    login_as(client, leader)
+    client.get(home_url(pipeline_ws, key))  # the first visit stores the workspace in the session
+    with django_assert_max_num_queries(PANEL_QUERIES):
+        assert client.get(home_url(pipeline_ws, key)).status_code == 200

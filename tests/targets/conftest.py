@@ -1,9 +1,13 @@
 """Fixtures for the targets tests: a workspace with the default stages, one person per team,
 and a helper that writes stage history at chosen dates (the figures are hand-computed from it)."""
 
+import re
 from datetime import UTC, datetime
+from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from pipeline import services as pipeline_services
 from pipeline.models import StageDefinition
@@ -57,49 +61,29 @@ def history(pipeline_ws, stages):
     return write
 
 
+DOC = Path(__file__).resolve().parents[2] / "docs" / "METRICS.md"
+
+
+def documented_block(name: str) -> str:
+    """The fenced CSV block after `<!-- name -->` in docs/METRICS.md."""
+    match = re.search(rf"<!-- {name} -->\n```csv\n(.*?)```", DOC.read_text(), re.S)
+    assert match, f"docs/METRICS.md lost its {name} block"
+    return match.group(1)
+
+
 @pytest.fixture
-def example_ledger(pipeline_ws, people, history):
-    """The worked example of docs/METRICS.md, written through the Customers services.
-
-    B: two subscriptions from 2024-12-05 (100 + 50); the 50 one cancelled 2025-01-10 (a
-    contraction to zero of one of two); the last one cancelled 2025-02-03 (churn) and reactivated
-    2025-02-25 (a churn and a reactivation in one month).
-    A: from 2025-01-10 at 100 (won by the AE), upsold to 150 on 2025-02-15, cancelled 2025-03-20.
-    """
-    from customers import services as customers
-
+def example_ledger(pipeline_ws, people, history, tmp_path):
+    """The worked example of docs/METRICS.md: its two customer records (Acme won by the AE on
+    2025-01-10; Beta a customer from before the CRM, no stage history), both owned by the CSM,
+    and its billing file imported with the real `import_subscriptions` command."""
     ws = pipeline_ws
     ae, csm = people["ae"].user, people["csm"].user
-    common = {"workspace": ws, "actor": None}
-    b = RecordFactory(workspace=ws, name="Beta GmbH", owner=csm)
-    b1 = customers.subscription_start(**common, record=b, mrr="100", started_on=_d("2024-12-05"))
-    b2 = customers.subscription_start(
-        **common, record=b, mrr="50", started_on=_d("2024-12-05"), action="cross_sell"
-    )
-    customers.subscription_cancel(
-        **common, subscription=b2, reason="budget", effective_on=_d("2025-01-10")
-    )
-    a = history(
-        RecordFactory(workspace=ws, name="Acme Ltd", owner=csm),
+    RecordFactory(workspace=ws, name="Beta GmbH", domain="beta.example", owner=csm)
+    history(
+        RecordFactory(workspace=ws, name="Acme Ltd", domain="", owner=csm),
         [("forward", "opportunity", "won", "2025-01-10", ae, csm)],
     )
-    a1 = customers.subscription_start(**common, record=a, mrr="100", started_on=_d("2025-01-10"))
-    customers.subscription_cancel(
-        **common, subscription=b1, reason="price", effective_on=_d("2025-02-03")
-    )
-    customers.subscription_change_mrr(
-        **common, subscription=a1, mrr="150", effective_on=_d("2025-02-15")
-    )
-    customers.subscription_reactivate(
-        **common, subscription=b1, mrr="100", effective_on=_d("2025-02-25")
-    )
-    customers.subscription_cancel(
-        **common, subscription=a1, reason="competitor", effective_on=_d("2025-03-20")
-    )
+    billing = tmp_path / "billing.csv"
+    billing.write_text(documented_block("worked-example-billing"))
+    call_command("import_subscriptions", "--workspace", ws.slug, str(billing), stdout=StringIO())
     return ws
-
-
-def _d(day: str):
-    from datetime import date
-
-    return date.fromisoformat(day)

@@ -102,7 +102,7 @@ def test_rebuild_metrics_command(pipeline_ws, history, people, capsys):
     jan = MetricSnapshot.objects.of(pipeline_ws).get(month=date(2026, 1, 1), scope_key="workspace")
     assert jan.leads == 1
     months = MetricSnapshot.objects.of(pipeline_ws).filter(scope_key="workspace").count()
-    assert months == periods.today_index() - periods.index(2026, 1) + 1
+    assert months == periods.today_index(pipeline_ws) - periods.index(2026, 1) + 1
     with pytest.raises(CommandError, match="not a month"):
         call_command("rebuild_metrics", "--workspace", pipeline_ws.slug, "--from", "2026-13")
     with pytest.raises(CommandError, match="No workspace"):
@@ -118,5 +118,5 @@ def test_nightly_task_touches_only_the_last_three_months(pipeline_ws, history, p
         .filter(scope_key="workspace")
         .values_list("month", flat=True)
     )
-    now = periods.today_index()
+    now = periods.today_index(pipeline_ws)
     assert months == {periods.first_day(m) for m in range(now - 2, now + 1)}

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             first_index = periods.parse(first) if first else None
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        last = periods.today_index()
+        last = periods.today_index(found)
         if first_index is not None and first_index > last:
             raise CommandError("--from is after this month.")
         with workspace_scope(found):
