@@ -28,6 +28,10 @@ def records(workspace, **filters) -> str:
     return _url("records:list", workspace, filters)
 
 
+# The customer list's "paying customers" (MRR above 0): what at-risk ARR counts.
+PAYING = "0.01"
+
+
 def customers(workspace, **filters) -> str:
     """The customers list; filters as customers.forms.CustomerFilterForm names them."""
     return _url("customers:list", workspace, filters)

@@ -74,9 +74,7 @@ def current(kind: str, today: date) -> tuple[date, date]:
         start = today.replace(day=1)
         return start, months.first_day(months.of_date(today) + 1) - timedelta(days=1)
     if kind == "quarter":
-        start = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
-        after = months.first_day(months.of_date(start) + 3)
-        return start, after - timedelta(days=1)
+        return months.quarter_bounds(today)
     return date(today.year, 1, 1), date(today.year, 12, 31)
 
 

@@ -6,10 +6,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count
 
-from customers.models import Customer
-from customers.selectors.customers import HEALTH_BANDS
+from customers.selectors.customers import at_risk_arr
 from playbook.models import Membership, Role
 from targets import periods as months
 from targets import selectors as target_selectors
@@ -106,20 +105,11 @@ def period_totals(workspace, *, first: int, last: int) -> PeriodTotals:
 
 def at_risk(workspace) -> dict[str, tuple[int, Decimal]]:
     """Paying customers whose health is at risk (40-69) or critical (under 40): how many and
-    their ARR (current MRR x 12), per band, in one query (customers' own health bands)."""
-    row = (
-        Customer.objects.of(workspace)
-        .filter(record__deleted_at__isnull=True, mrr__gt=0)
-        .aggregate(
-            at_risk_n=Count("id", filter=HEALTH_BANDS["at_risk"]),
-            at_risk_mrr=Sum("mrr", filter=HEALTH_BANDS["at_risk"]),
-            critical_n=Count("id", filter=HEALTH_BANDS["critical"]),
-            critical_mrr=Sum("mrr", filter=HEALTH_BANDS["critical"]),
-        )
-    )
+    their ARR, per band (customers.selectors.customers.at_risk_arr, one query)."""
+    risk = at_risk_arr(workspace)
     return {
-        band: (row[f"{band}_n"], (row[f"{band}_mrr"] or ZERO) * 12)
-        for band in ("at_risk", "critical")
+        "at_risk": (risk.at_risk, risk.at_risk_arr),
+        "critical": (risk.critical, risk.critical_arr),
     }
 
 

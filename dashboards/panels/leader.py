@@ -241,10 +241,10 @@ def health(*, workspace, membership, period):
                    note=f"{scores.nps_responses} responses"),
             Figure("ARR-weighted NPS", scores.arr_weighted_nps, "count", customers_url),
             Figure("At-risk ARR (health 40–69)", risk["at_risk"][1], "money",
-                   links.customers(workspace, health="at_risk"),
+                   links.customers(workspace, health="at_risk", mrr_min=links.PAYING),
                    note=f"{risk['at_risk'][0]} customers"),
             Figure("Critical ARR (health under 40)", risk["critical"][1], "money",
-                   links.customers(workspace, health="critical"),
+                   links.customers(workspace, health="critical", mrr_min=links.PAYING),
                    note=f"{risk['critical'][0]} customers"),
         ],
     }  # fmt: skip

@@ -16,7 +16,11 @@
 
   function draw(canvas) {
     if (!window.Chart || window.Chart.getChart(canvas)) { return; }
-    var source = document.getElementById(canvas.getAttribute("data-chart"));
+    // The json_script sits in a <template> (htmx removes <script>s from what it swaps in).
+    var holder = document.querySelector(
+      'template[data-chart-source="' + canvas.getAttribute("data-chart") + '"]'
+    );
+    var source = holder && holder.content.querySelector("script");
     if (!source) { return; }
     var spec = JSON.parse(source.textContent);
     var kind = spec.valueKind;
