@@ -18,10 +18,13 @@ What it times, each after VACUUM ANALYZE so that earlier writes do not bill the 
    scores, precomputed>`: what writing every row costs without computing anything;
 4. a rerun over unchanged data (the nightly job's usual case): it must write nothing;
 5. single-record rescores after an edit that changes the score (the inline one after commit):
-   p50/p95 ms and queries.
+   p50/p95 ms and queries;
+6. the calibration page over a generated stage history (bench/bulkdata.build_stage_history):
+   its selector with nothing cached, and the page p50/p95.
+`--only single` / `--only calibration` re-measure step 5 or 6 on an existing data set.
 
 Last line: `RESULT records=... changed=... seconds=... all_changed_seconds=... floor_seconds=...
-ratio=... rerun_changed=... single_p50_ms=... single_p95_ms=... single_queries=...`
+ratio=... rerun_changed=... single_p50_ms=... single_p95_ms=... single_queries=... calibration_...`
 (ratio = all_changed_seconds / floor_seconds).
 """
 
