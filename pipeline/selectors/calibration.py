@@ -140,7 +140,7 @@ def suggest(lifts: list[tuple[int, int, int, Fraction | None]]) -> list[int]:
 # records' contacts and activities: seconds at 1M records. They are kept this long per profile
 # version and full recompute (a history of months does not change much in minutes), and the
 # page says when they were computed.
-CACHE_SECONDS = 15 * 60
+CACHE_SECONDS = 60 * 60
 
 
 def _cache_key(workspace, profile) -> str:
