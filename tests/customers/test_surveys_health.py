@@ -255,6 +255,15 @@ def test_survey_and_engagement_forms_on_the_customer_page(client, workspace, mem
         client.post(url, {"kind": "nps", "score": "9", "responded_on": "2026-01-05"}).status_code
         == 302
     )
+    today = workspace.today().isoformat()
+    client.post(url, {"kind": "nps", "score": "3", "responded_on": today})
+    client.post(url, {"kind": "nps", "score": "10", "responded_on": today})
+    client.post(url, {"kind": "csat", "score": "5", "responded_on": today})
+    page = client.get(reverse("customers:detail", args=[workspace.slug, record.pk]))
+    # The customer's own NPS, CSAT and ARR-weighted NPS (one customer: weighted = plain).
+    assert "NPS <strong>0</strong> (2 answers)" in page.content.decode()
+    assert "ARR-weighted NPS <strong>0</strong>" in page.content.decode()
+    assert "CSAT <strong>100 %</strong>" in page.content.decode()
     url = reverse("customers:engagement_add", args=[workspace.slug, record.pk])
     assert client.post(url, {"kind": "qbr", "occurred_on": "2026-01-06"}).status_code == 302
     assert record.activities.filter(kind="qbr", done=True).exists()
