@@ -58,6 +58,15 @@ def billing_csv(n: int, today, rng) -> str:
     return "\n".join(lines) + "\n"
 
 
+def vacuum_analyze() -> None:
+    """VACUUM ANALYZE on a connection of its own, as the database owner (autovacuum's job)."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def timed(fn):
     started = time.perf_counter()
     result = fn()
@@ -103,6 +112,10 @@ def main():
             lambda: services.subscriptions_import(workspace=workspace, text=text)
         )
         print(f"import: {result} in {import_s:.1f} s")
+        # What autovacuum does within a minute of a bulk load: without statistics the planner
+        # takes the new tables for empty (measured: a customer list p95 of 3 s instead of
+        # 0.3 s). Untimed; the app's role may not ANALYZE tables it does not own.
+        vacuum_analyze()
         Customer.objects.of(workspace).update(renewal_owner=users[Role.RENEWALS])
         first_s, counts = timed(lambda: services.renewal_job_run(workspace=workspace, today=today))
         print(f"renewal job, first run: {counts} in {first_s:.1f} s")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -69,8 +70,25 @@ def customer_page_of(workspace, filters, *, today, engagement_days, cursor=None,
     return keyset.paginate(rows, ORDER, salt=SALT, scope="mrr", cursor=cursor, size=size)
 
 
+# The per-CSM counts of engagements due are read on every view of the customer list but count
+# every paying customer (measured: 60-290 ms at 100k customers), so they are kept this long.
+DUE_COUNTS_SECONDS = 300
+
+
 def engagements_due_by_csm(workspace, *, engagement_days: int) -> dict[int | None, int]:
-    """Paying customers with no engagement in `engagement_days`, counted per CSM: one query."""
+    """Paying customers with no engagement in `engagement_days`, counted per CSM: one query,
+    or none for DUE_COUNTS_SECONDS after it ran (a count over every customer must not run on
+    every page view)."""
+    # The workspace's creation time tells apart workspaces that reuse an id (test databases).
+    key = f"customers:due:{workspace.pk}:{workspace.created_at.timestamp()}:{engagement_days}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _engagements_due_by_csm(workspace, engagement_days)
+        cache.set(key, counts, DUE_COUNTS_SECONDS)
+    return counts
+
+
+def _engagements_due_by_csm(workspace, engagement_days: int) -> dict[int | None, int]:
     rows = (
         Customer.objects.of(workspace)
         .filter(mrr__gt=0, record__deleted_at__isnull=True)

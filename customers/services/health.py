@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import (
@@ -20,6 +21,7 @@ from customers.models import (
     SurveyResponse,
 )
 from records import scoring
+from records.demo import update_objects
 from records.models import Activity, ActivityKind, Record
 
 CHUNK = 1000
@@ -47,11 +49,22 @@ def weights_of(settings) -> dict[str, int]:
     return {s.key: int(custom.get(s.key, s.weight)) for s in SIGNALS}
 
 
+def _of_records(ids: list[int], field: str = "record_id") -> Q:
+    """A filter for the records `ids`: a range when they are dense (a chunk of the nightly run,
+    in record order; the caller keeps only its own ids), else the list. A list of 1,000 ids in
+    every fact query cost more to send and plan than the facts themselves; a range on record_id
+    also reaches below the ledger view's windows (they partition by record)."""
+    low, high = min(ids), max(ids)
+    if high - low < 4 * len(ids):
+        return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return Q(**{f"{field}__in": ids})
+
+
 def _latest_scores(workspace, ids, kind) -> dict[int, int]:
     latest = {}
     rows = (
         SurveyResponse.objects.of(workspace)
-        .filter(record_id__in=ids, kind=kind)
+        .filter(_of_records(ids), kind=kind)
         .order_by("record_id", "-responded_on", "-id")
         .values_list("record_id", "score")
     )
@@ -66,17 +79,19 @@ def facts_of(workspace, ids: list[int], *, today: date, engagement_days: int) ->
     nps = _latest_scores(workspace, ids, "nps")
     csat = _latest_scores(workspace, ids, "csat")
     last_activity = dict(
-        Record.objects.of(workspace).filter(pk__in=ids).values_list("pk", "last_activity_at")
+        Record.objects.of(workspace)
+        .filter(_of_records(ids, "pk"))
+        .values_list("pk", "last_activity_at")
     )
     overdue = set(
         Activity.objects.of(workspace)
-        .filter(record_id__in=ids, kind=ActivityKind.TASK, done=False, due_at__lt=now)
+        .filter(_of_records(ids), kind=ActivityKind.TASK, done=False, due_at__lt=now)
         .values_list("record_id", flat=True)
     )
     shrank = set(
         ClassifiedMovement.objects.of(workspace)
         .filter(
-            record_id__in=ids,
+            _of_records(ids),
             kind__in=[MovementKind.CONTRACTION, MovementKind.CHURN],
             effective_on__gte=today - timedelta(days=90),
         )
@@ -85,7 +100,7 @@ def facts_of(workspace, ids: list[int], *, today: date, engagement_days: int) ->
     renewing = {}
     for record_id, term_end in (
         Subscription.objects.of(workspace)
-        .filter(record_id__in=ids, status="active", term_end__lte=today + timedelta(days=60))
+        .filter(_of_records(ids), status="active", term_end__lte=today + timedelta(days=60))
         .values_list("record_id", "term_end")
     ):
         renewing[record_id] = min(term_end, renewing.get(record_id, term_end))
@@ -149,12 +164,33 @@ def health_recompute(*, workspace, record_ids=None, today: date | None = None) -
                 customer.health_computed_at = now
                 dirty.append(customer)
         with transaction.atomic():
-            Customer.objects.of(workspace).bulk_update(
-                dirty, ["health_score", "health_explanation", "health_computed_at"]
+            update_objects(
+                Customer,
+                workspace.pk,
+                dirty,
+                ["health_score", "health_explanation", "health_computed_at"],
             )
         changed += len(dirty)
 
 
+class _PendingHealth:
+    """The customers whose health a transaction changed, recomputed together once it commits:
+    a job that renews 300 subscriptions in one transaction recomputes 300 customers in one
+    set-based pass (seven queries per thousand), not 300 passes."""
+
+    def __init__(self, workspace):
+        self.workspace, self.record_ids = workspace, set()
+
+    def __call__(self):
+        health_recompute(workspace=self.workspace, record_ids=sorted(self.record_ids))
+
+
 def health_recompute_after_commit(*, workspace, record_ids) -> None:
-    ids = list(record_ids)
-    transaction.on_commit(lambda: health_recompute(workspace=workspace, record_ids=ids))
+    pending = transaction.get_connection().run_on_commit
+    for _, callback, *_ in pending:
+        if isinstance(callback, _PendingHealth) and callback.workspace.pk == workspace.pk:
+            callback.record_ids.update(record_ids)
+            return
+    callback = _PendingHealth(workspace)
+    callback.record_ids.update(record_ids)
+    transaction.on_commit(callback)

@@ -37,7 +37,7 @@ from customers.terms import add_months
 from pipeline.models import StageDefinition, StageTransition, TransitionKind
 from playbook.audit import audit_record
 from playbook.models import AuditKind
-from records.demo import insert_rows
+from records.demo import insert_objects, insert_rows
 from records.matching import match_records, normalize_domain
 from records.models import Record
 from records.services.icp import icp_rescore_records
@@ -284,7 +284,7 @@ def _write(workspace, rows, record_ids, to_add, existing, actor, skipped) -> Imp
         # A new subscription's state is its last row of the file: no UPDATE afterwards.
         _mirror(sub, last_of_sub[external_id].day, last_of_sub[external_id].mrr)
         new_subs.append(sub)
-    Subscription.objects.bulk_create(new_subs, batch_size=CHUNK)
+    insert_objects(Subscription, new_subs)
     subs = {**existing, **{s.external_id: s for s in new_subs}}
     # COPY on PostgreSQL, in date order: the ids (recorded order) follow the file's dates.
     now, actor_id = timezone.now(), getattr(actor, "pk", None)
@@ -381,7 +381,7 @@ def _create_records(workspace, first_of_sub, record_of_sub, actor) -> int:
         )
         for (name, domain), day in wanted.items()
     ]
-    Record.objects.bulk_create(records, batch_size=CHUNK)
+    insert_objects(Record, records)
     if won is not None:
         insert_rows(
             StageTransition,

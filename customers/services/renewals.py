@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
 from customers.models import (
@@ -30,9 +31,11 @@ from customers.models import (
     SubscriptionStatus,
 )
 from customers.services.ledger import subscription_cancel, subscription_renew
+from records.demo import update_objects
 from records.models import Activity, ActivityKind
 
 CHUNK = 2000
+RENEW_CHUNK = 200
 
 
 def settings_of(workspace) -> CustomerSettings:
@@ -77,37 +80,65 @@ def terms_end(*, workspace, today: date) -> tuple[int, int]:
         .order_by("term_end", "pk")
         .values_list("pk", "auto_renew", "term_end")
     )
-    for pk, auto_renew, term_end in due.iterator(chunk_size=CHUNK):
-        if auto_renew:
-            while term_end <= today:  # a job that was down renews each missed term
-                movement = subscription_renew(
-                    workspace=workspace,
-                    subscription=pk,
-                    actor=None,
-                    effective_on=term_end,
-                    action=MovementAction.AUTO_RENEW,
-                    note="Renewed automatically at the end of the term.",
-                    today=today,
-                )
-                term_end = movement.subscription.term_end
-                renewed += 1
-        elif term_end + timedelta(days=grace) <= today:
-            subscription_cancel(
+    # Ends of term are handled RENEW_CHUNK to a transaction: the customers' health is then
+    # recomputed once per chunk (set-based), not once per subscription. A crash loses at most
+    # one chunk, which the next run does again (it selects by status and term end).
+    due = list(due)
+    for start in range(0, len(due), RENEW_CHUNK):
+        with transaction.atomic():
+            for pk, auto_renew, term_end in due[start : start + RENEW_CHUNK]:
+                r, c = _term_end(workspace, pk, auto_renew, term_end, today, grace)
+                renewed, churned = renewed + r, churned + c
+    return renewed, churned
+
+
+def _term_end(workspace, pk, auto_renew, term_end, today, grace) -> tuple[int, int]:
+    """(renewed, churned) for one subscription at the end of its term."""
+    renewed = 0
+    if auto_renew:
+        while term_end <= today:  # a job that was down renews each missed term
+            movement = subscription_renew(
                 workspace=workspace,
                 subscription=pk,
-                reason=ChurnReason.NOT_RENEWED,
                 actor=None,
                 effective_on=term_end,
-                action=MovementAction.LAPSE,
-                note=f"Not renewed within {grace} days of the end of the term.",
+                action=MovementAction.AUTO_RENEW,
+                note="Renewed automatically at the end of the term.",
                 today=today,
             )
-            churned += 1
-    return renewed, churned
+            term_end = movement.subscription.term_end
+            renewed += 1
+        return renewed, 0
+    if term_end + timedelta(days=grace) > today:
+        return 0, 0
+    subscription_cancel(
+        workspace=workspace,
+        subscription=pk,
+        reason=ChurnReason.NOT_RENEWED,
+        actor=None,
+        effective_on=term_end,
+        action=MovementAction.LAPSE,
+        note=f"Not renewed within {grace} days of the end of the term.",
+        today=today,
+    )
+    return 0, 1
 
 
 def alerts_create(*, workspace, today: date) -> int:
     """One alert per active subscription that entered a window, unless it has one already."""
+    # The window each candidate is in, in SQL too, so that those that have their alert already
+    # (every one but a few each day) are left out by the database instead of being inserted
+    # again and refused by the unique constraint.
+    window = Case(
+        *[
+            When(term_end__lte=today + timedelta(days=w), then=Value(w))
+            for w in sorted(RENEWAL_WINDOWS)
+        ],
+        output_field=IntegerField(),
+    )
+    alerted = RenewalAlert.objects.of(workspace).filter(
+        subscription_id=OuterRef("pk"), term_end=OuterRef("term_end"), window=OuterRef("window")
+    )
     candidates = (
         Subscription.objects.of(workspace)
         .filter(
@@ -115,6 +146,8 @@ def alerts_create(*, workspace, today: date) -> int:
             term_end__gt=today,
             term_end__lte=today + timedelta(days=max(RENEWAL_WINDOWS)),
         )
+        .annotate(window=window)
+        .filter(~Exists(alerted))
         .order_by("pk")
         .values_list("pk", "record_id", "term_end", "record__customer__renewal_owner_id")
     )
@@ -197,7 +230,7 @@ def alert_tasks_create(*, workspace, today: date) -> int:
             )
             for a in alerts:
                 a.task_id = ids[alert_dedupe_key(a.pk)]
-            RenewalAlert.objects.of(workspace).bulk_update(alerts, ["task"])
+            update_objects(RenewalAlert, workspace.pk, alerts, ["task"])
             created += len(alerts)
 
 

@@ -8,15 +8,17 @@
 Definitions (docs/icp.md): a record is *won* once it entered a stage flagged won; *lost* when its
 status is lost and it was never won; *decided* = won or lost; win rate = won / decided. Live
 records only. Every figure is one grouped query, so the page costs the same number of queries
-however many records there are.
+however many records there are; the figures are kept CACHE_SECONDS per profile version.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from pipeline.models import StageTransition
@@ -84,6 +86,7 @@ class Calibration:
     decided: int
     lifts: list[Lift]
     profile_version: int | None
+    computed_at: datetime | None = None
 
     @property
     def win_rate(self) -> Fraction | None:
@@ -98,11 +101,14 @@ class Calibration:
         return [lift.suggested for lift in self.lifts]
 
 
-def _won(workspace):
-    return Exists(
-        StageTransition.objects.of(workspace).filter(
-            record_id=OuterRef("pk"), to_stage__is_won=True
-        )
+def _won_ids(workspace):
+    """Ids of the records that ever entered a won stage: one hashed set per query, probed per
+    record (an EXISTS per record per criterion was the cost of this page at scale)."""
+    return (
+        StageTransition.objects.of(workspace)
+        .filter(to_stage__is_won=True)
+        .values("record_id")
+        .order_by()
     )
 
 
@@ -125,35 +131,38 @@ def suggest(lifts: list[tuple[int, int, int, Fraction | None]]) -> list[int]:
     return suggested
 
 
+# The figures read every live record, every stage transition and, per criterion, the decided
+# records' contacts and activities: seconds at 1M records. They are kept this long per profile
+# version and full recompute (a history of months does not change much in minutes), and the
+# page says when they were computed.
+CACHE_SECONDS = 15 * 60
+
+
+def _cache_key(workspace, profile) -> str:
+    # The workspace's creation time tells apart workspaces that reuse an id (test databases).
+    recomputed = profile.last_full_recompute_at if profile else None
+    return ":".join(
+        str(part)
+        for part in (
+            "icp-calibration",
+            workspace.pk,
+            workspace.created_at.timestamp(),
+            profile.version if profile else 0,
+            recomputed.timestamp() if recomputed else "",
+        )
+    )
+
+
 def icp_calibration(workspace) -> Calibration:
     stages = active_stages(workspace)
     profile = icp_profile(workspace)
     criteria = icp_profile_criteria(profile, icp_fields(workspace))
-    now = timezone.now()
-    # Conditions, not annotations: an aggregate over an annotated subquery would be wrapped in
-    # another subquery that the criteria's own subqueries cannot see through.
-    won = Q(_won(workspace))
-    lost = Q(status=RecordStatus.LOST) & ~won
-    records = Record.objects.of(workspace).live()
-
-    per_band = {
-        row["band"]: row
-        for row in records.annotate(band=_band("icp_score"))
-        .values("band")
-        .annotate(n=Count("id"), won_n=Count("id", filter=won), lost_n=Count("id", filter=lost))
-        .order_by()
-    }
-    reached: dict[tuple[int, int], int] = {}
-    transitions = (
-        StageTransition.objects.of(workspace)
-        .filter(record__deleted_at__isnull=True, record__icp_score__isnull=False)
-        .annotate(band=_band("record__icp_score"))
-        .values("band", "to_stage")
-        .annotate(n=Count("record", distinct=True))
-        .order_by()
-    )
-    for row in transitions:
-        reached[(row["band"], row["to_stage"])] = row["n"]
+    key = _cache_key(workspace, profile)
+    figures = cache.get(key)
+    if figures is None:
+        figures = _figures(workspace, criteria)
+        cache.set(key, figures, CACHE_SECONDS)
+    per_band, reached, measured, computed_at = figures
     bands = []
     for i, (low, high) in enumerate(BANDS):
         row = per_band.get(i, {})
@@ -169,17 +178,11 @@ def icp_calibration(workspace) -> Calibration:
     unscored = per_band.get(None, {}).get("n", 0)
     total_won = sum(b["won_n"] for b in per_band.values())
     total_decided = total_won + sum(b["lost_n"] for b in per_band.values())
-
-    counts = {}
-    for c in criteria:
-        met = sql_condition(c.kind, c.params, now)
-        counts[f"won_{c.index}"] = Count("id", filter=met & won)
-        counts[f"decided_{c.index}"] = Count("id", filter=met & (won | lost))
-    measured = records.aggregate(**counts) if counts else {}
     overall = _rate(total_won, total_decided)
     rows = []
     for c in criteria:
-        decided, won_n = measured[f"decided_{c.index}"], measured[f"won_{c.index}"]
+        decided = measured.get(f"decided_{c.index}", 0)
+        won_n = measured.get(f"won_{c.index}", 0)
         rate = _rate(won_n, decided)
         lift = rate / overall if rate is not None and overall else None
         rows.append((c, decided, won_n, lift))
@@ -189,4 +192,42 @@ def icp_calibration(workspace) -> Calibration:
         for (c, decided, won_n, lift), s in zip(rows, suggestions, strict=True)
     ]
     version = profile.version if profile else None
-    return Calibration(stages, bands, unscored, total_won, total_decided, lifts, version)
+    return Calibration(
+        stages, bands, unscored, total_won, total_decided, lifts, version, computed_at
+    )
+
+
+def _figures(workspace, criteria) -> tuple[dict, dict, dict, datetime]:
+    """The counts behind the page: per band, per (band, stage) reached, per criterion."""
+    now = timezone.now()
+    # Conditions, not annotations: an aggregate over an annotated subquery would be wrapped in
+    # another subquery that the criteria's own subqueries cannot see through.
+    won = Q(pk__in=_won_ids(workspace))
+    lost = Q(status=RecordStatus.LOST) & ~won
+    records = Record.objects.of(workspace).live()
+    per_band = {
+        row["band"]: {"n": row["n"], "won_n": row["won_n"], "lost_n": row["lost_n"]}
+        for row in records.annotate(band=_band("icp_score"))
+        .values("band")
+        .annotate(n=Count("id"), won_n=Count("id", filter=won), lost_n=Count("id", filter=lost))
+        .order_by()
+    }
+    transitions = (
+        StageTransition.objects.of(workspace)
+        .filter(record__deleted_at__isnull=True, record__icp_score__isnull=False)
+        .annotate(band=_band("record__icp_score"))
+        .values("band", "to_stage")
+        .annotate(n=Count("record", distinct=True))
+        .order_by()
+    )
+    reached = {(row["band"], row["to_stage"]): row["n"] for row in transitions}
+    # A lift is measured on decided records only, so only they are judged (the criteria's
+    # subqueries run for them, not for every record of the workspace).
+    counts = {}
+    for c in criteria:
+        met = sql_condition(c.kind, c.params, now, workspace=workspace)
+        counts[f"won_{c.index}"] = Count("id", filter=met & won)
+        counts[f"decided_{c.index}"] = Count("id", filter=met)
+    decided = records.filter(won | Q(status=RecordStatus.LOST))
+    measured = decided.aggregate(**counts) if counts else {}
+    return per_band, reached, measured, now

@@ -13,6 +13,7 @@ from django.utils import timezone
 from customers import selectors, services
 from customers.models import Customer, SurveyResponse
 from records.matching import match_records, normalize_domain
+from records.models import Record
 from tests.conftest import login_as
 from tests.factories import ActivityFactory, ContactFactory, RecordFactory
 
@@ -328,3 +329,38 @@ def test_another_workspaces_answers_import_is_404(
     login_as(client, member_factory(workspace, "csm"))
     url = reverse("customers:surveys_import_job", args=[workspace.slug, job.pk])
     assert client.get(url).status_code == 404
+
+
+def test_engagements_due_per_csm_are_counted_once_then_kept_a_while(
+    workspace, member_factory, django_assert_num_queries
+):
+    csm = member_factory(workspace, "csm")
+    quiet = [_paying(workspace, "100", owner=csm.user) for _ in range(2)]
+    engaged = _paying(workspace, "200", owner=csm.user)
+    ActivityFactory(record=engaged, kind="meeting", done=True, occurred_at=timezone.now())
+    Record.objects.filter(pk=engaged.pk).update(last_activity_at=timezone.now())
+    with django_assert_num_queries(1):
+        assert selectors.engagements_due_by_csm(workspace, engagement_days=30) == {
+            csm.user_id: len(quiet)
+        }
+    with django_assert_num_queries(0):  # the page's next views read the kept counts
+        assert selectors.engagements_due_by_csm(workspace, engagement_days=30) == {
+            csm.user_id: len(quiet)
+        }
+    # Another setting is another count.
+    with django_assert_num_queries(1):
+        assert selectors.engagements_due_by_csm(workspace, engagement_days=1000) == {
+            csm.user_id: len(quiet)
+        }
+
+
+def test_health_of_many_changes_in_one_transaction_is_recomputed_once(
+    workspace, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        # Two subscriptions started in one transaction: one recompute for both customers.
+        first, second = _paying(workspace, "100"), _paying(workspace, "200")
+    assert len(callbacks) == 1
+    assert callbacks[0].record_ids == {first.pk, second.pk}
+    scores = Customer.objects.of(workspace).values_list("health_score", flat=True)
+    assert len(scores) == 2 and None not in set(scores)

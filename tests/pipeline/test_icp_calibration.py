@@ -4,6 +4,7 @@ counts, suggested weights and "use suggested weights"."""
 from fractions import Fraction
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 
 from pipeline.selectors import calibration as selectors
@@ -130,3 +131,20 @@ def test_empty_history_says_so(admin_client, pipeline_ws):
     IcpProfile.objects.create(workspace=pipeline_ws, criteria=CRITERIA)
     body = admin_client.get(reverse("pipeline:icp_calibration", args=[pipeline_ws.slug]))
     assert "No record has been won or lost yet" in body.content.decode()
+
+
+def test_figures_are_kept_until_the_profile_changes(history, stages, django_assert_max_num_queries):
+    first = selectors.icp_calibration(history)
+    record = RecordFactory(workspace=history, icp_score=90, status=RecordStatus.LOST)
+    StageTransitionFactory(record=record, to_stage=stages["sql"])
+    # Kept: the new lost record is not counted yet, and no grouped query ran.
+    with django_assert_max_num_queries(4):
+        kept = selectors.icp_calibration(history)
+    assert (kept.won, kept.decided, kept.computed_at) == (
+        first.won,
+        first.decided,
+        first.computed_at,
+    )
+    IcpProfile.objects.filter(workspace=history).update(version=F("version") + 1)
+    fresh = selectors.icp_calibration(history)
+    assert (fresh.won, fresh.decided) == (4, 14)

@@ -3,6 +3,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 pytestmark = pytest.mark.django_db
 
@@ -19,3 +20,37 @@ def test_every_benchmarked_page_answers(client, capsys):
         user = getattr(bench, "users", {}).get(role[0]) if role else bench.user
         client.force_login(user or bench.user)
         assert client.get(builder(bench)).status_code == 200, label
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's SQL")
+def test_bulk_data_copies_a_seeded_base_up_to_n_records_and_rebuilds_the_indexes():
+    from bench.bulkdata import build_demo_records
+    from playbook import demo
+    from records.models import Activity, Contact, Record
+
+    def index_names():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexrelid::regclass::text FROM pg_index "
+                "WHERE indrelid = ANY(%s::regclass[])",
+                [["records_record", "records_contact", "records_activity"]],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    before = index_names()
+    ctx = demo.seed_workspace(slug="bulk", name="Bulk", records=25)
+    build_demo_records(ctx, 25, base=10)
+    records = Record.objects.of(ctx.workspace)
+    assert records.count() == 25
+    assert records.values("name").distinct().count() == 25
+    assert set(Contact.objects.of(ctx.workspace).values_list("record_id", flat=True)) == set(
+        records.values_list("pk", flat=True)
+    )
+    # Every copy has its base record's activities.
+    per_record = Activity.objects.of(ctx.workspace).values("record_id").distinct().count()
+    assert per_record == 25
+    assert index_names() == before
+    # The sequences moved past the copied ids: a new record gets a fresh one.
+    assert Record.objects.create(workspace=ctx.workspace, name="after").pk > max(
+        records.exclude(name="after").values_list("pk", flat=True)
+    )

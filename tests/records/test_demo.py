@@ -57,3 +57,36 @@ def test_open_tasks_are_assigned_and_some_are_overdue_or_upcoming(demo):
 def test_ids_continue_after_seeding(demo):
     highest = Record.objects.order_by("-id").first().pk
     assert RecordFactory(workspace=demo).pk > highest
+
+
+def test_insert_objects_sets_ids_in_order_with_defaults(workspace):
+    records = [
+        Record(workspace=workspace, name=f"Bulk {i}", custom_fields={"seats": i} if i else {})
+        for i in range(3)
+    ]
+    records_demo.insert_objects(Record, records)
+    for i, record in enumerate(records):
+        stored = Record.objects.of(workspace).get(pk=record.pk)
+        assert stored.name == f"Bulk {i}"
+        assert stored.custom_fields == ({"seats": i} if i else {})
+        assert stored.version == 1 and stored.created_at is not None
+    assert not records[0]._state.adding
+
+
+def test_update_objects_saves_the_fields_of_one_workspace_only(workspace, other_workspace):
+    mine = [RecordFactory(workspace=workspace, name=f"Mine {i}") for i in range(3)]
+    theirs = RecordFactory(workspace=other_workspace, name="Theirs")
+    for i, record in enumerate(mine):
+        record.name, record.custom_fields, record.icp_score = f"Renamed {i}", {"n": i}, i
+    theirs.name = "Changed"
+    records_demo.update_objects(
+        Record, workspace.pk, [*mine, theirs], ["name", "custom_fields", "icp_score"]
+    )
+    stored = {r.pk: r for r in Record.objects.all()}
+    for i, record in enumerate(mine):
+        assert (stored[record.pk].name, stored[record.pk].custom_fields) == (
+            f"Renamed {i}",
+            {"n": i},
+        )
+        assert stored[record.pk].icp_score == i
+    assert stored[theirs.pk].name == "Theirs"

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 
 from playbook.models import User
 from playbook.services import workspace_create
@@ -162,11 +163,57 @@ def test_one_record_is_rescored_after_commit(workspace, admin, django_capture_on
     assert record.icp_score == 30 + 13 + 6
 
 
-def test_single_record_rescore_costs_two_queries(workspace, django_assert_num_queries):
+def statements(run) -> list[str]:
+    """The SQL `run()` sends, without the savepoints that its atomic block becomes inside a
+    test's transaction (outside one it is a BEGIN and COMMIT, which Django does not log)."""
+    with CaptureQueriesContext(connection) as captured:
+        run()
+    return [q["sql"] for q in captured if "SAVEPOINT" not in q["sql"]]
+
+
+def test_single_record_rescore_costs_a_constant_number_of_queries(
+    workspace, django_assert_num_queries
+):
     profile_for(workspace, EVERY_KIND)
     record = RecordFactory(workspace=workspace)
+    for _ in range(3):
+        ContactFactory(record=record)
+        ActivityFactory(record=record, kind="call", done=True)
+
+    def rescore():
+        return services.icp_rescore_record(workspace_id=workspace.pk, record_id=record.pk)
+
+    # profile, the record (locked), contacts' facts, activities' facts, the write
+    assert len(statements(rescore)) == 5
+    assert len(statements(rescore)) == 4  # unchanged: nothing written
+    for _ in range(5):
+        ContactFactory(record=record)
+        ActivityFactory(record=record, kind="demo", done=True)
+    assert len(statements(rescore)) == 5
     with django_assert_num_queries(2):
         services.icp_rescore_records(workspace_id=workspace.pk, record_ids=[record.pk])
+
+
+def test_single_record_rescore_agrees_with_the_set_based_recompute(workspace, admin):
+    """The inline rescore judges in Python, the recompute in SQL: one score for every record."""
+    profile_for(workspace, EVERY_KIND)
+    generated_records(workspace, admin.user, n=80, seed=23)
+    services.icp_recompute_workspace(workspace_id=workspace.pk, chunk=9)
+    by_sql = scores(workspace)
+    assert len(set(by_sql.values())) > 10
+    Record.objects.of(workspace).update(icp_score=None)
+    for pk in by_sql:
+        assert services.icp_rescore_record(workspace_id=workspace.pk, record_id=pk)
+    assert scores(workspace) == by_sql
+    assert services.icp_recompute_workspace(workspace_id=workspace.pk).changed == 0
+
+
+def test_single_record_rescore_of_another_workspace_writes_nothing(workspace, other_workspace):
+    profile_for(workspace, EVERY_KIND)
+    theirs = RecordFactory(workspace=other_workspace, industry="Software", icp_score=3)
+    assert not services.icp_rescore_record(workspace_id=workspace.pk, record_id=theirs.pk)
+    theirs.refresh_from_db()
+    assert theirs.icp_score == 3
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks: PostgreSQL")
