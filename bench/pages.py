@@ -15,7 +15,9 @@ name the role requests switch to, e.g. DATABASE_URL=postgres://pb_bench_app@.../
 DATABASE_APP_ROLE=playbook_app (docs/PERFORMANCE.md, "Row-level security"). The header and the
 RESULT line say whether it was on.
 
-To measure another page, add a (label, url builder) pair to PAGES; a builder gets the Bench and
+The dashboards' homes and panels are added from their registry (`_dashboard_pages`); measure
+only them with `--only home` / `--only panel`. To measure another page, add a (label, url
+builder) pair to PAGES; a builder gets the Bench and
 returns the URL of the next request (it may vary per request, e.g. another record each time).
 PAGE_ROLES names the role to look at a page as (e.g. "sdr" for the SDR queue); other pages
 are seen by the bench user. TARGETS_MS holds the pages whose budget is not 150 ms.
@@ -106,6 +108,32 @@ PAGE_ROLES = {
     "My pipeline (AE)": "ae",
 }
 TARGETS_MS = {"pipeline board": 300, "pipeline board, one team": 300}
+# Requests that htmx makes (the dashboard panels): sent with HX-Request, answered as fragments.
+HTMX_PAGES: set[str] = set()
+HOME_TARGET_MS = 100
+
+
+def _dashboard_pages() -> None:
+    """The dashboards (docs/dashboards.md): every home's shell and every panel of it, found in
+    the registry so a new panel is measured without a line here, each seen as a member of the
+    home's own role (admin for the company summary). Budgets: a shell under 100 ms p95, a panel
+    under 150 ms."""
+    from dashboards import registry
+
+    for home in registry.HOMES.values():
+        role = home.roles[-1] if home.roles else "admin"
+        label = f"home {home.key}"
+        PAGES.append((label, lambda b, k=home.key: f"/w/{b.slug}/home/{k}/"))
+        PAGE_ROLES[label] = role
+        TARGETS_MS[label] = HOME_TARGET_MS
+        for key in home.panels:
+            label = f"panel {home.key}/{key}"
+            PAGES.append((label, lambda b, h=home.key, p=key: f"/w/{b.slug}/home/{h}/panels/{p}/"))
+            PAGE_ROLES[label] = role
+            HTMX_PAGES.add(label)
+
+
+_dashboard_pages()
 
 
 def prepare(slug: str) -> Bench:
@@ -166,20 +194,21 @@ def _users_by_role(workspace, members) -> dict:
     return users
 
 
-def measure(client: Client, bench: Bench, builder, requests: int) -> dict:
+def measure(client: Client, bench: Bench, builder, requests: int, headers=None) -> dict:
+    headers = headers or {}
     for _ in range(3):  # warm caches and connections
-        client.get(builder(bench))
+        client.get(builder(bench), **headers)
     url = builder(bench)
     executed = []
     with connection.execute_wrapper(lambda execute, *a: executed.append(1) or execute(*a)):
-        response = client.get(url)
+        response = client.get(url, **headers)
     if response.status_code != 200:
         raise SystemExit(f"{url} answered {response.status_code}")
     times = []
     for _ in range(requests):
         url = builder(bench)
         started = time.perf_counter()
-        response = client.get(url)
+        response = client.get(url, **headers)
         times.append((time.perf_counter() - started) * 1000)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}")
@@ -197,6 +226,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspace", default="demo")
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument("--only", default="", help="measure the pages whose label contains this")
     args = parser.parse_args()
     if args.requests < 50:
         parser.error("--requests: at least 50, for a meaningful p95")
@@ -213,9 +243,13 @@ def main() -> None:
     )
     print(f"{'page':<34} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
     results = {}
+    only = [label for label, _ in PAGES if args.only and args.only in label]
     for label, builder in PAGES:
+        if args.only and label not in only:
+            continue
         client.force_login(bench.users.get(PAGE_ROLES.get(label), bench.user))
-        r = measure(client, bench, builder, args.requests)
+        headers = {"HTTP_HX_REQUEST": "true"} if label in HTMX_PAGES else {}
+        r = measure(client, bench, builder, args.requests, headers)
         results[label] = r
         print(
             f"{label:<34} {r['n']:>4} {r['p50']:>8.1f} {r['p95']:>8.1f} "

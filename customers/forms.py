@@ -136,6 +136,13 @@ class RenewalsFilterForm(BaseForm):
     )
     owner = forms.ChoiceField(label="Renewal owner", required=False)
     hidden = forms.BooleanField(label="Show snoozed and dismissed", required=False)
+    upcoming = forms.BooleanField(label="Only upcoming", required=False)
+    outcome = forms.ChoiceField(
+        label="Ended this quarter",
+        choices=[("", "—"), ("renewed", "Renewed"), ("churned", "Churned")],
+        required=False,
+        help_text="Terms that ended this quarter with that outcome (instead of the window).",
+    )
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, members=(), **kwargs):
@@ -199,6 +206,7 @@ HEALTH_CHOICES = [
     ("healthy", "Healthy (70+)"),
     ("at_risk", "At risk (40-69)"),
     ("critical", "Critical (<40)"),
+    ("below_70", "At risk or critical (<70)"),
     ("unscored", "Not scored"),
 ]
 
@@ -216,13 +224,15 @@ class CustomerFilterForm(BaseForm):
     mrr_min = forms.DecimalField(label="MRR from", required=False, max_digits=14, decimal_places=2)
     mrr_max = forms.DecimalField(label="MRR to", required=False, max_digits=14, decimal_places=2)
     due = forms.BooleanField(label="Engagement due", required=False)
+    renewal_owner = forms.ChoiceField(label="Renewal owner", required=False)
+    upsell = forms.BooleanField(label="Open upsell", required=False)
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["csm"].choices = [("", "Every CSM")] + [
-            (str(m.user_id), str(m.user)) for m in members
-        ]
+        people = [(str(m.user_id), str(m.user)) for m in members]
+        self.fields["csm"].choices = [("", "Every CSM"), *people]
+        self.fields["renewal_owner"].choices = [("", "Anyone"), *people]
 
 
 class CustomerSettingsForm(BaseForm):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "pipeline",
     "customers",
     "targets",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

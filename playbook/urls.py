@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from dashboards.views import landing
 from playbook import views
 from playbook.forms import PasswordResetForm
 
 # Everything inside a workspace lives under /w/<workspace_slug>/; WorkspaceMiddleware resolves
 # the slug (404 for non-members) and removes it from the view's kwargs.
 workspace_patterns = [
-    path("", views.home, name="home"),
+    # The member's own dashboard home (dashboards.views.landing); the other homes live under
+    # home/<home>/ (dashboards/urls.py).
+    path("", landing, name="home"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.member_invite, name="member_invite"),
     path("members/<int:membership_id>/role/", views.member_role, name="member_role"),
@@ -27,6 +30,8 @@ workspace_patterns = [
     path("", include("customers.urls")),
     # Targets, the planner and the monthly metrics live under targets/.
     path("", include("targets.urls")),
+    # The role homes and their panels live under home/.
+    path("", include("dashboards.urls")),
 ]
 
 urlpatterns = [

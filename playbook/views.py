@@ -116,15 +116,6 @@ def workspace_list(request):
     return render(request, "playbook/workspace_list.html", {"form": form}, status=_status(form))
 
 
-def home(request):
-    """The workspace home: who you are, your role, and the workspace's members."""
-    return render(
-        request,
-        "playbook/home.html",
-        {"members": selectors.members(request.workspace, active_only=True)},
-    )
-
-
 def members(request, invite_form=None):
     workspace = request.workspace
     context = {

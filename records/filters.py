@@ -90,6 +90,14 @@ class RecordFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label="Has an overdue task", method="filter_overdue", widget=forms.CheckboxInput
     )
+    # The stage a record is in: the dashboards' drill-downs (an SDR's MQLs by ICP score) link
+    # here with it. Choices are the workspace's stages, filled in __init__.
+    stage = django_filters.ChoiceFilter(
+        choices=[], field_name="stage_id", empty_label="Any stage", label="Stage"
+    )
+    unscored = django_filters.BooleanFilter(
+        label="No ICP score yet", method="filter_unscored", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Record
@@ -102,6 +110,13 @@ class RecordFilter(django_filters.FilterSet):
         self.search_too_short = False
         super().__init__(data, queryset, **kw)
         self.filters["owner"].queryset = active_members(workspace)
+        # The stage model is the pipeline's; reached through the field, records needs no
+        # import of the app above it.
+        stages = Record._meta.get_field("stage").related_model.objects.of(workspace)
+        self.filters["stage"].extra["choices"] = [
+            (str(pk), name)
+            for pk, name in stages.filter(is_retired=False).values_list("pk", "name")
+        ]
         for definition in self.definitions:
             for name, filter_ in _custom_filters(definition).items():
                 filter_.model, filter_.parent = Record, self
@@ -153,6 +168,9 @@ class RecordFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_task_exists()) if value else queryset
+
+    def filter_unscored(self, queryset, name, value):
+        return queryset.filter(icp_score__isnull=True) if value else queryset
 
 
 def _custom_lookup(key: str, lookup: str, convert=lambda v: v):

@@ -36,6 +36,11 @@ OWNER_CHANGE_REFUSED = (
 )
 
 
+def can_see_everyones_tasks(membership) -> bool:
+    """Admins and leaders oversee every team's work (the homes' drill-downs)."""
+    return has_role(membership, Role.ADMIN, Role.LEADER)
+
+
 def can_see_deleted(membership) -> bool:
     return has_role(membership, Role.ADMIN)
 

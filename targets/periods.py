@@ -52,6 +52,12 @@ def parse(text: str) -> int:
     return index(int(match.group(1)), int(match.group(2)))
 
 
+def quarter_bounds(day: date) -> tuple[date, date]:
+    """The first and last day of the calendar quarter `day` falls in."""
+    first = index(day.year, (day.month - 1) // 3 * 3 + 1)
+    return first_day(first), date.fromordinal(first_day(first + 3).toordinal() - 1)
+
+
 def today_index(workspace) -> int:
     """This month, on the workspace's calendar."""
     return of_date(workspace.today())

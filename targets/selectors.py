@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from pipeline.selectors.forecast import totals
+from pipeline.selectors.queues import DealFilters, deals
 from playbook.models import Membership
 from targets import periods
 from targets.metrics import ratio
 from targets.models import CEILING_METRICS, Metric, MetricSnapshot, SeasonalityCurve, Target
 from targets.planner import DEFAULTS, Assumption
+
+ZERO = Decimal("0")
 
 # Each target metric read from a snapshot: a column, or ARR from the MRR movements (x 12).
 SNAPSHOT_COLUMN = {
@@ -241,3 +245,80 @@ def planner_history(workspace, *, today: date) -> dict[str, Assumption]:
     ):
         put(name, label, None, 0, "")
     return out
+
+
+# --- quota and forecast (the AE home) ------------------------------------------------------------
+
+
+def year_end(today: date) -> date:
+    return date(today.year, 12, 31)
+
+
+@dataclass
+class Forecast:
+    quota: Target | None
+    won: Achievement | None  # the seller's new-ARR actual this year, when a quota exists
+    open_weighted: Decimal
+    open_count: int
+    undated_count: int  # open deals without an expected close date: not in the forecast
+
+    @property
+    def won_arr(self) -> Decimal:
+        return (self.won.actual if self.won and self.won.actual is not None else ZERO).quantize(
+            Decimal("1")
+        )
+
+    @property
+    def forecast(self) -> Decimal:
+        return self.won_arr + self.open_weighted
+
+    @property
+    def coverage(self) -> Decimal | None:
+        return ratio(self.forecast, self.quota.value if self.quota else None)
+
+    @property
+    def gap(self) -> Decimal | None:
+        return None if self.quota is None else max(self.quota.value - self.forecast, ZERO)
+
+
+def _targets(workspace, scope: str, metric: str, year: int) -> dict[int, Target]:
+    """The targets of `metric` in `year` for one scope key ("person:<id>", "team:sales"), by
+    month (0 = the whole year)."""
+    rows = Target.objects.of(workspace).filter(metric=metric, year=year, scope_key=scope)
+    return {t.month: t for t in rows}
+
+
+def weighted_forecast(workspace, *, scope: str, owner_id: int | None, today: date) -> Forecast:
+    """New ARR won this year + the weighted value of the open deals of `owner_id` (None: every
+    seller) expected to close by the year's end, against the new-ARR target of `scope` for the
+    year (the quota). At most five queries."""
+    quota = _targets(workspace, scope, Metric.NEW_ARR, today.year).get(0)
+    won = achievements(workspace, [quota], today=today)[0] if quota else None
+    dated = totals(deals(workspace, DealFilters(owner_id=owner_id, close_to=year_end(today))))
+    undated = (
+        deals(workspace, DealFilters(owner_id=owner_id))
+        .filter(expected_close_date__isnull=True)
+        .count()
+    )
+    return Forecast(
+        quota=quota,
+        won=won,
+        open_weighted=dated["weighted"],
+        open_count=dated["count"],
+        undated_count=undated,
+    )
+
+
+@dataclass
+class WinsVsTarget:
+    month: Achievement | None
+    year: Achievement | None
+
+
+def wins_vs_target(workspace, *, scope: str, today: date) -> WinsVsTarget:
+    """The wins of `scope` ("person:<id>", "team:sales") this month and this year against its
+    wins targets (from the snapshots, as the targets page reads them). Two queries."""
+    by_month = _targets(workspace, scope, Metric.WINS, today.year)
+    wanted = [t for t in (by_month.get(today.month), by_month.get(0)) if t is not None]
+    got = {a.target.month: a for a in achievements(workspace, wanted, today=today)}
+    return WinsVsTarget(month=got.get(today.month), year=got.get(0))

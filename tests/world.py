@@ -35,7 +35,7 @@ from tests.factories import (
 )
 
 
-def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
+def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     """Rows in every tenant table of `workspace`; `user` (a member) owns and is assigned them."""
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
@@ -65,13 +65,17 @@ def build_world(workspace, user) -> dict[str, int | tuple[int, ...]]:
         "subscription_id": subscription.pk,
         "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
         "target_id": TargetFactory(workspace=workspace).pk,
+        # Dashboards are addressed by the names of a home and its panel (dashboards.registry).
+        "home": "leader",
+        "panel": "targets",
     }
 
 
-# Path parameters that are places in the workspace's own list, not ids: the same number names
-# something in every workspace, so "another workspace's" value does not exist for them.
+# Path parameters that are places in the workspace's own list or names that every workspace
+# shares (a dashboard home and panel), not ids: the same value names something in every
+# workspace, so "another workspace's" value does not exist for them.
 # tests/records/test_tenancy.py checks a place that only another workspace's list has.
-POSITIONS = {"index"}
+POSITIONS = {"index", "home", "panel"}
 
 
 def ids_of(world, name) -> tuple[int, ...]:

@@ -14,7 +14,7 @@ from customers.selectors.ledger import (
     subscriptions_mrr_on,
     workspace_mrr_on,
 )
-from customers.selectors.renewals import renewal_status, renewals_due
+from customers.selectors.renewals import renewal_rows, renewal_status, renewals_due
 from customers.selectors.surveys import recent_responses, scores, scores_by_csm
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "customers",
     "engagements_due_by_csm",
     "recent_responses",
+    "renewal_rows",
     "renewal_status",
     "renewals_due",
     "scores",

@@ -8,20 +8,54 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from customers.models import Customer, Subscription
+from customers.models import (
+    Customer,
+    CustomerSettings,
+    ExpansionOpportunity,
+    OpportunityStatus,
+    Subscription,
+)
 from records import keyset
 
 SALT = "customers.list"
+ZERO = Decimal("0")
 ORDER = keyset.Order("mrr", descending=True)
-HEALTH_BANDS = {
-    "healthy": Q(health_score__gte=70),
-    "at_risk": Q(health_score__gte=40, health_score__lt=70),
-    "critical": Q(health_score__lt=40),
-    "unscored": Q(health_score__isnull=True),
+# Health bands by score (docs/customers.md); "below_70" is at risk and critical together, the
+# customers whose ARR is at risk (docs/METRICS.md).
+BAND_BOUNDS = {
+    "healthy": (70, None),
+    "at_risk": (40, 70),
+    "critical": (None, 40),
+    "below_70": (None, 70),
 }
+# The bands a customer falls in exactly one of, worst first (the CSM home's chart order).
+BAND_ORDER = [
+    ("critical", "Critical (<40)"),
+    ("at_risk", "At risk (40-69)"),
+    ("healthy", "Healthy (70+)"),
+    ("unscored", "Not scored"),
+]
+
+
+def health_band(key: str, prefix: str = "") -> Q:
+    """Customers (or rows reaching them through `prefix`, e.g. "record__customer__") whose
+    health score is in band `key`."""
+    field = f"{prefix}health_score"
+    if key == "unscored":
+        return Q(**{f"{field}__isnull": True})
+    low, high = BAND_BOUNDS[key]
+    q = Q()
+    if low is not None:
+        q &= Q(**{f"{field}__gte": low})
+    if high is not None:
+        q &= Q(**{f"{field}__lt": high})
+    return q
+
+
+HEALTH_BANDS = {key: health_band(key) for key in [*BAND_BOUNDS, "unscored"]}
 
 
 @dataclass(frozen=True)
@@ -32,6 +66,14 @@ class CustomerFilters:
     mrr_min: Decimal | None = None
     mrr_max: Decimal | None = None
     engagement_due: bool = False
+    renewal_owner_id: int | None = None
+    upsell: bool = False  # with an open upsell or cross-sell opportunity
+
+
+def settings_or_defaults(workspace) -> CustomerSettings:
+    """The workspace's customer settings, or the defaults (unsaved) when none were saved: a
+    read, for pages that must not write (customers.services.settings_of creates the row)."""
+    return CustomerSettings.objects.of(workspace).first() or CustomerSettings(workspace=workspace)
 
 
 def _engagement_due(workspace, days: int) -> Q:
@@ -39,10 +81,15 @@ def _engagement_due(workspace, days: int) -> Q:
     return Q(record__last_activity_at__isnull=True) | Q(record__last_activity_at__lt=since)
 
 
-def customers(workspace, filters: CustomerFilters, *, today: date, engagement_days: int):
+def customers(
+    workspace, filters: CustomerFilters, *, today: date, engagement_days: int | None = None
+):
+    """The customers `filters` select (engagement_days: N of "engagement due", when asked)."""
     rows = Customer.objects.of(workspace).filter(record__deleted_at__isnull=True)
     if filters.csm_id is not None:
         rows = rows.filter(record__owner_id=filters.csm_id)
+    if filters.renewal_owner_id is not None:
+        rows = rows.filter(renewal_owner_id=filters.renewal_owner_id)
     if filters.health:
         rows = rows.filter(HEALTH_BANDS[filters.health])
     if filters.renewal_days is not None:
@@ -59,6 +106,14 @@ def customers(workspace, filters: CustomerFilters, *, today: date, engagement_da
         rows = rows.filter(mrr__gte=filters.mrr_min)
     if filters.mrr_max is not None:
         rows = rows.filter(mrr__lte=filters.mrr_max)
+    if filters.upsell:
+        rows = rows.filter(
+            Exists(
+                ExpansionOpportunity.objects.of(workspace).filter(
+                    record_id=OuterRef("record_id"), status="open"
+                )
+            )
+        )
     if filters.engagement_due:
         rows = rows.filter(mrr__gt=0).filter(_engagement_due(workspace, engagement_days))
     return rows
@@ -98,3 +153,56 @@ def _engagements_due_by_csm(workspace, engagement_days: int) -> dict[int | None,
         .order_by()
     )
     return {row["record__owner_id"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    at_risk: int  # health 40-69
+    at_risk_arr: Decimal
+    critical: int  # health under 40
+    critical_arr: Decimal
+
+
+def at_risk_arr(workspace, *, renewal_owner_id: int | None = None) -> AtRisk:
+    """Paying customers (a churned one has no ARR to lose) whose health is at risk (40-69) or
+    critical (under 40): how many and their ARR (current MRR x 12), per band; of one renewal
+    owner, or of every customer (the leader's company health). One query."""
+    rows = Customer.objects.of(workspace).filter(record__deleted_at__isnull=True, mrr__gt=0)
+    if renewal_owner_id is not None:
+        rows = rows.filter(renewal_owner_id=renewal_owner_id)
+    got = rows.aggregate(
+        at_risk_n=Count("id", filter=HEALTH_BANDS["at_risk"]),
+        at_risk_mrr=Sum("mrr", filter=HEALTH_BANDS["at_risk"]),
+        critical_n=Count("id", filter=HEALTH_BANDS["critical"]),
+        critical_mrr=Sum("mrr", filter=HEALTH_BANDS["critical"]),
+    )
+    return AtRisk(
+        got["at_risk_n"],
+        (got["at_risk_mrr"] or ZERO) * 12,
+        got["critical_n"],
+        (got["critical_mrr"] or ZERO) * 12,
+    )
+
+
+@dataclass(frozen=True)
+class Upsells:
+    customers: int
+    count: int
+    arr: Decimal  # the expected MRR after each upsell or of each cross-sell, x 12
+
+
+def upsell_opportunities(workspace, *, owner_id, today: date) -> Upsells:
+    """Open upsell and cross-sell opportunities on the customers whose renewal owner is
+    `owner_id`: the customers (the customer list's "Open upsell" filter), the opportunities and
+    their expected ARR. Two queries."""
+    with_upsell = customers(
+        workspace,
+        CustomerFilters(renewal_owner_id=owner_id, upsell=True),
+        today=today,
+    )
+    opportunities = ExpansionOpportunity.objects.of(workspace).filter(
+        Exists(with_upsell.filter(record_id=OuterRef("record_id"))),
+        status=OpportunityStatus.OPEN,
+    )
+    got = opportunities.aggregate(n=Count("id"), mrr=Sum("expected_mrr"))
+    return Upsells(with_upsell.count(), got["n"], (got["mrr"] or ZERO) * 12)

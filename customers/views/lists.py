@@ -32,6 +32,8 @@ def customer_list(request):
             mrr_min=data.get("mrr_min"),
             mrr_max=data.get("mrr_max"),
             engagement_due=bool(data.get("due")),
+            renewal_owner_id=int(data["renewal_owner"]) if data.get("renewal_owner") else None,
+            upsell=bool(data.get("upsell")),
         )
         try:
             page = selectors.customer_page_of(

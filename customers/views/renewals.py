@@ -12,6 +12,7 @@ from customers.views.common import error_status, url
 from playbook import selectors as playbook_selectors
 from playbook.access import get_for_workspace_or_404
 from records.keyset import InvalidCursor
+from targets.periods import quarter_bounds
 
 
 @require_GET
@@ -24,13 +25,18 @@ def renewals(request):
         error, status = "Check the filters.", 400
     else:
         data = form.cleaned_data if form.is_bound else {}
+        today = workspace.today()
+        outcome = data.get("outcome") or ""
         try:
             page = selectors.renewals_due(
                 workspace,
                 window=data.get("window") or 120,
-                today=workspace.today(),
+                today=today,
                 owner_id=int(data["owner"]) if data.get("owner") else None,
                 include_hidden=bool(data.get("hidden")),
+                upcoming=bool(data.get("upcoming")),
+                outcome=outcome,
+                ended=(quarter_bounds(today)[0], today) if outcome else None,
                 cursor=data.get("after") or None,
             )
         except InvalidCursor as exc:

@@ -1,7 +1,6 @@
 """Work queues: the SDRs' "MQLs to qualify" and the AEs' "My pipeline"; and the printable
 stage definitions."""
 
-import calendar
 from datetime import date
 
 from django import forms
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET
 from pipeline import selectors
 from pipeline.models import StageDefinition
 from pipeline.permissions import oversees
-from pipeline.selectors.queues import STALE_DAYS, DealFilters
+from pipeline.selectors.queues import STALE_DAYS, DealFilters, month_bounds
 from playbook.access import get_for_workspace_or_404
 from playbook.forms import BaseForm
 from records.models import ForecastCategory
@@ -69,7 +68,9 @@ class PipelineFilterForm(BaseForm):
         required=False,
     )
     closing = forms.ChoiceField(
-        label="Closing", choices=[("", "Any time"), ("month", "This month")], required=False
+        label="Closing",
+        choices=[("", "Any time"), ("month", "This month"), ("year", "By the end of this year")],
+        required=False,
     )
     stale = forms.BooleanField(label=f"No activity in {STALE_DAYS} days", required=False)
 
@@ -84,7 +85,11 @@ class PipelineFilterForm(BaseForm):
 
     def filters(self, *, today) -> DealFilters:
         data = self.cleaned_data
-        first, last = month_bounds(today) if data.get("closing") == "month" else (None, None)
+        first, last = {
+            "month": month_bounds(today),
+            # What the weighted forecast counts: overdue close dates too, up to 31 December.
+            "year": (None, date(today.year, 12, 31)),
+        }.get(data.get("closing"), (None, None))
         return DealFilters(
             stage_id=data.get("stage"),
             category=data.get("category") or "",
@@ -99,11 +104,6 @@ class PipelineFilterForm(BaseForm):
         if value == self.ALL:
             return None
         return int(value) if value else user.pk
-
-
-def month_bounds(today: date) -> tuple[date, date]:
-    first = today.replace(day=1)
-    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 @require_GET

@@ -1,5 +1,7 @@
 """A member's open tasks ("My tasks"): overdue first, then by due date."""
 
+from django.db.models import Count, Q
+
 from playbook.access import get_for_workspace_or_404
 from playbook.models import User, Workspace
 from records import keyset
@@ -11,24 +13,36 @@ TASKS_SALT = "records.tasks"
 TASK_ORDER = keyset.Order("due_at", nulls_last=True)
 
 
-def _open_tasks(workspace: Workspace, user: User):
-    return Activity.objects.of(workspace).filter(
-        assignee=user,
-        kind=ActivityKind.TASK,
-        done=False,
-        record__deleted_at__isnull=True,
+def open_tasks(workspace: Workspace, *, assignee_id: int | None, subject: str = ""):
+    """Open tasks on live records: one member's (None: everyone's), optionally only those with
+    one subject (a job's task, e.g. customers' "Handoff call")."""
+    rows = Activity.objects.of(workspace).filter(
+        kind=ActivityKind.TASK, done=False, record__deleted_at__isnull=True
     )
+    if assignee_id is not None:
+        rows = rows.filter(assignee_id=assignee_id)
+    if subject:
+        rows = rows.filter(subject=subject)
+    return rows
 
 
 def my_open_tasks(
-    workspace: Workspace, user: User, *, cursor: str | None, size: int
+    workspace: Workspace,
+    user: User,
+    *,
+    cursor: str | None,
+    size: int,
+    subject: str = "",
+    everyone: bool = False,
 ) -> keyset.Page:
-    """Raises keyset.InvalidCursor for a bad cursor."""
+    """The member's open tasks (`everyone`: every member's), optionally of one subject.
+    Raises keyset.InvalidCursor for a bad cursor."""
+    rows = open_tasks(workspace, assignee_id=None if everyone else user.pk, subject=subject)
     return keyset.paginate(
-        _open_tasks(workspace, user).select_related("record", "record__stage"),
+        rows.select_related("record", "record__stage", "assignee"),
         TASK_ORDER,
         salt=TASKS_SALT,
-        scope=f"tasks:{user.pk}",
+        scope=f"tasks:{user.pk}:{everyone}:{subject}",
         cursor=cursor,
         size=size,
     )
@@ -42,4 +56,14 @@ def task_for_row(workspace: Workspace, activity_id: int) -> Activity:
         .filter(record__deleted_at__isnull=True)
         .select_related("record", "record__stage"),
         pk=activity_id,
+    )
+
+
+def open_task_counts(workspace: Workspace, user: User, *, day_start, day_end) -> dict[str, int]:
+    """The member's open tasks: overdue (due before `day_start`), due in [day_start, day_end)
+    and all of them, in one query (the dashboards' "today's tasks")."""
+    return open_tasks(workspace, assignee_id=user.pk).aggregate(
+        overdue=Count("id", filter=Q(due_at__lt=day_start)),
+        today=Count("id", filter=Q(due_at__gte=day_start, due_at__lt=day_end)),
+        open=Count("id"),
     )

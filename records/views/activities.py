@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from records import selectors, services
+from records import permissions, selectors, services
 from records.forms import ActivityForm
 from records.keyset import InvalidCursor, Page
 from records.views.common import is_partial, query_string, render_page, safe_next, submit
@@ -87,15 +87,28 @@ def activity_reopen(request, activity_id):
 @require_GET
 def my_tasks(request):
     cursor = request.GET.get("cursor") or None
+    # ?subject= narrows to one kind of job task (the CSM home's "handoffs not yet called");
+    # ?everyone=1 shows every member's tasks to admins and leaders.
+    subject = (request.GET.get("subject") or "")[:200]
+    everyone = request.GET.get("everyone") == "1" and permissions.can_see_everyones_tasks(
+        request.membership
+    )
     status, error = 200, ""
     try:
         page = selectors.my_open_tasks(
-            request.workspace, request.user, cursor=cursor, size=TASKS_PAGE
+            request.workspace,
+            request.user,
+            cursor=cursor,
+            size=TASKS_PAGE,
+            subject=subject,
+            everyone=everyone,
         )
     except InvalidCursor as exc:
         page, status, error = Page(items=[], next_cursor=None), 400, str(exc)
     context = {
         "page": page,
+        "subject": subject,
+        "everyone": everyone,
         "cursor": cursor,
         "cursor_error": error,
         "next_url": query_string(request.GET, cursor=page.next_cursor)

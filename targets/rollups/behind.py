@@ -73,16 +73,27 @@ def facts(
     scope_key: str,
     cursor: str | None = None,
     size: int | None = None,
+    kind: str = "",
+    source: str = "",
 ) -> FactPage:
     """One page of the facts behind an actual, newest first, after `cursor` (a previous page's
-    next_cursor; keyset.InvalidCursor if it was tampered with or belongs to another list)."""
+    next_cursor; keyset.InvalidCursor if it was tampered with or belongs to another list).
+    `kind` narrows a money metric to one movement kind of it (net new ARR's contraction);
+    `source` narrows a funnel metric to records of that source (the dashboards' "leads by
+    source")."""
     size = size or PAGE
-    scope = f"{metric}|{first}|{last}|{scope_key}"
+    scope = f"{metric}|{first}|{last}|{scope_key}|{kind}|{source}"
     after = keyset.decode(cursor, salt=SALT, scope=scope) if cursor else None
-    read = _ledger_facts if metric in MONEY_METRICS else _funnel_facts
-    found = read(
-        workspace, metric, first=first, last=last, scope_key=scope_key, after=after, size=size
-    )
+    if metric in MONEY_METRICS:
+        found = _ledger_facts(
+            workspace, metric, first=first, last=last, scope_key=scope_key, after=after,
+            size=size, kind=kind,
+        )  # fmt: skip
+    else:
+        found = _funnel_facts(
+            workspace, metric, first=first, last=last, scope_key=scope_key, after=after,
+            size=size, source=source,
+        )  # fmt: skip
     next_cursor = None
     if len(found) > size:
         found = found[:size]
@@ -90,7 +101,9 @@ def facts(
     return FactPage(found, next_cursor)
 
 
-def _funnel_facts(workspace, metric, *, first, last, scope_key, after, size) -> list[Fact]:
+def _funnel_facts(
+    workspace, metric, *, first, last, scope_key, after, size, source=""
+) -> list[Fact]:
     params, stages, bounds = funnel.query_params(workspace, first, last)
     stage_ids = {s["key"]: s["id"] for s in stages if not s["is_retired"]}
     stage_id = None
@@ -103,6 +116,10 @@ def _funnel_facts(workspace, metric, *, first, last, scope_key, after, size) -> 
     params.update(fact=fact, stage=stage_id, limit=size + 1)
     join, where = _scope_filter(scope_key, params, "facts")
     stage = " AND facts.stage_id = %(stage)s" if stage_id is not None else ""
+    if source:
+        params["source"] = source
+        join += " JOIN records_record src ON src.workspace_id = %(ws)s AND src.id = facts.rec"
+        where += " AND src.source = %(source)s"
     having = ""
     if after is not None:
         params.update(after_at=dialect.timestamp_param(after[0]), after_id=after[1])
@@ -132,7 +149,7 @@ def _funnel_facts(workspace, metric, *, first, last, scope_key, after, size) -> 
     ]
 
 
-def _ledger_facts(workspace, metric, *, first, last, scope_key, after, size) -> list[Fact]:
+def _ledger_facts(workspace, metric, *, first, last, scope_key, after, size, kind="") -> list[Fact]:
     if not mrr.ledger_available():
         return []
     params = {
@@ -142,7 +159,9 @@ def _ledger_facts(workspace, metric, *, first, last, scope_key, after, size) -> 
         "end": periods.first_day(last + 1),
         "limit": size + 1,
     }
-    kinds = ", ".join(f"'{k}'" for k in KINDS_OF_METRIC[metric])
+    # Kinds are the constants above, never the visitor's text (the view checks `kind` is one).
+    chosen = [k for k in KINDS_OF_METRIC[metric] if not kind or k == kind]
+    kinds = ", ".join(f"'{k}'" for k in chosen)
     join, where = _scope_filter(scope_key, params, "moves")
     if after is not None:
         params.update(after_on=after[0], after_id=after[1])

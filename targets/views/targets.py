@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from playbook.access import get_for_workspace_or_404
 from records import keyset
-from records.models import Record
+from records.models import Record, Source
 from records.views.common import render_page, submit
 from targets import periods, selectors, services
 from targets.forms import CurveForm, MonthRangeForm, SharesForm, SpreadMonthsForm, TargetForm
-from targets.models import Metric, SeasonalityCurve, Target
+from targets.models import MONEY_METRICS, Metric, SeasonalityCurve, Target
 from targets.permissions import can_set, set_required
 from targets.rollups import behind
 
@@ -175,9 +175,13 @@ def curves(request):
 
 @require_GET
 def actuals(request):
-    """The records behind one actual: ?metric=&from=YYYY-MM&to=YYYY-MM&scope=<scope key>."""
+    """The records behind one actual: ?metric=&from=YYYY-MM&to=YYYY-MM&scope=<scope key>, and
+    optionally &kind= (one movement kind of a money metric: net new ARR's contraction) or
+    &source= (a funnel metric's records of one source), as the dashboards link them."""
     metric = request.GET.get("metric", "")
     scope = request.GET.get("scope") or "workspace"
+    kind = request.GET.get("kind") or ""
+    source = request.GET.get("source") or ""
     today = periods.today_index(request.workspace)
     form = MonthRangeForm(request.GET, default=(today, today))
     error = ""
@@ -187,6 +191,10 @@ def actuals(request):
         error = " ".join(form.non_field_errors())
     elif not _valid_scope(request.workspace, scope):
         error = "That scope is not a team or a member of this workspace."
+    elif kind and kind not in behind.KINDS_OF_METRIC.get(metric, ()):
+        error = "That kind of movement is not part of this metric."
+    elif source and (source not in Source.values or metric in MONEY_METRICS):
+        error = "Choose one of the listed sources, for a funnel metric."
     if error:
         return render(request, "targets/actuals.html", {"error": error}, status=400)
     first, last = form.cleaned_data["first"], form.cleaned_data["last"]
@@ -198,6 +206,8 @@ def actuals(request):
             last=last,
             scope_key=scope,
             cursor=request.GET.get("after") or None,
+            kind=kind,
+            source=source,
         )
     except keyset.InvalidCursor as exc:
         return render(request, "targets/actuals.html", {"error": str(exc)}, status=400)
@@ -213,6 +223,8 @@ def actuals(request):
         "last": periods.label(last),
         "scope": scope,
         "scope_label": _scope_label(request.workspace, scope),
+        "kind": kind,
+        "source_label": Source(source).label if source else "",
         "facts": [
             (f, names.get(f.record_id, "(deleted record)"), _day(request.workspace, f.when))
             for f in found

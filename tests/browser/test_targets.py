@@ -1,5 +1,6 @@
-"""Targets in a real browser: set a target, read the planner and the metrics with their bridge,
-switch the months in place (htmx), all under the strict CSP."""
+"""Targets in a real browser: set a target, run the planner and distribute its plan (the leader's
+journey of the dashboards issue), read the metrics with their bridge, switch the months in place
+(htmx), all under the strict CSP."""
 
 import re
 from datetime import date
@@ -9,6 +10,7 @@ import pytest
 from pipeline import services as pipeline_services
 from playbook.models import Role
 from targets import periods, services
+from targets.models import Target
 from tests.browser.conftest import assert_no_browser_problems, log_in
 from tests.browser.test_pipeline import settled
 from tests.factories import MembershipFactory
@@ -40,6 +42,12 @@ def test_set_a_target_plan_and_read_the_metrics(page, workspace, leader):
     page.get_by_role("button", name="Calculate").click()
     assert page.get_by_role("heading", name=re.compile(r"What \d{4} takes")).is_visible()
     assert page.get_by_text("default").first.is_visible()
+    # Distribute: the plan becomes monthly targets for the workspace, its teams and people.
+    page.get_by_label(re.compile("I checked the assumptions")).check()
+    page.get_by_role("button", name="Distribute as monthly targets").click()
+    page.wait_for_url(re.compile(r"/targets/\?year=\d{4}"))
+    assert page.get_by_text(re.compile(r"Plan distributed: \d+ monthly targets")).is_visible()
+    assert Target.objects.filter(workspace=workspace, month__gt=0, scope="team").exists()
 
     page.goto(f"/w/{workspace.slug}/targets/metrics/")
     assert page.get_by_role("heading", name="Monthly metrics").is_visible()

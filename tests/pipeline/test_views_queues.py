@@ -193,12 +193,14 @@ def test_my_pipeline_filters_by_stage_category_closing_and_staleness(
     login_as(client, team["ae"])
     assert names(client.get(url + "?category=commit").content.decode()) == ["Commit now"]
     assert names(client.get(url + "?closing=month").content.decode()) == ["Commit now"]
+    # By the end of the year: overdue and this year's close dates (the weighted forecast's).
+    assert "Commit now" in names(client.get(url + "?closing=year").content.decode())
     assert names(client.get(url + "?stale=on").content.decode()) == ["Later"]
     stage = stages["opportunity"].pk
     assert names(client.get(url + f"?stage={stage}").content.decode()) == ["Commit now", "Later"]
     html = client.get(url + "?category=commit&stale=on").content.decode()
     assert "No open deal matches these filters" in html
-    for bad in ("?category=maybe", "?closing=year", f"?stage={stages['lead'].pk}", "?stage=x"):
+    for bad in ("?category=maybe", "?closing=decade", f"?stage={stages['lead'].pk}", "?stage=x"):
         assert client.get(url + bad).status_code == 400, bad
     login_as(client, team["leader"])
     html = client.get(url + "?owner=all&category=commit").content.decode()

@@ -43,6 +43,7 @@ FIELD_NAMES = {
     "window", "hidden", "until", "expected_mrr", "close_date", "subscription", "time_zone",
     "renewal_grace_days", "engagement_days", "weight_nps", "score", "responded_on", "contact",
     "comment", "occurred_on", "forecast_category", "category", "closing", "stale",
+    "upsell", "upcoming", "outcome", "everyone",
 }  # fmt: skip
 
 

@@ -1,0 +1,116 @@
+"""The marketing home: leads and MQLs by source against target, the lead -> MQL rate and the
+leads sales accepted, over the chosen period. Company-wide: marketing's figures are the
+company's top of funnel."""
+
+from dashboards import empty_states, links
+from dashboards import selectors as dashboard_selectors
+from dashboards.figures import Chart, Figure, Series
+from dashboards.registry import panel
+from records.models import Source
+from targets.models import Metric
+
+NO_SOURCE = "(no source)"
+
+
+def _target_figure(workspace, label, actual, target, href):
+    return Figure(
+        label,
+        None if not target else actual / target,
+        "percent",
+        href,
+        note="no target for this period" if target is None else f"of a target of {target:,.0f}",
+    )
+
+
+@panel("marketing", "sources", title="Leads and MQLs by source", wide=True)
+def sources(*, workspace, membership, period):
+    """Records entering Lead and MQL in the period, per source (the rollup's own stage-entry
+    facts, split by the record's source), against the period's targets. 4 queries."""
+    first, last = period.first, period.last
+    counts = dashboard_selectors.entered_by_source(
+        workspace, first=first, last=last, stage_keys=("lead", "mql")
+    )
+    if not counts:
+        return {
+            "empty": empty_states.add_records(workspace, f"No leads or MQLs in {period.label} yet.")
+        }
+    labels = dict(Source.choices)
+    found = sorted(
+        {source for _, source in counts},
+        key=lambda s: -(counts.get(("lead", s), 0) + counts.get(("mql", s), 0)),
+    )
+
+    def cell(stage, metric, source):
+        return Figure(
+            labels.get(source, NO_SOURCE),
+            counts.get((stage, source), 0),
+            "count",
+            # A record without a source cannot be asked for by source: the whole list.
+            links.actuals(workspace, metric, first, last, source=source),
+        )
+
+    rows = [(cell("lead", Metric.LEADS, s), cell("mql", Metric.MQLS, s)) for s in found]
+    leads = sum(counts.get(("lead", s), 0) for s in found)
+    mqls = sum(counts.get(("mql", s), 0) for s in found)
+    lead_target = dashboard_selectors.period_target(workspace, Metric.LEADS, first=first, last=last)
+    mql_target = dashboard_selectors.period_target(workspace, Metric.MQLS, first=first, last=last)
+    all_leads = links.actuals(workspace, Metric.LEADS, first, last)
+    all_mqls = links.actuals(workspace, Metric.MQLS, first, last)
+    chart = Chart(
+        title=f"Leads and MQLs by source, {period.label}",
+        kind="bar",
+        labels=[lead.label for lead, _ in rows],
+        series=[
+            Series("Leads", [lead.value for lead, _ in rows]),
+            Series("MQLs", [mql.value for _, mql in rows]),
+        ],
+        value_kind="count",
+        links=[lead.href for lead, _ in rows],
+    )
+    return {
+        "rows": rows,
+        "chart": chart,
+        "figures": [
+            Figure("Leads", leads, "count", all_leads),
+            _target_figure(workspace, "Leads of target", leads, lead_target, all_leads),
+            Figure("MQLs", mqls, "count", all_mqls),
+            _target_figure(workspace, "MQLs of target", mqls, mql_target, all_mqls),
+        ],
+    }
+
+
+@panel("marketing", "accepted", title="Lead → MQL and sales-accepted leads")
+def accepted(*, workspace, membership, period):
+    """The lead -> MQL conversion (the monthly cohorts of the snapshots, summed) and the leads
+    sales accepted (MQL -> SQL) against target. 2 queries."""
+    first, last = period.first, period.last
+    totals = dashboard_selectors.period_totals(workspace, first=first, last=last)
+    if not totals.months:
+        return {"empty": empty_states.not_computed(workspace, period, "No funnel figures yet.")}
+    if not totals.entered.get("lead") and not totals.sales_accepted_leads:
+        return {"empty": empty_states.add_records(workspace, f"No leads in {period.label}.")}
+    target = dashboard_selectors.period_target(
+        workspace, Metric.SALES_ACCEPTED_LEADS, first=first, last=last
+    )
+    accepted_url = links.actuals(workspace, Metric.SALES_ACCEPTED_LEADS, first, last)
+    return {
+        "figures": [
+            Figure(
+                "Lead → MQL",
+                totals.conversion("lead"),
+                "percent",
+                links.actuals(workspace, Metric.MQLS, first, last),
+                note=f"of {totals.entered.get('lead', 0)} leads entering in the period",
+            ),
+            Figure("Sales-accepted leads", totals.sales_accepted_leads, "count", accepted_url),
+            _target_figure(
+                workspace, "Accepted of target", totals.sales_accepted_leads, target, accepted_url
+            ),
+            Figure(
+                "MQL → SQL",
+                totals.conversion("mql"),
+                "percent",
+                links.actuals(workspace, Metric.SQLS, first, last),
+            ),
+        ]
+    }
