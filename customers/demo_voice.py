@@ -15,6 +15,7 @@ from django.utils import timezone
 from customers.models import SurveyKind, SurveyResponse
 from records.demo import insert_rows
 from records.models import Activity, ActivityKind, Contact, Record
+from records.services.icp import icp_rescore_records
 
 SURVEY_COLUMNS = [
     "workspace",
@@ -168,3 +169,6 @@ def seed_voice(ctx, customers: list[tuple[int, date, bool]], today: date) -> Non
         .values("last")
     )
     Record.objects.of(ws).filter(pk__in=ids).update(last_activity_at=Subquery(last_done))
+    # The ICP profile counts recent activities: the engagements change these records' scores
+    # (set-based, as after any bulk change).
+    icp_rescore_records(workspace_id=ws.pk, record_ids=ids)
