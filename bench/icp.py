@@ -18,10 +18,13 @@ What it times, each after VACUUM ANALYZE so that earlier writes do not bill the 
    scores, precomputed>`: what writing every row costs without computing anything;
 4. a rerun over unchanged data (the nightly job's usual case): it must write nothing;
 5. single-record rescores after an edit that changes the score (the inline one after commit):
-   p50/p95 ms and queries.
+   p50/p95 ms and queries;
+6. the calibration page over a generated stage history (bench/bulkdata.build_stage_history):
+   its selector with nothing cached, and the page p50/p95.
+`--only single` / `--only calibration` re-measure step 5 or 6 on an existing data set.
 
 Last line: `RESULT records=... changed=... seconds=... all_changed_seconds=... floor_seconds=...
-ratio=... rerun_changed=... single_p50_ms=... single_p95_ms=... single_queries=...`
+ratio=... rerun_changed=... single_p50_ms=... single_p95_ms=... single_queries=... calibration_...`
 (ratio = all_changed_seconds / floor_seconds).
 """
 
@@ -84,7 +87,7 @@ def main():
     parser.add_argument("--singles", type=int, default=200)
     parser.add_argument("--requests", type=int, default=20, help="calibration page requests")
     parser.add_argument(
-        "--only-calibration", action="store_true", help="skip the recompute steps 1-5"
+        "--only", choices=["single", "calibration"], help="only step 5 or only step 6"
     )
     parser.add_argument(
         "--base", type=int, default=100_000, help="records made by seed_demo's code, then copied"
@@ -104,13 +107,12 @@ def main():
 
 def run(args):
     from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
 
     from bench.bulkdata import build_demo_records
     from playbook import demo
     from playbook.models import Workspace
     from records.models import IcpProfile, Record
-    from records.services.icp import icp_recompute_workspace, icp_rescore_record
+    from records.services.icp import icp_recompute_workspace
 
     workspace = Workspace.objects.filter(slug=SLUG).first()
     if workspace is None:
@@ -150,8 +152,15 @@ def run(args):
     print(f"Workspace {SLUG}: {count:,} records; {len(criteria)} criteria, every kind.")
     print("Bringing every score up to date (untimed) ...")
     icp_recompute_workspace(workspace_id=workspace.pk)
-    if args.only_calibration:
-        calibration(workspace, args)
+    if args.only == "calibration":
+        print(f"RESULT records={count} {calibration(workspace, args)}")
+        return
+    if args.only == "single":
+        p50, p95, queries = singles(workspace, args)
+        print(
+            f"RESULT records={count} single_p50_ms={p50:.1f} single_p95_ms={p95:.1f} "
+            f"single_queries={queries}"
+        )
         return
 
     print("1. 10 % of the records change (problem acknowledged flipped on every tenth) ...")
@@ -193,6 +202,33 @@ def run(args):
         "recompute", lambda: icp_recompute_workspace(workspace_id=workspace.pk)
     )
 
+    p50, p95, queries = singles(workspace, args)
+
+    calibration_figures = calibration(workspace, args)
+    ratio = all_seconds / floor_seconds if floor_seconds else float("inf")
+    print(
+        f"RESULT records={count} changed={some.changed} seconds={seconds:.2f} "
+        f"all_changed_seconds={all_seconds:.2f} floor_seconds={floor_seconds:.2f} "
+        f"ratio={ratio:.2f} rerun_changed={rerun.changed} rerun_seconds={rerun_seconds:.2f} "
+        f"single_p50_ms={p50:.1f} single_p95_ms={p95:.1f} single_queries={queries} "
+        f"all_changed_rows={every.changed} {calibration_figures}"
+    )
+
+
+def singles(workspace, args) -> tuple[float, float, int]:
+    """5. Single-record rescores after an edit that changes the score: p50, p95 ms, queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from records.models import Record
+    from records.services.icp import icp_rescore_record
+
+    table = "records_record"
+
+    def sql(statement, params=()):
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+
     print(f"5. {args.singles} single-record rescores after an edit (inline, after commit) ...")
     low, high = (
         Record.objects.of(workspace).order_by("pk").values_list("pk", flat=True).first(),
@@ -215,15 +251,7 @@ def run(args):
     p50, p95 = statistics.median(times), times[int(len(times) * 0.95) - 1]
     print(f"     p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries} queries, {written} written")
 
-    calibration_figures = calibration(workspace, args)
-    ratio = all_seconds / floor_seconds if floor_seconds else float("inf")
-    print(
-        f"RESULT records={count} changed={some.changed} seconds={seconds:.2f} "
-        f"all_changed_seconds={all_seconds:.2f} floor_seconds={floor_seconds:.2f} "
-        f"ratio={ratio:.2f} rerun_changed={rerun.changed} rerun_seconds={rerun_seconds:.2f} "
-        f"single_p50_ms={p50:.1f} single_p95_ms={p95:.1f} single_queries={queries} "
-        f"all_changed_rows={every.changed} {calibration_figures}"
-    )
+    return p50, p95, queries
 
 
 def calibration(workspace, args) -> str:

@@ -18,10 +18,11 @@ from datetime import datetime
 from fractions import Fraction
 
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db import connection, transaction
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
-from pipeline.models import StageTransition
+from pipeline.models import StageDefinition, StageTransition
 from pipeline.selectors.configuration import stages as active_stages
 from records.conditions import sql_condition
 from records.models import Record, RecordStatus
@@ -101,14 +102,18 @@ class Calibration:
         return [lift.suggested for lift in self.lifts]
 
 
-def _won_ids(workspace):
-    """Ids of the records that ever entered a won stage: one hashed set per query, probed per
-    record (an EXISTS per record per criterion was the cost of this page at scale)."""
-    return (
-        StageTransition.objects.of(workspace)
-        .filter(to_stage__is_won=True)
-        .values("record_id")
-        .order_by()
+def _won(workspace) -> Exists:
+    """The record ever entered a won stage. Used in WHERE only, where PostgreSQL turns it into a
+    semi-join (NOT: an anti-join). Inside an aggregate's FILTER it would be a subplan, and with
+    the won stages' transitions estimated in the hundreds of thousands PostgreSQL does not hash
+    it but scans it once per record (measured: minutes at 1M records)."""
+    won_stages = list(
+        StageDefinition.objects.of(workspace).filter(is_won=True).values_list("pk", flat=True)
+    )
+    return Exists(
+        StageTransition.objects.of(workspace).filter(
+            record_id=OuterRef("pk"), to_stage_id__in=won_stages
+        )
     )
 
 
@@ -135,7 +140,7 @@ def suggest(lifts: list[tuple[int, int, int, Fraction | None]]) -> list[int]:
 # records' contacts and activities: seconds at 1M records. They are kept this long per profile
 # version and full recompute (a history of months does not change much in minutes), and the
 # page says when they were computed.
-CACHE_SECONDS = 15 * 60
+CACHE_SECONDS = 60 * 60
 
 
 def _cache_key(workspace, profile) -> str:
@@ -198,36 +203,53 @@ def icp_calibration(workspace) -> Calibration:
 
 
 def _figures(workspace, criteria) -> tuple[dict, dict, dict, datetime]:
-    """The counts behind the page: per band, per (band, stage) reached, per criterion."""
+    """The counts behind the page: per band, per (band, stage) reached, per criterion. Won and
+    lost records are counted by separate queries that filter on them (semi- and anti-joins), and
+    only they are judged against the criteria: a lift is measured on decided records only."""
     now = timezone.now()
-    # Conditions, not annotations: an aggregate over an annotated subquery would be wrapped in
-    # another subquery that the criteria's own subqueries cannot see through.
-    won = Q(pk__in=_won_ids(workspace))
-    lost = Q(status=RecordStatus.LOST) & ~won
     records = Record.objects.of(workspace).live()
-    per_band = {
-        row["band"]: {"n": row["n"], "won_n": row["won_n"], "lost_n": row["lost_n"]}
-        for row in records.annotate(band=_band("icp_score"))
-        .values("band")
-        .annotate(n=Count("id"), won_n=Count("id", filter=won), lost_n=Count("id", filter=lost))
-        .order_by()
-    }
-    transitions = (
-        StageTransition.objects.of(workspace)
-        .filter(record__deleted_at__isnull=True, record__icp_score__isnull=False)
-        .annotate(band=_band("record__icp_score"))
-        .values("band", "to_stage")
-        .annotate(n=Count("record", distinct=True))
-        .order_by()
-    )
-    reached = {(row["band"], row["to_stage"]): row["n"] for row in transitions}
-    # A lift is measured on decided records only, so only they are judged (the criteria's
-    # subqueries run for them, not for every record of the workspace).
-    counts = {}
+    won_records = records.filter(_won(workspace))
+    lost_records = records.filter(status=RecordStatus.LOST).exclude(_won(workspace))
+    with transaction.atomic():
+        _without_jit()
+
+        def per_band(rows):
+            grouped = rows.annotate(band=_band("icp_score")).values("band")
+            return dict(grouped.annotate(n=Count("id")).values_list("band", "n").order_by())
+
+        counted = per_band(records)
+        won_n, lost_n = per_band(won_records), per_band(lost_records)
+        per_band_rows = {
+            band: {"n": n, "won_n": won_n.get(band, 0), "lost_n": lost_n.get(band, 0)}
+            for band, n in counted.items()
+        }
+        transitions = (
+            StageTransition.objects.of(workspace)
+            .filter(record__deleted_at__isnull=True, record__icp_score__isnull=False)
+            .annotate(band=_band("record__icp_score"))
+            .values("band", "to_stage")
+            .annotate(n=Count("record", distinct=True))
+            .order_by()
+        )
+        reached = {(row["band"], row["to_stage"]): row["n"] for row in transitions}
+        measured = {}
+        for prefix, rows in (("won", won_records), ("lost", lost_records)):
+            counts = {
+                f"{prefix}_{c.index}": Count(
+                    "id", filter=sql_condition(c.kind, c.params, now, workspace=workspace)
+                )
+                for c in criteria
+            }
+            if counts:
+                measured.update(rows.aggregate(**counts))
     for c in criteria:
-        met = sql_condition(c.kind, c.params, now, workspace=workspace)
-        counts[f"won_{c.index}"] = Count("id", filter=met & won)
-        counts[f"decided_{c.index}"] = Count("id", filter=met)
-    decided = records.filter(won | Q(status=RecordStatus.LOST))
-    measured = decided.aggregate(**counts) if counts else {}
-    return per_band, reached, measured, now
+        measured[f"decided_{c.index}"] = measured[f"won_{c.index}"] + measured[f"lost_{c.index}"]
+    return per_band_rows, reached, measured, now
+
+
+def _without_jit() -> None:
+    """The criteria make long expressions that PostgreSQL's JIT compiles anew for every
+    statement (seconds; records.services.icp does the same for the recompute)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
