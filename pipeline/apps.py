@@ -8,10 +8,19 @@ def install_default_pipeline(sender, workspace, **kwargs):
     pipeline_install_defaults(workspace=workspace)
 
 
+def refresh_icp_calibration(sender, workspace_id, **kwargs):
+    """Every record was rescored: compute the calibration figures in the background."""
+    from pipeline.tasks import icp_calibration_refresh
+
+    icp_calibration_refresh.delay(workspace_id)
+
+
 class PipelineConfig(AppConfig):
     name = "pipeline"
 
     def ready(self):
         from playbook.services import workspace_created
+        from records.services.icp import icp_recomputed
 
         workspace_created.connect(install_default_pipeline, dispatch_uid="pipeline-defaults")
+        icp_recomputed.connect(refresh_icp_calibration, dispatch_uid="pipeline-icp-calibration")

@@ -14,6 +14,7 @@ def icp_recompute(self, workspace_id: int) -> dict:
     result = icp.icp_recompute_workspace(workspace_id=workspace_id)
     if result.busy:
         raise self.retry(countdown=BUSY_RETRY_SECONDS)
+    icp.icp_recomputed.send(sender=icp_recompute, workspace_id=workspace_id)
     return {"records": result.records, "changed": result.changed}
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Min
+from django.dispatch import Signal
 from django.utils import timezone
 
 from playbook.models import User, Workspace
@@ -30,6 +31,12 @@ from records.selectors.icp import icp_fields
 CHUNK = 20_000
 # PostgreSQL advisory lock class of ICP recomputes; the workspace id completes the key.
 _LOCK_CLASS = 0x1C9 << 40
+
+
+# Sent by the background recompute (records.tasks) when every record of a workspace has been
+# rescored, with `workspace_id`: figures built on the scores (pipeline's ICP calibration) are
+# computed again then, in the background, instead of by the next page view.
+icp_recomputed = Signal()
 
 
 class ProfileChanged(ValidationError):

@@ -148,3 +148,21 @@ def test_figures_are_kept_until_the_profile_changes(history, stages, django_asse
     IcpProfile.objects.filter(workspace=history).update(version=F("version") + 1)
     fresh = selectors.icp_calibration(history)
     assert (fresh.won, fresh.decided) == (4, 14)
+
+
+def test_a_finished_recompute_computes_the_figures_in_the_background(
+    history, monkeypatch, django_assert_max_num_queries
+):
+    from pipeline import tasks as pipeline_tasks
+    from records import tasks as records_tasks
+
+    queued = []
+    monkeypatch.setattr(
+        pipeline_tasks.icp_calibration_refresh, "delay", lambda ws_id: queued.append(ws_id)
+    )
+    records_tasks.icp_recompute.apply(args=[history.pk])
+    assert queued == [history.pk]
+    pipeline_tasks.icp_calibration_refresh(history.pk)
+    # The page's selector finds the figures kept: no grouped query.
+    with django_assert_max_num_queries(4):
+        assert selectors.icp_calibration(history).decided == 13
