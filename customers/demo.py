@@ -3,7 +3,8 @@ history a real customer would have since its win (up to two years): the first su
 the win date, upsells and downgrades, renewals at each term end, some cross-sells (a few of them
 cancelled later), a churn and a return within weeks for a few, and for Expanded records the
 expansion that moved them there. Written in bulk; the ledger stays consistent (mrr and status
-of each subscription = its latest row; Customer.mrr = the sum of its active subscriptions)."""
+of each subscription = its latest row; Customer.mrr = the sum of its active subscriptions).
+Then their NPS/CSAT answers and CS engagements (customers.demo_voice) and their health scores."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
+from customers.demo_voice import seed_voice
 from customers.models import ChurnReason, Customer, MovementAction, MrrMovement, Subscription
+from customers.services.health import health_recompute
 from customers.terms import add_months
 from pipeline.models import StageTransition
 from playbook.demo import DemoContext
@@ -139,7 +142,7 @@ def seed(ctx: DemoContext) -> None:
     ):
         entries.setdefault(record_id, {}).setdefault(key, (at, from_owner))
     renewal_reps = ctx.members.get(Role.RENEWALS, []) or [None]
-    subs, rows_of, customer_rows = [], [], []
+    subs, rows_of, customer_rows, voices = [], [], [], []
     for n, (record_id, arr, key) in enumerate(customers):
         won_at, won_by = entries.get(record_id, {}).get("won", (timezone.now(), None))
         won_on = min(timezone.localtime(won_at, ws.tzinfo).date(), today)
@@ -152,6 +155,12 @@ def seed(ctx: DemoContext) -> None:
         base = _money((arr or Decimal(rng.randrange(6, 120) * 1000)) / 12)
         history = _History(ctx, record_id, today)
         _walk(ctx, history, won_on, base, expanded_on)
+        troubled = any(
+            action in (MovementAction.DOWNGRADE, MovementAction.CANCEL)
+            for sub in history.subs
+            for _, _, action, _ in sub["rows"]
+        )
+        voices.append((record_id, won_on, troubled))
         total = Decimal("0")
         for sub in history.subs:
             last = sub["rows"][-1]
@@ -203,3 +212,5 @@ def seed(ctx: DemoContext) -> None:
         batch_size=5000,
     )
     Customer.objects.bulk_create(customer_rows, batch_size=2000)
+    seed_voice(ctx, voices, today)
+    health_recompute(workspace=ws, today=today)

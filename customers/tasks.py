@@ -35,6 +35,7 @@ def health_recompute_all() -> int:
 
 @shared_task
 @workspace_task
-def import_subscriptions(workspace_id: int, job_id: int) -> None:
+def import_run(workspace_id: int, job_id: int) -> None:
+    """An uploaded CSV import of any kind (billing history, NPS/CSAT answers)."""
     workspace = Workspace.objects.get(pk=workspace_id)
     services.import_job_run(workspace=workspace, job_id=job_id)

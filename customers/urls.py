@@ -8,7 +8,12 @@ app_name = "customers"
 
 urlpatterns = [
     path("customers/", lists.customer_list, name="list"),
-    path("customers/surveys/import/", settings.surveys_import, name="surveys_import"),
+    path("customers/surveys/import/", imports.surveys_import, name="surveys_import"),
+    path(
+        "customers/surveys/import/<int:survey_import_id>/",
+        imports.surveys_import_job,
+        name="surveys_import_job",
+    ),
     path("settings/customers/", settings.customer_settings, name="settings"),
     path("settings/customers/import/", imports.import_upload, name="import"),
     path("settings/customers/import/<int:import_id>/", imports.import_job, name="import_job"),

@@ -4,7 +4,8 @@ Split by concern: `ledger` (subscriptions and their MRR rows), `won` (winning a 
 `expansion` (the move to Expanded)."""
 
 from customers.services.health import health_recompute
-from customers.services.imports import import_job_run, subscriptions_import
+from customers.services.imports import subscriptions_import
+from customers.services.jobs import import_job_run
 from customers.services.ledger import (
     ChangeNotAllowed,
     StaleSubscription,

@@ -318,14 +318,11 @@ def _write(workspace, rows, record_ids, to_add, existing, actor, skipped) -> Imp
         new_subscriptions=len(new_subs),
         new_records=new_records,
     )
-    # One audit event per import (not per row), in this transaction: no event without its rows.
-    audit_record(
+    audit_import(
         workspace=workspace,
         actor=actor,
-        kind=AuditKind.IMPORT,
-        target_label="Billing history",
-        detail={
-            "what": "billing history (import_subscriptions)",
+        label="Billing history",
+        counts={
             "rows": result.rows,
             "ledger rows added": result.added,
             "already there": result.skipped,
@@ -342,6 +339,18 @@ def _write(workspace, rows, record_ids, to_add, existing, actor, skipped) -> Imp
             lambda: icp_rescore_records(workspace_id=workspace_id, record_ids=touched)
         )
     return result
+
+
+def audit_import(*, workspace, actor, label: str, counts: dict) -> None:
+    """One audit event per import (not one per row) with its counts, written in the import's
+    transaction: no event without its rows, and none for a refused file."""
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        kind=AuditKind.IMPORT,
+        target_label=label,
+        detail={"what": label, **counts},
+    )
 
 
 def _create_records(workspace, first_of_sub, record_of_sub, actor) -> int:
@@ -477,31 +486,3 @@ def _refresh_customers(workspace, record_ids, first_of_sub, subs):
     for c in customers:
         c.mrr = totals.get(c.record_id) or Decimal("0")
     Customer.objects.of(workspace).bulk_update(customers, ["mrr"], batch_size=CHUNK)
-
-
-def import_job_run(*, workspace, job_id: int) -> None:
-    """Run an uploaded import (the Celery task): progress and outcome are saved on the job, each
-    in its own small transaction so the progress bar sees them while the import runs."""
-    from customers.models import ImportJob, ImportStatus
-
-    job = ImportJob.objects.of(workspace).get(pk=job_id)
-    if job.status in (ImportStatus.DONE, ImportStatus.FAILED):
-        return  # a redelivered task does not import twice
-
-    def progress(done, total):
-        ImportJob.objects.of(workspace).filter(pk=job.pk).update(
-            status=ImportStatus.RUNNING, done_rows=done, total_rows=total
-        )
-
-    try:
-        result = subscriptions_import(
-            workspace=workspace, text=job.content, actor=job.created_by, progress=progress
-        )
-    except ValidationError as exc:
-        ImportJob.objects.of(workspace).filter(pk=job.pk).update(
-            status=ImportStatus.FAILED, errors=exc.messages, finished_at=timezone.now()
-        )
-        return
-    ImportJob.objects.of(workspace).filter(pk=job.pk).update(
-        status=ImportStatus.DONE, summary=str(result)[:300], finished_at=timezone.now()
-    )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from customers.models import SurveyKind, SurveyResponse
+from customers.services.imports import audit_import
 from customers.services.ledger import check_may_change
 from records.matching import match_records
 from records.models import Contact
@@ -81,11 +85,34 @@ def survey_log(
 SURVEY_COLUMNS = ("customer", "kind", "score", "date")
 
 
-@transaction.atomic
-def surveys_import(*, workspace, text: str, actor, membership=None, today=None) -> int:
+@dataclass
+class SurveyImportResult:
+    rows: int
+    added: int
+    skipped: int
+
+    def __str__(self):
+        return f"{self.rows} rows: {self.added} answers added, {self.skipped} already there."
+
+
+def surveys_import(
+    *,
+    workspace,
+    text: str,
+    actor,
+    membership=None,
+    today=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SurveyImportResult:
     """Import responses from CSV (columns: customer, optional domain and contact_email, kind
-    `nps` or `csat`, score, date YYYY-MM-DD, optional comment). All or nothing: a file with any
-    bad row saves nothing and the ValidationError lists every bad row (row, column, reason)."""
+    `nps` or `csat`, score, date YYYY-MM-DD, optional comment); run by the import job
+    (customers.services.imports.import_job_run) like the billing import.
+
+    All or nothing: a file with any bad row saves nothing and the ValidationError lists every
+    bad row (row, column, reason). Re-importable: a row equal to an answer already saved (same
+    customer, contact, kind, score, date and comment) is recognised and skipped, so a survey
+    tool's export can be imported again whole; a row that is in the file twice but saved once
+    adds the second one (counted like the billing import's rows of one date)."""
     check_may_change(membership)
     today = today or workspace.today()
     reader = csv.DictReader(io.StringIO(text))
@@ -93,6 +120,8 @@ def surveys_import(*, workspace, text: str, actor, membership=None, today=None) 
     if missing:
         raise ValidationError(f"The file has no column {', '.join(missing)}.")
     rows = list(reader)
+    if progress:
+        progress(0, len(rows))
     records = match_records(workspace, [(r.get("customer"), r.get("domain")) for r in rows])
     emails = {(r.get("contact_email") or "").strip().lower() for r in rows} - {""}
     contacts = {
@@ -140,10 +169,66 @@ def surveys_import(*, workspace, text: str, actor, membership=None, today=None) 
         )
     if errors:
         raise ValidationError(errors)
+    if progress:
+        progress(len(rows) // 2, len(rows))
+    new = _not_saved_yet(workspace, responses)
+    result = SurveyImportResult(len(rows), len(new), len(responses) - len(new))
+    _write(workspace, new, actor, result)
+    if progress:
+        progress(len(rows), len(rows))
+    return result
+
+
+def _key(response) -> tuple:
+    return (
+        response.record_id,
+        response.contact_id,
+        response.kind,
+        response.score,
+        response.responded_on,
+        response.comment,
+    )
+
+
+def _not_saved_yet(workspace, responses: list[SurveyResponse]) -> list[SurveyResponse]:
+    """The responses that are not in the workspace yet: each saved answer recognises one equal
+    row of the file (one query over the file's customers and dates)."""
+    if not responses:
+        return []
+    saved = Counter(
+        (record_id, contact_id, kind, score, day, comment)
+        for record_id, contact_id, kind, score, day, comment in SurveyResponse.objects.of(workspace)
+        .filter(
+            record_id__in={r.record_id for r in responses},
+            responded_on__in={r.responded_on for r in responses},
+        )
+        .values_list("record_id", "contact_id", "kind", "score", "responded_on", "comment")
+    )
+    new = []
+    for response in responses:
+        key = _key(response)
+        if saved[key]:
+            saved[key] -= 1
+        else:
+            new.append(response)
+    return new
+
+
+@transaction.atomic
+def _write(workspace, responses, actor, result) -> None:
     SurveyResponse.objects.bulk_create(responses, batch_size=2000)
+    audit_import(
+        workspace=workspace,
+        actor=actor,
+        label="NPS and CSAT answers",
+        counts={
+            "rows": result.rows,
+            "answers added": result.added,
+            "already there": result.skipped,
+        },
+    )
     from customers.services.health import health_recompute_after_commit
 
     health_recompute_after_commit(
         workspace=workspace, record_ids=sorted({r.record_id for r in responses})
     )
-    return len(responses)

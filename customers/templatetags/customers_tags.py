@@ -1,8 +1,10 @@
-"""Template tags other apps' pages use to show a record's customer side:
+"""Template tags other apps' pages use to show a record's customer side (one query):
 
-- `{% customer_panel record %}` on the record page: MRR, ARR, renewal owner, next renewal and the
-  link to the Subscriptions page; nothing for a record that never had a subscription. One
-  query.
+- `{% customer_of record as customer %}` on the record page: the record's Customer (MRR, ARR,
+  renewal owner, next renewal) or None for a record that never had a subscription. The page
+  then includes `customers/_customer_panel.html` (the summary) and, inside its `#record-tab`,
+  `customers/_record_tabs.html` (the Overview / Subscriptions tabs) when it is a customer.
+- `{% customer_panel record %}`: the summary alone, for pages without the tabs.
 """
 
 from django import template
@@ -13,8 +15,8 @@ from customers.models import Customer, Subscription
 register = template.Library()
 
 
-@register.inclusion_tag("customers/_customer_panel.html", takes_context=True)
-def customer_panel(context, record):
+@register.simple_tag(takes_context=True)
+def customer_of(context, record):
     workspace = context["request"].workspace
     next_renewal = (
         Subscription.objects.of(workspace)
@@ -22,11 +24,16 @@ def customer_panel(context, record):
         .order_by("term_end")
         .values("term_end")[:1]
     )
-    customer = (
+    return (
         Customer.objects.of(workspace)
         .select_related("renewal_owner")
         .annotate(next_renewal=Subquery(next_renewal))
         .filter(record_id=record.pk)
         .first()
     )
-    return {"record": record, "customer": customer, "workspace": workspace}
+
+
+@register.inclusion_tag("customers/_customer_panel.html", takes_context=True)
+def customer_panel(context, record):
+    customer = customer_of(context, record)
+    return {"record": record, "customer": customer, "workspace": context["request"].workspace}

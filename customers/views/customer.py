@@ -1,6 +1,8 @@
-"""A customer's page (the record's Subscriptions tab): every subscription with its MRR history,
-and the actions that append to the ledger. Plain forms that work without JS; a refused action
-shows the page again with the form's errors (400 bad input, 409 changed meanwhile, 403 role)."""
+"""A customer's page, the record's Subscriptions tab: every subscription with its MRR history,
+and the actions that append to the ledger. The record page's tab loads it in place with htmx
+(the `tab` partial); without JS the tab is this page, with the same tabs. Plain forms that work
+without JS; a refused action shows the page again with the form's errors (400 bad input, 409
+changed meanwhile, 403 role)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from customers import forms, selectors, services
@@ -24,6 +27,7 @@ from playbook.access import get_for_workspace_or_404
 from playbook.forms import apply_service_error
 from records.models import Contact
 from records.services.activities import activity_log
+from records.views.common import is_partial
 
 
 @dataclass(frozen=True)
@@ -120,7 +124,12 @@ def _page(
         "opportunity_form": opportunity_form
         or _opportunity_form(request, page, initial={"close_date": today}),
     }
-    return render(request, "customers/customer.html", context, status=status)
+    # The record page's Subscriptions tab loads this page's #record-tab with htmx.
+    tab = is_partial(request) and request.htmx.target == "record-tab"
+    template = "customers/customer.html#tab" if tab else "customers/customer.html"
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))
+    return response
 
 
 @require_GET

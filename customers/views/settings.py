@@ -1,15 +1,14 @@
-"""Customer settings (admins): time zone, renewal grace period, engagement days, health weights;
-and the NPS/CSAT import from CSV (customer teams)."""
+"""Customer settings (admins): time zone, renewal grace period, engagement days, health weights.
+(The CSV imports are in customers/views/imports.py.)"""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from customers import forms, services
-from customers.permissions import customers_change_access
 from customers.services.health import SIGNALS, weights_of
-from customers.views.common import error_status, url
+from customers.views.common import url
 from playbook.access import admin_required
 from playbook.forms import apply_service_error
 
@@ -46,33 +45,3 @@ def customer_settings(request):
                 messages.success(request, "Customer settings saved; health scores recomputed.")
                 return redirect(url(workspace, "customers:settings"))
     return render(request, "customers/settings.html", {"form": form}, status=status)
-
-
-@customers_change_access
-@require_http_methods(["GET", "POST"])
-def surveys_import(request):
-    form = forms.CsvUploadForm(request.POST or None, request.FILES or None)
-    errors, status = [], 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                count = services.surveys_import(
-                    workspace=request.workspace,
-                    text=form.text(),
-                    actor=request.user,
-                    membership=request.membership,
-                )
-            except ValidationError as exc:
-                status = error_status(exc)
-                errors = exc.messages
-            except forms.forms.ValidationError as exc:  # not UTF-8
-                errors = exc.messages
-            else:
-                messages.success(request, f"{count} answers imported.")
-                return redirect(url(request.workspace, "customers:list"))
-    if status == 403:
-        raise PermissionDenied
-    return render(
-        request, "customers/surveys_import.html", {"form": form, "errors": errors}, status=status
-    )

@@ -6,7 +6,7 @@ targets.selectors (quota, wins against target)."""
 
 from django.urls import reverse
 
-from dashboards import links
+from dashboards import empty_states, links
 from dashboards.figures import Chart, Empty, Figure, Series, has_data
 from dashboards.registry import OVERSEERS, panel
 from pipeline.selectors import forecast as deals
@@ -14,7 +14,6 @@ from pipeline.selectors.queues import STALE_DAYS
 from targets import periods as months
 from targets import selectors as target_selectors
 from targets.models import Metric
-from targets.permissions import can_set
 
 
 def _owner_id(membership):
@@ -38,21 +37,6 @@ def _no_deals(workspace, membership) -> Empty:
     )
 
 
-def _targets_empty(workspace, membership, what: str) -> Empty:
-    if can_set(membership):
-        return Empty(
-            f"No {what} is set for this year. Set it on the targets page (scope: a person, or "
-            "the Sales team) to see progress here.",
-            "Set targets",
-            reverse("targets:page", args=[workspace.slug]),
-        )
-    return Empty(
-        f"No {what} is set for you this year. Ask a leader to set it on the targets page.",
-        "Open the targets page",
-        reverse("targets:page", args=[workspace.slug]),
-    )
-
-
 @panel("ae", "pipeline_by_stage", title="Pipeline by stage")
 def pipeline_by_stage(*, workspace, membership, period):
     """Open deals per deal stage: count, expected ARR, weighted value (2 queries)."""
@@ -70,11 +54,7 @@ def pipeline_by_stage(*, workspace, membership, period):
         ],
         links=stage_links,
     )
-    figures = [
-        Figure(f"{r.stage.name}: deals", r.count, "count", href)
-        for r, href in zip(rows, stage_links, strict=True)
-    ]
-    return {"chart": chart, "figures": figures, "rows": list(zip(rows, stage_links, strict=True))}
+    return {"chart": chart, "rows": list(zip(rows, stage_links, strict=True))}
 
 
 @panel("ae", "forecast", title="Weighted forecast against quota")
@@ -86,7 +66,11 @@ def forecast(*, workspace, membership, period):
     scope = "team:sales" if owner_id is None else f"person:{owner_id}"
     got = target_selectors.weighted_forecast(workspace, scope=scope, owner_id=owner_id, today=today)
     if got.quota is None and not has_data(got.won_arr, got.open_count):
-        return {"empty": _targets_empty(workspace, membership, "new-ARR quota")}
+        return {
+            "empty": empty_states.set_targets(
+                workspace, membership, "No new-ARR quota is set for this year."
+            )
+        }
     year = (months.index(today.year, 1), months.index(today.year, 12))
     figures = [
         Figure(
@@ -222,7 +206,11 @@ def wins(*, workspace, membership, period):
     got = target_selectors.wins_vs_target(workspace, scope=scope, today=today)
     rows = [a for a in (got.year, got.month) if a is not None]
     if not rows:
-        return {"empty": _targets_empty(workspace, membership, "wins target")}
+        return {
+            "empty": empty_states.set_targets(
+                workspace, membership, "No wins target is set for this year."
+            )
+        }
     for row in rows:
         first = months.index(today.year, row.target.month or 1)
         last = months.index(today.year, row.target.month or 12)

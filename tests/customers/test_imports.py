@@ -105,7 +105,7 @@ def test_the_upload_page_runs_a_job_and_shows_its_progress(
     from customers import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.import_subscriptions, "delay", lambda *a: sent.append(a))
+    monkeypatch.setattr(tasks.import_run, "delay", lambda *a: sent.append(a))
     admin = member_factory(pipeline_ws, "admin")
     login_as(client, admin)
     url = reverse("customers:import", args=[pipeline_ws.slug])

@@ -106,8 +106,37 @@ def test_survey_import_is_all_or_nothing_and_lists_every_bad_row(workspace):
         "Row 5, score: A CSAT score is from 1 to 5; 0 is not.",
     ]
     assert not SurveyResponse.objects.exists()
-    assert services.surveys_import(workspace=workspace, text=good, actor=None, today=TODAY) == 2
+    done = services.surveys_import(workspace=workspace, text=good, actor=None, today=TODAY)
+    assert (done.rows, done.added, done.skipped) == (2, 2, 0)
     assert SurveyResponse.objects.filter(record=acme, contact__email="ana@acme.com").count() == 1
+
+
+def test_reimporting_answers_adds_nothing_and_reports_its_progress(workspace):
+    from playbook.models import AuditEvent
+
+    acme = _paying(workspace, "10", name="Acme", domain="acme.com")
+    ContactFactory(record=acme, email="ana@acme.com")
+    text = "customer,domain,contact_email,kind,score,date,comment\n"
+    text += "Acme,acme.com,ana@acme.com,nps,9,2026-06-01,Great\n"
+    text += "Acme,acme.com,,csat,4,2026-06-02,\n"
+    text += "Acme,acme.com,,csat,4,2026-06-02,\n"  # two equal answers that day: both count
+    steps = []
+    first = services.surveys_import(
+        workspace=workspace, text=text, actor=None, today=TODAY, progress=lambda *a: steps.append(a)
+    )
+    assert str(first) == "3 rows: 3 answers added, 0 already there."
+    assert steps == [(0, 3), (1, 3), (3, 3)]
+    again = services.surveys_import(
+        workspace=workspace,
+        text=text + "Acme,acme.com,,csat,4,2026-06-02,\nAcme,acme.com,,nps,9,2026-06-01,Great\n",
+        actor=None,
+        today=TODAY,
+    )
+    # The third equal CSAT row and the NPS answer without the contact are new; the rest known.
+    assert (again.rows, again.added, again.skipped) == (5, 2, 3)
+    assert SurveyResponse.objects.of(workspace).count() == 5
+    events = AuditEvent.objects.of(workspace).order_by("id")
+    assert [e.detail["answers added"] for e in events] == [3, 2]  # one event per import
 
 
 def test_the_matcher_prefers_the_domain_then_the_exact_name(workspace, other_workspace):
@@ -227,6 +256,15 @@ def test_survey_and_engagement_forms_on_the_customer_page(client, workspace, mem
         client.post(url, {"kind": "nps", "score": "9", "responded_on": "2026-01-05"}).status_code
         == 302
     )
+    today = workspace.today().isoformat()
+    client.post(url, {"kind": "nps", "score": "3", "responded_on": today})
+    client.post(url, {"kind": "nps", "score": "10", "responded_on": today})
+    client.post(url, {"kind": "csat", "score": "5", "responded_on": today})
+    page = client.get(reverse("customers:detail", args=[workspace.slug, record.pk]))
+    # The customer's own NPS, CSAT and ARR-weighted NPS (one customer: weighted = plain).
+    assert "NPS <strong>0</strong> (2 answers)" in page.content.decode()
+    assert "ARR-weighted NPS <strong>0</strong>" in page.content.decode()
+    assert "CSAT <strong>100 %</strong>" in page.content.decode()
     url = reverse("customers:engagement_add", args=[workspace.slug, record.pk])
     assert client.post(url, {"kind": "qbr", "occurred_on": "2026-01-06"}).status_code == 302
     assert record.activities.filter(kind="qbr", done=True).exists()
@@ -234,17 +272,63 @@ def test_survey_and_engagement_forms_on_the_customer_page(client, workspace, mem
     assert client.post(url, {"kind": "qbr", "occurred_on": "2026-01-06"}).status_code == 403
 
 
-def test_survey_import_page(client, workspace, member_factory):
+def test_survey_import_page_runs_a_job_with_progress(
+    client,
+    workspace,
+    member_factory,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    django_assert_max_num_queries,
+):
+    from customers import tasks
+    from customers.models import ImportJob
+
+    sent = []
+    monkeypatch.setattr(tasks.import_run, "delay", lambda *a: sent.append(a))
     _paying(workspace, "10", name="Acme")
     login_as(client, member_factory(workspace, "csm"))
     url = reverse("customers:surveys_import", args=[workspace.slug])
     bad = SimpleUploadedFile("a.csv", b"customer,kind,score,date\nAcme,nps,12,2026-01-01\n")
-    answer = client.post(url, {"file": bad})
-    assert answer.status_code == 400 and "Row 2, score" in answer.content.decode()
-    good = SimpleUploadedFile("a.csv", b"customer,kind,score,date\nAcme,nps,10,2026-01-01\n")
-    assert client.post(url, {"file": good}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(url, {"file": bad})
+    job = ImportJob.objects.of(workspace).get()
+    assert answer.status_code == 302 and job.kind == "surveys" and sent == [(workspace.pk, job.pk)]
+    with django_assert_max_num_queries(8):
+        waiting = client.get(answer["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "Waiting" in waiting and "every 1s" in waiting and "<html" not in waiting
+    services.import_job_run(workspace=workspace, job_id=job.pk)  # what the worker does
+    page = client.get(answer["Location"]).content.decode()
+    assert "Nothing was imported" in page and "Row 2, score" in page
+    assert not SurveyResponse.objects.exists()
+    good = SimpleUploadedFile("b.csv", b"customer,kind,score,date\nAcme,nps,10,2026-01-01\n")
+    answer = client.post(url, {"file": good})
+    services.import_job_run(workspace=workspace, job_id=ImportJob.objects.latest("id").pk)
+    page = client.get(answer["Location"]).content.decode()
+    assert "1 rows: 1 answers added, 0 already there." in page and "every 1s" not in page
+    assert SurveyResponse.objects.of(workspace).count() == 1
+    listing = client.get(url).content.decode()
+    assert "Recent imports" in listing and "b.csv" in listing
+    # The billing import's job page (admins) does not show an answers import, and back.
+    admin = member_factory(workspace, "admin")
+    login_as(client, admin)
+    billing_job = reverse("customers:import_job", args=[workspace.slug, job.pk])
+    assert client.get(billing_job).status_code == 404
     login_as(client, member_factory(workspace, "ae"))
     assert client.get(url).status_code == 403
+    assert client.get(answer["Location"]).status_code == 403
+
+
+def test_another_workspaces_answers_import_is_404(
+    client, workspace, member_factory, other_workspace
+):
+    from customers.models import ImportJob
+
+    job = ImportJob.objects.create(
+        workspace=other_workspace, kind="surveys", file_name="x.csv", content=""
+    )
+    login_as(client, member_factory(workspace, "csm"))
+    url = reverse("customers:surveys_import_job", args=[workspace.slug, job.pk])
+    assert client.get(url).status_code == 404
 
 
 def test_engagements_due_per_csm_are_counted_once_then_kept_a_while(

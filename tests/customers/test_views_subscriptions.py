@@ -41,6 +41,39 @@ def test_the_page_shows_subscriptions_history_and_kinds(
     assert _detail(customer) in record_page.content.decode()
 
 
+def _record_page(record):
+    return reverse("records:detail", args=[record.workspace.slug, record.pk])
+
+
+def test_subscriptions_is_a_tab_of_the_record_page(
+    client, customer, team, make_record, django_assert_max_num_queries
+):
+    login_as(client, team["csm"])
+    with django_assert_max_num_queries(28):  # the record page's own, + 1 for the customer
+        page = client.get(_record_page(customer))
+    body = page.content.decode()
+    # The record page: Overview selected, Subscriptions a link that htmx loads in place.
+    assert 'role="tablist"' in body and 'id="record-tab"' in body
+    overview = _record_page(customer)
+    assert f'id="tab-overview" href="{overview}" aria-selected="true"' in body
+    assert f'hx-get="{_detail(customer)}" hx-target="#record-tab"' in body
+    assert 'hx-push-url="true"' in body
+    # With htmx: only the tab (the tabs and the subscriptions), in a bounded number of queries.
+    with django_assert_max_num_queries(19):
+        tab = client.get(_detail(customer), HTTP_HX_REQUEST="true", HTTP_HX_TARGET="record-tab")
+    fragment = tab.content.decode()
+    assert tab.status_code == 200 and "HX-Request" in tab["Vary"] and "HX-Target" in tab["Vary"]
+    assert fragment.lstrip().startswith('<div id="record-tab">') and "<html" not in fragment
+    assert 'id="tab-subscriptions"' in fragment and 'aria-selected="true"' in fragment
+    assert "Pro" in fragment and "MRR history of" in fragment
+    # Without JS the same address is the whole page, with the same tabs (Subscriptions chosen).
+    whole = client.get(_detail(customer)).content.decode()
+    assert "<html" in whole and 'id="tab-subscriptions"' in whole and "MRR history of" in whole
+    # A record that never was a customer has no tabs.
+    prospect = make_record("lead")
+    assert 'role="tablist"' not in client.get(_record_page(prospect)).content.decode()
+
+
 def test_each_action_writes_one_ledger_row(client, customer, team):
     login_as(client, team["csm"])
     sub = _sub(customer)

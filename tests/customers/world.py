@@ -37,4 +37,12 @@ def customer_rows(workspace, record, subscription, user) -> dict[str, int]:
     job = ImportJob.objects.create(
         workspace=workspace, file_name="billing.csv", content="", created_by=user
     )
-    return {"alert_id": alert.pk, "opportunity_id": opportunity.pk, "import_id": job.pk}
+    answers = ImportJob.objects.create(
+        workspace=workspace, kind="surveys", file_name="answers.csv", content="", created_by=user
+    )
+    return {
+        "alert_id": alert.pk,
+        "opportunity_id": opportunity.pk,
+        "import_id": job.pk,
+        "survey_import_id": answers.pk,
+    }
