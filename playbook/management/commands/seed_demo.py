@@ -2,7 +2,7 @@ import time
 from importlib import import_module
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from playbook import demo, tenancy
 from playbook.models import Role, Workspace
@@ -19,6 +19,16 @@ APP_SEEDERS = [
     "customers.demo",
     "targets.demo",
 ]
+
+
+def _analyze() -> None:
+    """Statistics for what the seeder just wrote. The next seeders run set-based queries over
+    it inside the same transaction, before autovacuum could have looked: planned on empty-table
+    estimates, the targets' funnel rollup over a 100k-record seed ran for over 30 minutes (13 s
+    once analysed). ANALYZE counts the transaction's own rows, and may run inside it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
@@ -57,6 +67,7 @@ class Command(BaseCommand):
                 module = import_module(dotted)
                 t0 = time.monotonic()
                 module.seed(ctx)
+                _analyze()
                 self.stdout.write(f"  {dotted}: {time.monotonic() - t0:.1f}s")
         self.stdout.write(
             self.style.SUCCESS(
