@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
 
 from customers import services as customer_services
 from dashboards import registry
@@ -40,11 +39,6 @@ def _panels_loaded(page, home):
 
 @pytest.fixture
 def demo(transactional_db):
-    if connection.vendor == "sqlite":
-        # A home loads its panels at once; the in-memory SQLite test database is shared between
-        # the live server's threads with table locks that fail instead of waiting. (A file
-        # database, as `make run` uses, waits: WAL and a busy timeout.)
-        pytest.skip("concurrent panel requests need PostgreSQL or a file database")
     call_command("seed_demo", workspace=SLUG, records=120)
     # What the nightly jobs would have done by morning: renewal alerts and health scores, so the
     # CSM and renewals homes show figures rather than their empty states.
