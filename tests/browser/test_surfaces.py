@@ -5,7 +5,7 @@ import pytest
 
 from playbook.models import Role
 from records.models import Contact
-from tests.browser.conftest import log_in
+from tests.browser.conftest import assert_no_browser_problems, log_in
 from tests.factories import MembershipFactory, RecordFactory
 
 pytestmark = pytest.mark.browser
@@ -35,3 +35,59 @@ def test_a_form_error_shows_in_place_with_debug_on(page, workspace, member, sett
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
     assert not Contact.objects.exists()
     assert [p for p in page.problems if "status of 400" not in p] == []
+
+
+@pytest.mark.parametrize("width", [1366, 1920])
+def test_the_qualification_checkboxes_can_be_ticked_with_the_mouse(page, workspace, member, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    record = RecordFactory(workspace=workspace, name="Acme")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{record.pk}/edit/")
+    for name in ("problem_acknowledged", "buying_intent", "details_verified"):
+        box = page.locator(f"input[name={name}]")
+        box.scroll_into_view_if_needed()
+        shape = box.bounding_box()
+        x, y = shape["x"] + shape["width"] / 2, shape["y"] + shape["height"] / 2
+        # Whatever is topmost at the box's centre must be the box itself (help text covered it).
+        on_top = page.evaluate(f"document.elementFromPoint({x}, {y})?.name")
+        assert on_top == name
+        page.mouse.click(x, y)
+        assert box.is_checked(), name
+    assert_no_browser_problems(page)
+
+
+def _luminance(rgb):
+    def channel(c):
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _rgb(css):
+    import re
+
+    parts = [float(p) for p in re.findall(r"[\d.]+", css)]
+    assert len(parts) == 3 or parts[3] == 1, f"not opaque: {css}"
+    return parts[:3]
+
+
+def test_the_focus_ring_has_3_to_1_contrast(page, workspace, member):
+    record = RecordFactory(workspace=workspace, name="Acme")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{record.pk}/edit/")
+    for selector in ("input[name=name]", "main form button[type=submit]", "input[name=buying_intent]", "nav a"):
+        page.keyboard.press("Shift")  # a keyboard user: focus() then shows :focus-visible
+        page.locator(selector).first.focus()
+        style = page.evaluate(
+            "(sel) => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor,"
+            " getComputedStyle(document.documentElement).backgroundColor]; }",
+            selector,
+        )
+        outline_style, width, colour, background = style
+        assert outline_style == "solid" and width >= 2, (selector, style)
+        lighter, darker = sorted((_luminance(_rgb(colour)), _luminance(_rgb(background))))[::-1]
+        assert (lighter + 0.05) / (darker + 0.05) >= 3, (selector, style)
+    assert_no_browser_problems(page)
