@@ -77,7 +77,12 @@ def test_the_focus_ring_has_3_to_1_contrast(page, workspace, member):
     record = RecordFactory(workspace=workspace, name="Acme")
     log_in(page, member.user.email)
     page.goto(f"/w/{workspace.slug}/records/{record.pk}/edit/")
-    for selector in ("input[name=name]", "main form button[type=submit]", "input[name=buying_intent]", "nav a"):
+    for selector in (
+        "input[name=name]",
+        "main form button[type=submit]",
+        "input[name=buying_intent]",
+        "nav a",
+    ):
         page.keyboard.press("Shift")  # a keyboard user: focus() then shows :focus-visible
         page.locator(selector).first.focus()
         style = page.evaluate(

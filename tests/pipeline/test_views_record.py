@@ -188,8 +188,8 @@ def test_the_records_list_flags_sla_breaches(client, pipeline_ws, make_record, t
 
 
 def _ids_and_labels(html):
-    from collections import Counter
     import re
+    from collections import Counter
 
     ids = Counter(re.findall(r'\bid="([^"]+)"', html))
     labels = re.findall(r'<label[^>]*\bfor="([^"]+)"', html)
