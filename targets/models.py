@@ -47,7 +47,18 @@ def scope_key(scope: str, team: str = "", user_id: int | None = None) -> str:
         return f"team:{team}"
     if scope == Scope.PERSON:
         return f"person:{user_id}"
+    if scope == SOURCE_SCOPE:
+        return source_scope_key(team)
     return "workspace"
+
+
+# Snapshot rows per lead source (records entering each stage, by the record's source): not a
+# target scope, so not one of Scope's choices; "source:none" holds the records without one.
+SOURCE_SCOPE = "source"
+
+
+def source_scope_key(source: str) -> str:
+    return f"source:{source or 'none'}"
 
 
 class Target(TenantModel):

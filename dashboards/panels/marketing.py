@@ -8,6 +8,7 @@ from dashboards.figures import Chart, Figure, Series
 from dashboards.registry import panel
 from records.models import Source
 from targets.models import Metric
+from targets.rollups.behind import NO_SOURCE as NO_SOURCE_FILTER
 
 NO_SOURCE = "(no source)"
 
@@ -24,8 +25,9 @@ def _target_figure(label, actual, target, href):
 
 @panel("marketing", "sources", title="Leads and MQLs by source", wide=True)
 def sources(*, workspace, membership, period):
-    """Records entering Lead and MQL in the period, per source (the rollup's own stage-entry
-    facts, split by the record's source), against the period's targets. 4 queries."""
+    """Records entering Lead and MQL in the period, per source (the snapshots' per-source rows:
+    the rollup's own stage-entry facts, split by the record's source), against the period's
+    targets. 4 queries."""
     first, last = period.first, period.last
     counts = dashboard_selectors.entered_by_source(
         workspace, first=first, last=last, stage_keys=("lead", "mql")
@@ -45,8 +47,7 @@ def sources(*, workspace, membership, period):
             labels.get(source, NO_SOURCE),
             counts.get((stage, source), 0),
             "count",
-            # A record without a source cannot be asked for by source: the whole list.
-            links.actuals(workspace, metric, first, last, source=source),
+            links.actuals(workspace, metric, first, last, source=source or NO_SOURCE_FILTER),
         )
 
     rows = [(cell("lead", Metric.LEADS, s), cell("mql", Metric.MQLS, s)) for s in found]

@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from targets import periods
-from targets.models import MetricSnapshot, scope_key
+from targets.models import SOURCE_SCOPE, MetricSnapshot, scope_key
 from targets.rollups.funnel import funnel_figures
 from targets.rollups.mrr import ledger_available, mrr_figures
 
@@ -20,6 +20,7 @@ FUNNEL_COLUMNS = (
     "sales_accepted_leads",
     "activities",
 )
+SOURCE_STAGE_COLUMNS = ("leads", "mqls", "sqls", "opportunities", "wins")
 WRITTEN = (
     "team",
     "user",
@@ -82,17 +83,19 @@ def rebuild(workspace, *, first: int, last: int) -> int:
     for key, figures in [*funnel["rows"].items(), *money.items()]:
         rows.setdefault(key, {}).update(figures)
     snapshots = []
-    for (scope, user_id, team, m), figures in rows.items():
+    for (scope, user_id, name, m), figures in rows.items():
         if not first <= m <= last:
             continue
-        for column in FUNNEL_COLUMNS:
+        # A source row counts stage entries only; what it does not measure stays NULL.
+        measured = SOURCE_STAGE_COLUMNS if scope == SOURCE_SCOPE else FUNNEL_COLUMNS
+        for column in measured:
             figures.setdefault(column, 0)
         snapshots.append(
             MetricSnapshot(
                 workspace=workspace,
                 month=periods.first_day(m),
-                scope_key=scope_key(scope, team, user_id),
-                team=team,
+                scope_key=scope_key(scope, name, user_id),
+                team=name if scope != SOURCE_SCOPE else "",
                 user_id=user_id,
                 computed_at=now,
                 **figures,

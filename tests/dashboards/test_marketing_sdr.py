@@ -2,7 +2,8 @@
 sales-accepted leads, the MQL queue by ICP score, SLA breaches, today's tasks and MQL -> SQL;
 each number's link lists exactly the records it counts."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from targets import periods as months
 from targets import services as target_services
 from tests.conftest import login_as
 from tests.dashboards.conftest import HTMX, PANEL_QUERIES, panel_url
-from tests.factories import ActivityFactory, RecordFactory
+from tests.factories import ActivityFactory, RecordFactory, StageTransitionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,8 @@ def _rebuild(ws, first, last):
 
 @pytest.fixture
 def june(pipeline_ws, people, history):
-    """Three webinar leads (two became MQLs, one of those accepted by sales), one event lead,
-    in June 2025; a referral lead in July (outside the period)."""
+    """Three webinar leads (two became MQLs, one of those accepted by sales), one event lead
+    and one without a source, in June 2025; a referral lead in July (outside the period)."""
     mk, sdr = people["marketing"].user, people["sdr"].user
 
     def lead(name, source, moves, day="2025-06-03"):
@@ -44,6 +45,7 @@ def june(pipeline_ws, people, history):
     )
     lead("W3", "webinar", [])
     lead("E1", "event", [])
+    lead("N1", "", [])
     lead("R1", "referral", [], day="2025-07-02")
     target_services.target_set(
         workspace=pipeline_ws, actor=None, metric="leads", year=2025, month=6,
@@ -61,16 +63,40 @@ def test_leads_and_mqls_by_source_against_target(
         got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
     assert got.status_code == 200
     rows = {lead.label: (lead.value, mql.value) for lead, mql in got.context["rows"]}
-    assert rows == {"Webinar": (3, 2), "Event": (1, 0)}
+    assert rows == {"Webinar": (3, 2), "Event": (1, 0), "(no source)": (1, 0)}
     figures = {f.label: f.value for f in got.context["figures"]}
-    assert figures["Leads"] == 4 and figures["MQLs"] == 2
-    assert figures["Leads of target"] == 0.5  # 4 of 8
+    assert figures["Leads"] == 5 and figures["MQLs"] == 2
+    assert figures["Leads of target"] == 5 / 8
     assert figures["MQLs of target"] is None  # no MQL target: n/a, not 0
     # The leads behind "Webinar": exactly W1, W2, W3.
     webinar = next(lead for lead, _ in got.context["rows"] if lead.label == "Webinar")
     listed = client.get(webinar.href)
     assert listed.status_code == 200
     assert sorted(name for _, name, _ in listed.context["facts"]) == ["W1", "W2", "W3"]
+    # The leads behind "(no source)": exactly N1, not the whole list.
+    unsourced = next(lead for lead, _ in got.context["rows"] if lead.label == "(no source)")
+    listed = client.get(unsourced.href)
+    assert [name for _, name, _ in listed.context["facts"]] == ["N1"]
+    assert "records with no source" in listed.content.decode()
+
+
+def test_leads_by_source_come_from_the_snapshots(client, june, people, stages):
+    """A lead entered after the rollup is not counted until the rollup runs again: the panel
+    reads the snapshots, never the stage history."""
+    login_as(client, people["marketing"])
+    record = RecordFactory(workspace=june, name="Late", source="event")
+    StageTransitionFactory(
+        record=record, kind="created", to_stage=stages["lead"],
+        at=timezone.make_aware(datetime(2025, 6, 15, 12)),
+    )  # fmt: skip
+
+    def event_leads():
+        got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
+        return {lead.label: lead.value for lead, _ in got.context["rows"]}["Event"]
+
+    assert event_leads() == 1
+    _rebuild(june, months.index(2025, 6), months.index(2025, 6))
+    assert event_leads() == 2
 
 
 def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_num_queries):
@@ -78,7 +104,7 @@ def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         got = client.get(panel_url(june, "marketing", "accepted"), JUNE, **HTMX)
     figures = {f.label: f for f in got.context["figures"]}
-    assert figures["Lead → MQL"].value == 0.5  # 2 of the 4 June leads
+    assert figures["Lead → MQL"].value == Decimal("0.4")  # 2 of the 5 June leads
     assert figures["Sales-accepted leads"].value == 1
     assert figures["Accepted of target"].value is None
     listed = client.get(figures["Sales-accepted leads"].href)
@@ -130,6 +156,10 @@ def test_the_sdr_queue_by_icp_score_links_to_exactly_those_records(
     assert got.context["figures"][0].value == 2
 
 
+def _queue_names(response) -> list[str]:
+    return [card.record.name for page in response.context["pages"] for card in page.cards]
+
+
 def test_sla_breaches_and_todays_tasks(client, queue, people, django_assert_max_num_queries):
     record = RecordFactory(workspace=queue)
     now = timezone.now()
@@ -139,8 +169,20 @@ def test_sla_breaches_and_todays_tasks(client, queue, people, django_assert_max_
     login_as(client, people["sdr"])
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         sla = client.get(panel_url(queue, "sdr", "sla"), **HTMX)
-    figures = {f.label: f.value for f in sla.context["figures"]}
-    assert figures == {"Past the SLA": 1, "Waiting to be qualified": 4}
+    figures = {f.label: f for f in sla.context["figures"]}
+    assert {k: f.value for k, f in figures.items()} == {
+        "Past the SLA": 1,
+        "Waiting to be qualified": 4,
+    }
+    # "Past the SLA" lists exactly the breached record; "Waiting" all four.
+    listed = client.get(figures["Past the SLA"].href)
+    assert _queue_names(listed) == ["Warm"]
+    assert sorted(_queue_names(client.get(figures["Waiting to be qualified"].href))) == [
+        "Cold",
+        "Hot",
+        "New",
+        "Warm",
+    ]
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         tasks = client.get(panel_url(queue, "sdr", "tasks"), **HTMX)
     figures = {f.label: f.value for f in tasks.context["figures"]}
