@@ -130,21 +130,37 @@ def period_target(workspace, metric: str, *, first: int, last: int, scope_key="w
     """The target of `metric` for months first..last: the sum of the monthly targets of those
     months when every month has one, else the yearly targets of the years the range covers
     whole; None when neither (one query)."""
+    found = period_targets(workspace, [metric], first=first, last=last, scope_keys=[scope_key])
+    return found[(metric, scope_key)]
+
+
+def period_targets(workspace, metrics, *, first: int, last: int, scope_keys) -> dict:
+    """{(metric, scope key): the period's target or None} as period_target judges each, for
+    every pair of `metrics` and `scope_keys`, in one query."""
     years = range(first // 12, last // 12 + 1)
-    rows = list(
+    rows = (
         Target.objects.of(workspace)
-        .filter(metric=metric, scope_key=scope_key, year__in=list(years))
-        .values_list("year", "month", "value")
+        .filter(metric__in=list(metrics), scope_key__in=list(scope_keys), year__in=list(years))
+        .values_list("metric", "scope_key", "year", "month", "value")
     )
-    monthly = {months.index(y, m): v for y, m, v in rows if m}
+    by_pair: dict = {}
+    for metric, key, year, month, value in rows:
+        by_pair.setdefault((metric, key), []).append((year, month, value))
     wanted = range(first, last + 1)
-    if all(m in monthly for m in wanted):
-        return sum((monthly[m] for m in wanted), ZERO)
-    yearly = {y: v for y, m, v in rows if not m}
     whole_years = first % 12 == 0 and last % 12 == 11
-    if whole_years and all(y in yearly for y in years):
-        return sum((yearly[y] for y in years), ZERO)
-    return None
+    out = {}
+    for metric in metrics:
+        for key in scope_keys:
+            found = by_pair.get((metric, key), [])
+            monthly = {months.index(y, m): v for y, m, v in found if m}
+            yearly = {y: v for y, m, v in found if not m}
+            if all(m in monthly for m in wanted):
+                out[(metric, key)] = sum((monthly[m] for m in wanted), ZERO)
+            elif whole_years and all(y in yearly for y in years):
+                out[(metric, key)] = sum((yearly[y] for y in years), ZERO)
+            else:
+                out[(metric, key)] = None
+    return out
 
 
 def entered_by_source(workspace, *, first: int, last: int, stage_keys) -> dict:

@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from targets import periods
-from targets.models import SOURCE_SCOPE, MetricSnapshot, scope_key
+from targets.models import SOURCE_METRICS, MetricSnapshot, Scope, scope_key
 from targets.rollups.funnel import funnel_figures
 from targets.rollups.mrr import ledger_available, mrr_figures
 
@@ -20,7 +20,6 @@ FUNNEL_COLUMNS = (
     "sales_accepted_leads",
     "activities",
 )
-SOURCE_STAGE_COLUMNS = ("leads", "mqls", "sqls", "opportunities", "wins")
 WRITTEN = (
     "team",
     "user",
@@ -87,15 +86,17 @@ def rebuild(workspace, *, first: int, last: int) -> int:
         if not first <= m <= last:
             continue
         # A source row counts stage entries only; what it does not measure stays NULL.
-        measured = SOURCE_STAGE_COLUMNS if scope == SOURCE_SCOPE else FUNNEL_COLUMNS
+        by_source = scope == Scope.SOURCE
+        team, source = ("", name) if by_source else (name, "")
+        measured = SOURCE_METRICS if by_source else FUNNEL_COLUMNS
         for column in measured:
             figures.setdefault(column, 0)
         snapshots.append(
             MetricSnapshot(
                 workspace=workspace,
                 month=periods.first_day(m),
-                scope_key=scope_key(scope, name, user_id),
-                team=name if scope != SOURCE_SCOPE else "",
+                scope_key=scope_key(scope, team, user_id, source),
+                team=team,
                 user_id=user_id,
                 computed_at=now,
                 **figures,

@@ -62,22 +62,64 @@ def test_leads_and_mqls_by_source_against_target(
     with django_assert_max_num_queries(PANEL_QUERIES + 4):
         got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
     assert got.status_code == 200
-    rows = {lead.label: (lead.value, mql.value) for lead, mql in got.context["rows"]}
+    rows = {row.leads.label: (row.leads.value, row.mqls.value) for row in got.context["rows"]}
     assert rows == {"Webinar": (3, 2), "Event": (1, 0), "(no source)": (1, 0)}
     figures = {f.label: f.value for f in got.context["figures"]}
     assert figures["Leads"] == 5 and figures["MQLs"] == 2
     assert figures["Leads of target"] == 5 / 8
     assert figures["MQLs of target"] is None  # no MQL target: n/a, not 0
     # The leads behind "Webinar": exactly W1, W2, W3.
-    webinar = next(lead for lead, _ in got.context["rows"] if lead.label == "Webinar")
+    webinar = next(row.leads for row in got.context["rows"] if row.leads.label == "Webinar")
     listed = client.get(webinar.href)
     assert listed.status_code == 200
     assert sorted(name for _, name, _ in listed.context["facts"]) == ["W1", "W2", "W3"]
     # The leads behind "(no source)": exactly N1, not the whole list.
-    unsourced = next(lead for lead, _ in got.context["rows"] if lead.label == "(no source)")
+    unsourced = next(row.leads for row in got.context["rows"] if row.leads.label == "(no source)")
     listed = client.get(unsourced.href)
     assert [name for _, name, _ in listed.context["facts"]] == ["N1"]
     assert "records with no source" in listed.content.decode()
+
+
+def test_each_source_against_its_own_target(client, june, people):
+    """Per-source targets: set on the targets page, shown beside each source (a targeted source
+    with no leads yet too), and measured on the targets page from the per-source snapshots."""
+    for source, metric, value in [
+        ("webinar", "leads", 6),
+        ("webinar", "mqls", 4),
+        ("partner", "leads", 2),
+    ]:
+        target_services.target_set(
+            workspace=june, actor=None, metric=metric, year=2025, month=6, scope="source",
+            source=source, value=value,
+        )  # fmt: skip
+    login_as(client, people["marketing"])
+    got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
+    rows = {
+        r.leads.label: (r.leads.value, r.lead_target, r.mqls.value, r.mql_target)
+        for r in got.context["rows"]
+    }
+    assert rows["Webinar"] == (3, 6, 2, 4)
+    assert rows["Partner"] == (0, 2, 0, None)
+    assert rows["Event"] == (1, None, 0, None)
+    assert "Lead target" in got.content.decode()
+    page = client.get(f"/w/{june.slug}/targets/", {"year": 2025})
+    by_scope = {
+        (a.target.source, a.target.metric): a.actual
+        for a in page.context["rows"]
+        if a.target.scope == "source"
+    }
+    assert by_scope == {("webinar", "leads"): 3, ("webinar", "mqls"): 2, ("partner", "leads"): 0}
+
+
+def test_a_source_target_needs_a_source_and_a_stage_metric(june):
+    from django.core.exceptions import ValidationError
+
+    for metric, source in [("leads", ""), ("leads", "nonsense"), ("new_arr", "webinar")]:
+        with pytest.raises(ValidationError):
+            target_services.target_set(
+                workspace=june, actor=None, metric=metric, year=2025, month=6, scope="source",
+                source=source, value=1,
+            )  # fmt: skip
 
 
 def test_leads_by_source_come_from_the_snapshots(client, june, people, stages):
@@ -92,7 +134,7 @@ def test_leads_by_source_come_from_the_snapshots(client, june, people, stages):
 
     def event_leads():
         got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
-        return {lead.label: lead.value for lead, _ in got.context["rows"]}["Event"]
+        return {row.leads.label: row.leads.value for row in got.context["rows"]}["Event"]
 
     assert event_leads() == 1
     _rebuild(june, months.index(2025, 6), months.index(2025, 6))
