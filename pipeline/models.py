@@ -174,3 +174,23 @@ class LostReason(TenantModel):
 
     def __str__(self):
         return self.label
+
+
+class IcpCalibration(TenantModel):
+    """The ICP calibration figures of a workspace, for one profile version and one full rescore.
+
+    Computing them reads every live record and stage transition (about 20 s at 1M records), so
+    the page never does: a background job writes this row after every full rescore, and the page
+    reads it (docs/icp.md, "Calibration"). One row per workspace: figures of an older profile
+    version judge criteria that no longer exist, so they are replaced, not kept."""
+
+    profile_version = models.PositiveIntegerField()
+    # The profile's last_full_recompute_at when the figures were computed: the scores they read.
+    scored_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="icpcalibration_one_per_workspace"),
+        ]
