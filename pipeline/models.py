@@ -174,3 +174,41 @@ class LostReason(TenantModel):
 
     def __str__(self):
         return self.label
+
+
+class StageTotal(TenantModel):
+    """The board's column totals, kept by the database: per (workspace, stage, owner), how many
+    open live records sit in the stage and their expected ARR. Written only by the triggers of
+    migration 0011 (on every INSERT, UPDATE and DELETE of records_record, whatever issued it:
+    services, bulk updates, imports, raw SQL), never by Python (docs/adr/0206)."""
+
+    # No foreign key constraints: the triggers write here while records and workspaces are
+    # being deleted, in whatever order a cascade deletes them; rows that fall to zero are removed.
+    workspace = models.ForeignKey(
+        "playbook.Workspace",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    stage = models.ForeignKey(
+        StageDefinition,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # records_record.owner_id, 0 for records without an owner (so the key has no NULL).
+    owner_key = models.BigIntegerField()
+    n = models.BigIntegerField(default=0)
+    arr = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "stage", "owner_key"], name="stage_total_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id}/{self.owner_key}: {self.n}"
