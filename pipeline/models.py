@@ -4,6 +4,8 @@ The stages are the agreement between marketing, sales and customer success; admi
 (and their rules) in the app, so nothing here is hard-coded per stage.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -177,10 +179,12 @@ class LostReason(TenantModel):
 
 
 class StageTotal(TenantModel):
-    """The board's column totals, kept by the database: per (workspace, stage, owner), how many
-    open live records sit in the stage and their expected ARR. Written only by the triggers of
-    migration 0011 (on every INSERT, UPDATE and DELETE of records_record, whatever issued it:
-    services, bulk updates, imports, raw SQL), never by Python (docs/adr/0206)."""
+    """The board's column totals, kept by the database: per (workspace, stage, owner, UTC day the
+    records entered the stage), how many open live records sit in the stage and their expected
+    ARR. The day lets "past the SLA" be summed too (every day before the cutoff's, plus the
+    cutoff day's few records counted exactly). Written only by the triggers of migration 0011
+    (on every INSERT, UPDATE and DELETE of records_record, whatever issued it: services, bulk
+    updates, imports, raw SQL), never by Python (docs/adr/0206)."""
 
     # No foreign key constraints: the triggers write here while records and workspaces are
     # being deleted, in whatever order a cascade deletes them; rows that fall to zero are removed.
@@ -200,15 +204,21 @@ class StageTotal(TenantModel):
     )
     # records_record.owner_id, 0 for records without an owner (so the key has no NULL).
     owner_key = models.BigIntegerField()
+    # The UTC date of stage_entered_at; UNDATED for records without one (never past the SLA).
+    entered_on = models.DateField()
     n = models.BigIntegerField(default=0)
     arr = models.DecimalField(max_digits=20, decimal_places=2, default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "stage", "owner_key"], name="stage_total_key"
+                fields=["workspace", "stage", "owner_key", "entered_on"], name="stage_total_key"
             ),
         ]
 
     def __str__(self):
-        return f"{self.stage_id}/{self.owner_key}: {self.n}"
+        return f"{self.stage_id}/{self.owner_key}/{self.entered_on}: {self.n}"
+
+
+# StageTotal.entered_on of records that never got a stage_entered_at.
+UNDATED = date(9999, 12, 31)

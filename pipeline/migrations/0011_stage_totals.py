@@ -1,7 +1,7 @@
 """The board's column totals as a table kept by the database (docs/adr/0206).
 
-`pipeline_stagetotal` holds, per (workspace, stage, owner), the count and expected ARR of the
-open live records in the stage. Triggers on records_record keep it exact under every write,
+`pipeline_stagetotal` holds, per (workspace, stage, owner, UTC day of entering the stage), the
+count and expected ARR of the open live records in the stage. Triggers on records_record keep it exact under every write,
 whatever issues it (services, QuerySet.update, bulk_create, imports, raw SQL, cascades):
 
 - PostgreSQL: statement-level triggers with transition tables, so a bulk statement costs one
@@ -21,13 +21,20 @@ from playbook.rls import TenantRowLevelSecurity
 
 TABLE = "pipeline_stagetotal"
 IN_SCOPE = "{t}.status = 'open' AND {t}.deleted_at IS NULL AND {t}.stage_id IS NOT NULL"
-KEY = "workspace_id, stage_id, owner_key"
+KEY = "workspace_id, stage_id, owner_key, entered_on"
+UNDATED = "9999-12-31"  # pipeline.models.UNDATED
 
 
-def _rows(source: str, sign: str) -> str:
+PG_DAY = f"COALESCE((stage_entered_at AT TIME ZONE 'UTC')::date, DATE '{UNDATED}')"
+SQLITE_DAY = f"COALESCE(date(stage_entered_at), '{UNDATED}')"
+
+
+def _rows(source: str, sign: str, day: str = PG_DAY) -> str:
     return (
-        f"SELECT workspace_id, stage_id, COALESCE(owner_id, 0) AS owner_key, {sign}1 AS n, "
-        f"{sign}COALESCE(expected_arr, 0) AS arr FROM {source} r WHERE {IN_SCOPE.format(t='r')}"
+        "SELECT workspace_id, stage_id, COALESCE(owner_id, 0) AS owner_key, "
+        f"{day} AS entered_on, "
+        f"{sign}1 AS n, {sign}COALESCE(expected_arr, 0) AS arr "
+        f"FROM {source} r WHERE {IN_SCOPE.format(t='r')}"
     )
 
 
@@ -40,7 +47,7 @@ def _apply(delta: str) -> str:
         ON CONFLICT ({KEY}) DO UPDATE SET n = t.n + EXCLUDED.n, arr = t.arr + EXCLUDED.arr;
         DELETE FROM {TABLE} t USING (SELECT DISTINCT {KEY} FROM ({delta}) d) k
         WHERE t.workspace_id = k.workspace_id AND t.stage_id = k.stage_id
-          AND t.owner_key = k.owner_key AND t.n = 0;
+          AND t.owner_key = k.owner_key AND t.entered_on = k.entered_on AND t.n = 0;
     """
 
 
@@ -78,13 +85,14 @@ DROP FUNCTION IF EXISTS pipeline_stage_totals_apply();
 def _sqlite_change(row: str, sign: str) -> str:
     return f"""
         INSERT INTO {TABLE} ({KEY}, n, arr)
-        SELECT {row}.workspace_id, {row}.stage_id, COALESCE({row}.owner_id, 0), {sign}1,
+        SELECT {row}.workspace_id, {row}.stage_id, COALESCE({row}.owner_id, 0),
+               COALESCE(date({row}.stage_entered_at), '{UNDATED}'), {sign}1,
                {sign}COALESCE({row}.expected_arr, 0)
         WHERE {IN_SCOPE.format(t=row)}
         ON CONFLICT ({KEY}) DO UPDATE SET n = n + excluded.n, arr = arr + excluded.arr;
         DELETE FROM {TABLE} WHERE workspace_id = {row}.workspace_id
             AND stage_id = {row}.stage_id AND owner_key = COALESCE({row}.owner_id, 0)
-            AND n = 0;
+            AND entered_on = COALESCE(date({row}.stage_entered_at), '{UNDATED}') AND n = 0;
     """
 
 
@@ -94,7 +102,7 @@ SQLITE_FORWARD = [
     f"""CREATE TRIGGER pipeline_stage_totals_delete AFTER DELETE ON records_record
     BEGIN {_sqlite_change("OLD", "-")} END""",
     f"""CREATE TRIGGER pipeline_stage_totals_update
-    AFTER UPDATE OF stage_id, status, owner_id, expected_arr, deleted_at, workspace_id
+    AFTER UPDATE OF stage_id, stage_entered_at, status, owner_id, expected_arr, deleted_at
     ON records_record
     BEGIN {_sqlite_change("OLD", "-")} {_sqlite_change("NEW", "")} END""",
 ]
@@ -102,16 +110,19 @@ SQLITE_BACKWARD = [
     f"DROP TRIGGER IF EXISTS pipeline_stage_totals_{op}" for op in ("insert", "update", "delete")
 ]
 
-BACKFILL = f"""
-INSERT INTO {TABLE} ({KEY}, n, arr)
-SELECT workspace_id, stage_id, COALESCE(owner_id, 0), count(*), COALESCE(sum(expected_arr), 0)
-FROM records_record r WHERE {IN_SCOPE.format(t="r")}
-GROUP BY workspace_id, stage_id, COALESCE(owner_id, 0)
+BACKFILL = """
+INSERT INTO {table} ({key}, n, arr)
+SELECT {key}, sum(n), sum(arr) FROM ({rows}) d GROUP BY {key}
 """
 
+
+def backfill_sql(vendor: str) -> str:
+    day = PG_DAY if vendor == "postgresql" else SQLITE_DAY
+    return BACKFILL.format(table=TABLE, key=KEY, rows=_rows("records_record", "", day))
+
 BOARD_OPEN = Q(status="open", deleted_at__isnull=True)
-# The totals' "past the SLA" figure counts the few records that entered a stage recently (on
-# time) and subtracts them from the stage's total: a range scan of this index.
+# The totals' "past the SLA" figure counts the records of the cutoff's own day exactly (the days
+# before come from the table): a range scan of this index over one day of arrivals.
 ENTERED_INDEX = models.Index(
     F("workspace"),
     F("stage"),
@@ -142,7 +153,7 @@ def forward(apps, schema_editor):
     else:
         for sql in SQLITE_FORWARD:
             schema_editor.execute(sql)
-    schema_editor.execute(BACKFILL)
+    schema_editor.execute(backfill_sql(schema_editor.connection.vendor))
 
 
 def backward(apps, schema_editor):
@@ -175,6 +186,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("owner_key", models.BigIntegerField()),
+                ("entered_on", models.DateField()),
                 ("n", models.BigIntegerField(default=0)),
                 ("arr", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
                 (
@@ -201,7 +213,8 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("workspace", "stage", "owner_key"), name="stage_total_key"
+                        fields=("workspace", "stage", "owner_key", "entered_on"),
+                        name="stage_total_key",
                     )
                 ],
             },

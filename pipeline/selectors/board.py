@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import connection, models
@@ -192,44 +192,50 @@ _ICP_SQL = "COALESCE(r.icp_score, -1)"
 def column_totals(workspace, board_stages, *, owners=None, now=None):
     """Count, total expected ARR and SLA breaches per stage, in one query that scans no stage.
 
-    Count and ARR are summed from pipeline_stagetotal, which the database keeps exact under every
-    write to records (docs/adr/0206): a few rows per (stage, owner), whatever the pipeline's size.
-    Past-the-SLA is the stage's count minus its records on time (entered since the stage's
-    cutoff, or never dated), which are counted from pipeline_board_entered: a range scan over the
-    recent arrivals only, not over the stage."""
+    Everything is summed from pipeline_stagetotal, which the database keeps exact under every
+    write to records (docs/adr/0206): a row per (stage, owner, day of entering the stage), so
+    the work depends on the number of owners and days, not of records. Past the SLA: the days
+    before the cutoff's day from the table, plus the cutoff day's records that entered before
+    the cutoff, counted from pipeline_board_entered (one day of arrivals per stage)."""
     now = now or timezone.now()
-    stage_ids = [s.pk for s in board_stages]
     zero = Value(0, output_field=models.BigIntegerField())
-    totals = StageTotal.objects.of(workspace).filter(stage_id__in=stage_ids)
+    late_days, late_today = Q(pk__in=[]), Q(pk__in=[])
+    for stage in board_stages:
+        cutoff = _cutoff(stage, now)
+        if cutoff is None:
+            continue
+        day = cutoff.astimezone(UTC).date()
+        day_start = datetime.combine(day, time.min, tzinfo=UTC)
+        late_days |= Q(stage_id=stage.pk, entered_on__lt=day)
+        late_today |= Q(stage_id=stage.pk, stage_entered_at__gte=day_start) & Q(
+            stage_entered_at__lt=cutoff
+        )
+    totals = StageTotal.objects.of(workspace).filter(stage_id__in=[s.pk for s in board_stages])
     if owners is not None:
         totals = totals.filter(owner_key__in=owners)
-    totals = totals.values("stage_id").annotate(n=Sum("n"), arr=Sum("arr"), on_time=zero).order_by()
-    on_time = Q(pk__in=[])
-    for stage in board_stages:
-        if stage.sla_days is not None:
-            on_time |= Q(stage_id=stage.pk) & (
-                Q(stage_entered_at__gte=_cutoff(stage, now)) | Q(stage_entered_at__isnull=True)
-            )
-    recent = (
+    totals = (
+        totals.values("stage_id")
+        .annotate(records=Sum("n"), value=Sum("arr"), past=Sum("n", filter=late_days))
+        .order_by()
+    )
+    boundary = (
         _board_base(workspace, owners)
-        .filter(on_time)
+        .filter(late_today)
         .values("stage_id")
         .annotate(
-            n=zero,
-            arr=Value(0, output_field=models.DecimalField(max_digits=20, decimal_places=2)),
-            on_time=Count("id"),
+            records=zero,
+            value=Value(0, output_field=models.DecimalField(max_digits=20, decimal_places=2)),
+            past=Count("id"),
         )
         .order_by()
     )
     rows = {}
-    late_counted = {s.pk for s in board_stages if s.sla_days is not None}
-    for row in totals.union(recent, all=True):
-        into = rows.setdefault(row["stage_id"], {"n": 0, "arr": Decimal(0), "on_time": 0})
-        into["n"] += row["n"] or 0
-        into["arr"] += row["arr"] or Decimal(0)
-        into["on_time"] += row["on_time"] or 0
-    for stage_id, row in rows.items():
-        row["late"] = row["n"] - row["on_time"] if stage_id in late_counted else 0
+    for row in totals.union(boundary, all=True):
+        into = rows.setdefault(row["stage_id"], {"n": 0, "arr": Decimal(0), "late": 0})
+        into["n"] += row["records"] or 0
+        into["arr"] += row["value"] or Decimal(0)
+        into["late"] += row["past"] or 0
+    for row in rows.values():
         # SQLite adds decimals as floats: back to cents (PostgreSQL's sums are exact already).
         row["arr"] = row["arr"].quantize(CENT)
     return rows

@@ -40,6 +40,11 @@ def kept_totals(workspace, board_stages, owners=None):
     return {k: (v["n"], v["arr"]) for k, v in totals.items() if v["n"]}
 
 
+def kept_late(workspace, board_stages, now, owners=None):
+    totals = selectors.column_totals(workspace, board_stages, owners=owners, now=now)
+    return {s.pk: totals.get(s.pk, {}).get("late", 0) for s in board_stages if s.sla_days}
+
+
 def fresh_late(workspace, board_stages, now, owners=None):
     late = {}
     for stage in board_stages:
@@ -141,6 +146,8 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
                 {"owner": rng.choice([None, *users])},
                 {"expected_arr": Decimal(rng.randint(0, 10**6)) / 100},
                 {"icp_score": rng.randint(0, 100)},
+                {"stage_entered_at": timezone.now() - timedelta(days=rng.randint(0, 40))},
+                {"stage_entered_at": None},
             ]
         )
         Record.objects.of(pipeline_ws).filter(pk__in=ids).update(**change)
@@ -181,9 +188,13 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
     ]  # fmt: skip
     for _ in range(60):
         rng.choice(operations)()
+        now = timezone.now()
         assert kept_totals(pipeline_ws, board_stages) == fresh_totals(pipeline_ws)
         owners = rng.sample([u.pk for u in users], 2)
         assert kept_totals(pipeline_ws, board_stages, owners) == fresh_totals(pipeline_ws, owners)
+        assert kept_late(pipeline_ws, board_stages, now) == fresh_late(
+            pipeline_ws, board_stages, now
+        )
     # Nothing kept at zero, and nothing beyond the keys the records have.
     assert not StageTotal.objects.of(pipeline_ws).filter(n=0).exists()
 
@@ -198,6 +209,20 @@ def test_past_the_sla_counts_are_exact_with_and_without_a_team(pipeline_ws, stag
     )
     board_stages = selectors.stages(pipeline_ws)
     now = timezone.now()
+    # Around each cutoff, on the cutoff's own day and the days either side: the day's records are
+    # counted exactly, the days before from the table.
+    for stage in board_stages:
+        if stage.sla_days is None:
+            continue
+        cutoff = now - timedelta(days=stage.sla_days)
+        for minutes in (-60 * 25, -60 * 23, -90, -1, 1, 90, 60 * 23, 60 * 25):
+            for owner in (None, people[1].user, people[3].user):
+                RecordFactory(
+                    workspace=pipeline_ws,
+                    stage=stage,
+                    owner=owner,
+                    stage_entered_at=cutoff + timedelta(minutes=minutes),
+                )
     for owners in (None, [people[1].user_id, people[2].user_id]):
         totals = selectors.column_totals(pipeline_ws, board_stages, owners=owners, now=now)
         expected = fresh_late(pipeline_ws, board_stages, now, owners)
@@ -205,6 +230,7 @@ def test_past_the_sla_counts_are_exact_with_and_without_a_team(pipeline_ws, stag
             s.pk: expected.get(s.pk, 0) for s in board_stages
         }
         assert any(expected.values())
+        assert kept_late(pipeline_ws, board_stages, now, owners) == expected
 
 
 def test_the_team_filtered_column_lists_the_teams_best_cards_in_order(
