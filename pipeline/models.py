@@ -178,11 +178,31 @@ class LostReason(TenantModel):
         return self.label
 
 
+class IcpCalibration(TenantModel):
+    """The ICP calibration figures of a workspace, for one profile version and one full rescore.
+
+    Computing them reads every live record and stage transition (about 20 s at 1M records), so
+    the page never does: a background job writes this row after every full rescore, and the page
+    reads it (docs/icp.md, "Calibration"). One row per workspace: figures of an older profile
+    version judge criteria that no longer exist, so they are replaced, not kept."""
+
+    profile_version = models.PositiveIntegerField()
+    # The profile's last_full_recompute_at when the figures were computed: the scores they read.
+    scored_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="icpcalibration_one_per_workspace"),
+        ]
+
+
 class StageTotal(TenantModel):
     """The board's column totals, kept by the database: per (workspace, stage, owner, UTC day the
     records entered the stage), how many open live records sit in the stage and their expected
     ARR. The day lets "past the SLA" be summed too (every day before the cutoff's, plus the
-    cutoff day's few records counted exactly). Written only by the triggers of migration 0011
+    cutoff day's few records counted exactly). Written only by the triggers of migration 0012
     (on every INSERT, UPDATE and DELETE of records_record, whatever issued it: services, bulk
     updates, imports, raw SQL), never by Python (docs/adr/0206)."""
 

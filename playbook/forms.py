@@ -69,9 +69,26 @@ class WorkspaceForm(BaseForm):
     workspace_slug = forms.SlugField(label="Workspace address", max_length=50, required=False)
 
 
+# Least privileged first: the roles with no rights beyond their own work, then those that may
+# change customers, then leaders (oversight, targets, the ICP) and admins (everything).
+ROLES_BY_PRIVILEGE = [
+    Role.MARKETING,
+    Role.SDR,
+    Role.AE,
+    Role.SE,
+    Role.CSM,
+    Role.RENEWALS,
+    Role.LEADER,
+    Role.ADMIN,
+]
+
+
 class InviteForm(BaseForm):
     email = EmailField(label="E-mail")
-    role = forms.ChoiceField(choices=Role.choices)
+    # An invitation starts at the least privileged role; Admin is a deliberate choice.
+    role = forms.ChoiceField(
+        choices=[(r.value, r.label) for r in ROLES_BY_PRIVILEGE], initial=ROLES_BY_PRIVILEGE[0]
+    )
 
 
 class RoleForm(BaseForm):

@@ -17,19 +17,29 @@ from pipeline.views.common import live_record_or_404, record_page_url, refusal_s
 from playbook.forms import apply_service_error
 
 
+def _ids(move: str) -> str:
+    """The panel holds one form per move on the record page, most with a `version` and a
+    `note`: each form's ids get the move's name, so no id repeats and every label points at
+    its own field."""
+    return f"id_{move}_%s"
+
+
 def panel_context(request, record, *, bound=None, unmet=(), errors=()):
     """The panel's context: where the record is, the next stage's checklist and one form per
     move (the failed one bound, with its errors)."""
     panel = selectors.stage_panel(request.workspace, record, request.membership)
     initial = {"version": record.version}
     panel_forms = {
-        "advance": forms.AdvanceForm(initial=initial, owner_choices=panel.owner_choices),
-        "back": forms.BackForm(initial=initial),
-        "lost": forms.LostForm(initial=initial, reasons=panel.lost_reasons),
-        "nurture": forms.NurtureForm(initial=initial),
-        "reopen": forms.ReopenForm(initial=initial),
+        "advance": forms.AdvanceForm(
+            initial=initial, owner_choices=panel.owner_choices, auto_id=_ids("advance")
+        ),
+        "back": forms.BackForm(initial=initial, auto_id=_ids("back")),
+        "lost": forms.LostForm(initial=initial, reasons=panel.lost_reasons, auto_id=_ids("lost")),
+        "nurture": forms.NurtureForm(initial=initial, auto_id=_ids("nurture")),
+        "reopen": forms.ReopenForm(initial=initial, auto_id=_ids("reopen")),
         "forecast": forms.ForecastForm(
-            initial={**initial, "forecast_category": record.forecast_category}
+            initial={**initial, "forecast_category": record.forecast_category},
+            auto_id=_ids("forecast"),
         ),
     }
     if bound is not None:
@@ -123,7 +133,7 @@ def record_act(request, record_id, move):
     spec = MOVES[move]
     record = live_record_or_404(request, record_id)
     panel = selectors.stage_panel(request.workspace, record, request.membership)
-    form = spec.form(request.POST, **spec.form_kwargs(panel))
+    form = spec.form(request.POST, auto_id=_ids(move), **spec.form_kwargs(panel))
     status, unmet, errors = 400, (), ()
     if form.is_valid():
         common = {
@@ -160,7 +170,7 @@ def record_forecast(request, record_id):
     """Set an open deal's forecast category (its owner, leaders, admins). Success: back to the
     record page; refusal: the panel with the reason (403 not yours, 409 stale, 400 invalid)."""
     record = live_record_or_404(request, record_id)
-    form = forms.ForecastForm(request.POST)
+    form = forms.ForecastForm(request.POST, auto_id=_ids("forecast"))
     status, errors = 400, ()
     if form.is_valid():
         try:

@@ -37,10 +37,9 @@ def _sort_columns(request, sort, descending):
     return columns
 
 
-@require_GET
-def record_list(request):
+def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bool]:
+    """The records list's filters and sort as the URL gives them (the page and its export)."""
     workspace = request.workspace
-    definitions = selectors.custom_field_definitions(workspace)
     filterset = RecordFilter(
         request.GET,
         queryset=selectors.live_records(workspace),
@@ -48,6 +47,15 @@ def record_list(request):
         definitions=definitions,
     )
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
+    return filterset, sort, descending
+
+
+@require_GET
+def record_list(request):
+    workspace = request.workspace
+    filterset, sort, descending = list_filters(
+        request, selectors.custom_field_definitions(workspace)
+    )
     size = selectors.clamp_page_size(request.GET.get("size"))
     cursor = request.GET.get("cursor") or None
     status, cursor_error = 200, ""
@@ -72,6 +80,7 @@ def record_list(request):
         if page.next_cursor
         else None,
         "clear_url": request.path,
+        "export_url": _url(request, "export") + query_string(request.GET, cursor=None, size=None),
         "workspace_is_empty": not page.items
         and not cursor
         and not selectors.workspace_has_records(workspace),

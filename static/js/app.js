@@ -44,6 +44,15 @@
       });
     });
   };
+  // htmx answers it does not swap (ADR 0107: not 400/403/409/422, e.g. 404 or 500) get a short
+  // message instead of silence; the page stays as it was, with DEBUG on or off.
+  document.addEventListener("htmx:responseError", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.closest && elt.closest(".panel")) { return; }  // dashboards.js says it in the panel
+    var xhr = event.detail && event.detail.xhr;
+    var status = xhr ? xhr.status : 0;
+    window.playbook.flash("That did not work (error " + status + "). Reload the page and try again.", true);
+  });
   // Buttons that ask before a destructive action: <button data-confirm="Really?">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");

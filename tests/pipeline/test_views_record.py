@@ -185,3 +185,37 @@ def test_the_records_list_flags_sla_breaches(client, pipeline_ws, make_record, t
     row = html.split(f'id="record-{late.pk}"')[1].split("</tr>")[0]
     assert "Over SLA" in row
     assert html.count("Over SLA</span>") == 1
+
+
+def _ids_and_labels(html):
+    import re
+    from collections import Counter
+
+    ids = Counter(re.findall(r'\bid="([^"]+)"', html))
+    labels = re.findall(r'<label[^>]*\bfor="([^"]+)"', html)
+    return ids, labels
+
+
+def test_the_record_page_repeats_no_id_and_every_label_has_its_field(
+    client, pipeline_ws, make_record, team
+):
+    login_as(client, team["admin"])
+    record = make_record("sql", qualified_for="sql", owner=team["sdr"].user)
+    html = client.get(record_page(pipeline_ws, record)).content.decode()
+    ids, labels = _ids_and_labels(html)
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert {"id_back_note", "id_lost_note", "id_lost_reason", "id_nurture_reason"} <= set(ids)
+    assert [label for label in labels if label not in ids] == []
+
+
+def test_a_refused_move_keeps_its_fields_ids(client, pipeline_ws, make_record, team):
+    login_as(client, team["admin"])
+    record = make_record("sql", qualified_for="sql")
+    response = client.post(
+        stage_url(pipeline_ws, record, "record_lost"), {"version": record.version}, **HTMX
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="id_lost_reason"' in html and 'id="id_reason"' not in html
+    ids, _ = _ids_and_labels(html)
+    assert [i for i, n in ids.items() if n > 1] == []

@@ -1,5 +1,6 @@
 """Sign-up, invitations and member administration, through the HTTP layer and the services."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -351,3 +352,12 @@ def test_home_and_members_pages_have_bounded_queries(
         assert admin_client.get(f"/w/{workspace.slug}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert admin_client.get(f"/w/{workspace.slug}/members/").status_code == 200
+
+
+def test_the_invite_form_starts_at_the_least_privileged_role(admin_client, workspace):
+    html = admin_client.get(f"/w/{workspace.slug}/members/").content.decode()
+    invite = html[html.index("Invite a member") :]
+    select = invite[invite.index('name="role"') : invite.index("</select>")]
+    selected = re.search(r'<option value="(\w+)"[^>]*selected', select).group(1)
+    assert selected == "marketing"
+    assert select.index('value="admin"') > select.index('value="leader"')  # Admin listed last

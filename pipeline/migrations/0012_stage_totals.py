@@ -170,7 +170,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pipeline", "0010_unique_names"),
+        ("pipeline", "0011_icp_calibration"),
         ("playbook", "0001_initial"),
         ("records", "0010_record_forecast_category"),
     ]
