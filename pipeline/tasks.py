@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.core.cache import cache
-from django.db import transaction
 
+from jobs.services import job_enqueue
 from pipeline import services
 from playbook.tenancy import fan_out, workspace_task
 
@@ -29,9 +29,10 @@ def icp_calibration_refresh(workspace_id: int) -> None:
 
 
 def icp_calibration_request(workspace_id: int) -> bool:
-    """Queue a refresh after commit unless one is queued already; True when this call queued it."""
+    """Ask for a refresh (through the jobs outbox) unless one is asked for already; True when
+    this call asked."""
     key = services.calibration_queued_key(workspace_id)
     if not cache.add(key, 1, services.QUEUED_SECONDS):
         return False
-    transaction.on_commit(lambda: icp_calibration_refresh.delay(workspace_id))
+    job_enqueue(workspace=workspace_id, task=icp_calibration_refresh, args=[workspace_id])
     return True

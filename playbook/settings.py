@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "customers",
     "targets",
     "dashboards",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -114,8 +115,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, broker ----------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # Redis down: pages keep answering without their cached figures (playbook.cache), after
+    # at most the connect timeout.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "playbook.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -243,6 +250,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Jobs asked for while the broker was down are handed over once it is back (jobs.models).
+    "relay-jobs": {"task": "jobs.tasks.relay_all", "schedule": 60.0},
     "expire-invitations": {
         "task": "playbook.tasks.invitations_expire_all",
         "schedule": crontab(minute=15),

@@ -165,6 +165,10 @@ def workspace_task(task):
             return task(*args, **kwargs)
 
     run.workspace_scoped = True
+    # Where the workspace is among the arguments Celery's signals see (a bound task's `self` is
+    # not among them): how jobs.lifecycle tells which workspace a run belongs to.
+    params = list(inspect.signature(task).parameters)
+    run.workspace_arg = position - (1 if params and params[0] == "self" else 0)
     return run
 
 

@@ -32,6 +32,8 @@ workspace_patterns = [
     path("", include("targets.urls")),
     # The role homes and their panels live under home/.
     path("", include("dashboards.urls")),
+    # Settings › Jobs: background jobs, failed ones first.
+    path("", include("jobs.urls")),
 ]
 
 urlpatterns = [

@@ -44,3 +44,15 @@ def login_as(client, membership):
 def _fast_password_hashing(settings):
     # PBKDF2 at full strength makes every factory user cost ~50 ms; tests do not need it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """What the jobs outbox hands to the broker, as (task name, args), instead of sending it."""
+    sent = []
+
+    def send(name, args=None, **options):
+        sent.append((name, tuple(args or ())))
+
+    monkeypatch.setattr("jobs.services.current_app.send_task", send)
+    return sent

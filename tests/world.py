@@ -13,6 +13,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
+from jobs.models import Job, JobStatus
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
@@ -67,6 +68,9 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         "subscription_id": subscription.pk,
         "index": 0,  # ICP criteria are addressed by their place in the workspace's profile
         "target_id": TargetFactory(workspace=workspace).pk,
+        "job_id": Job.objects.create(
+            workspace=workspace, task="targets.tasks.metrics_rebuild", status=JobStatus.FAILED
+        ).pk,
         # Dashboards are addressed by the names of a home and its panel (dashboards.registry).
         "home": "leader",
         "panel": "targets",

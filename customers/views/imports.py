@@ -4,7 +4,6 @@ what differs is in IMPORTS (who may, which template, where the job page lives)."
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -12,6 +11,7 @@ from customers import forms, tasks
 from customers.models import ImportJob
 from customers.permissions import customers_change_access
 from customers.views.common import url
+from jobs.services import job_enqueue
 from playbook.access import admin_required, get_for_workspace_or_404
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -71,7 +71,9 @@ def _upload(request, spec: _Import):
                         created_by=request.user,
                     )
                     workspace_id = request.workspace.pk
-                    transaction.on_commit(lambda: tasks.import_run.delay(workspace_id, job.pk))
+                    job_enqueue(
+                        workspace=workspace_id, task=tasks.import_run, args=[workspace_id, job.pk]
+                    )
                     return redirect(
                         url(request.workspace, spec.job_url, **{spec.job_kwarg: job.pk})
                     )

@@ -109,15 +109,17 @@ def _save(profile: IcpProfile, criteria: list[dict], actor: User | None) -> IcpP
     profile.recompute_started_at, profile.recompute_finished_at = timezone.now(), None
     profile.recompute_total = profile.recompute_done = profile.recompute_changed = 0
     profile.save()
-    workspace_id = profile.workspace_id
-    transaction.on_commit(lambda: _enqueue_recompute(workspace_id))
+    _enqueue_recompute(profile.workspace_id)
     return profile
 
 
 def _enqueue_recompute(workspace_id: int) -> None:
+    """Through the jobs outbox: the recompute is asked for in this transaction and survives a
+    broker outage."""
+    from jobs.services import job_enqueue
     from records.tasks import icp_recompute  # tasks import this module
 
-    icp_recompute.delay(workspace_id)
+    job_enqueue(workspace=workspace_id, task=icp_recompute, args=[workspace_id])
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from jobs.services import job_enqueue
 from records.views.common import render_page
 from targets import metrics, periods, selectors, tasks
 from targets.forms import MonthRangeForm
@@ -83,7 +84,9 @@ def metrics_csv(request):
 @set_required
 def metrics_rebuild(request):
     """Rebuild every month from the first stage-history or ledger row, in the background."""
-    tasks.metrics_rebuild.delay(request.workspace.pk)
+    job_enqueue(
+        workspace=request.workspace, task=tasks.metrics_rebuild, args=[request.workspace.pk]
+    )
     messages.success(
         request, "Rebuilding the metrics from the whole history; reload in a minute to see them."
     )

@@ -100,12 +100,8 @@ def test_the_command(pipeline_ws, stages, tmp_path, capsys):
 
 
 def test_the_upload_page_runs_a_job_and_shows_its_progress(
-    client, pipeline_ws, stages, member_factory, django_capture_on_commit_callbacks, monkeypatch
+    client, pipeline_ws, stages, member_factory, django_capture_on_commit_callbacks, sent_tasks
 ):
-    from customers import tasks
-
-    sent = []
-    monkeypatch.setattr(tasks.import_run, "delay", lambda *a: sent.append(a))
     admin = member_factory(pipeline_ws, "admin")
     login_as(client, admin)
     url = reverse("customers:import", args=[pipeline_ws.slug])
@@ -113,7 +109,8 @@ def test_the_upload_page_runs_a_job_and_shows_its_progress(
     with django_capture_on_commit_callbacks(execute=True):
         answer = client.post(url, {"file": upload})
     job = ImportJob.objects.get()
-    assert answer.status_code == 302 and sent == [(pipeline_ws.pk, job.pk)]
+    assert answer.status_code == 302
+    assert sent_tasks == [("customers.tasks.import_run", (pipeline_ws.pk, job.pk))]
     page = client.get(answer["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "Waiting" in page and "every 1s" in page
     services.import_job_run(workspace=pipeline_ws, job_id=job.pk)  # what the worker does

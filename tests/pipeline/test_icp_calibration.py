@@ -3,7 +3,6 @@ counts, suggested weights and "use suggested weights"; figures stored by a backg
 never computed by the page."""
 
 from fractions import Fraction
-from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -154,35 +153,38 @@ def nothing_queued(history):
 
 
 def test_the_page_never_computes_the_figures_it_queues_them(
-    admin_client, nothing_queued, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    admin_client,
+    nothing_queued,
+    sent_tasks,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     from pipeline import tasks as pipeline_tasks
 
     history = nothing_queued
+    refresh = ("pipeline.tasks.icp_calibration_refresh", (history.pk,))
     page_url = reverse("pipeline:icp_calibration", args=[history.slug])
     admin_client.get(reverse("pipeline:icp_calibration_apply", args=[history.slug]))  # session
-    queued = []
-    with mock.patch.object(pipeline_tasks.icp_calibration_refresh, "delay", queued.append):
-        with (
-            django_capture_on_commit_callbacks(execute=True),
-            django_assert_max_num_queries(12) as captured,
-        ):
-            response = admin_client.get(page_url)
-        body = response.content.decode()
-        # No grouped query over the history ran: the page only says the figures are coming,
-        # and polls for them.
-        assert not any("pipeline_stagetransition" in q["sql"] for q in captured.captured_queries)
-        assert "being computed in the background" in body and 'hx-trigger="every 3s"' in body
-        assert "Use suggested weights" not in body
-        assert queued == [history.pk]
-        # A second view while the refresh is queued does not queue another.
-        with django_capture_on_commit_callbacks(execute=True):
-            admin_client.get(page_url)
-        assert queued == [history.pk]
-        # Until the figures exist, "use suggested weights" is refused with a message.
-        apply_url = reverse("pipeline:icp_calibration_apply", args=[history.slug])
-        refused = admin_client.post(apply_url, {"version": 1}, follow=True)
-        assert "still being computed" in refused.content.decode()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        django_assert_max_num_queries(14) as captured,
+    ):
+        response = admin_client.get(page_url)
+    body = response.content.decode()
+    # No grouped query over the history ran: the page only says the figures are coming, and
+    # polls for them.
+    assert not any("pipeline_stagetransition" in q["sql"] for q in captured.captured_queries)
+    assert "being computed in the background" in body and 'hx-trigger="every 3s"' in body
+    assert "Use suggested weights" not in body
+    assert sent_tasks == [refresh]
+    # A second view while the refresh is queued does not queue another.
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.get(page_url)
+    assert sent_tasks == [refresh]
+    # Until the figures exist, "use suggested weights" is refused with a message.
+    apply_url = reverse("pipeline:icp_calibration_apply", args=[history.slug])
+    refused = admin_client.post(apply_url, {"version": 1}, follow=True)
+    assert "still being computed" in refused.content.decode()
     pipeline_tasks.icp_calibration_refresh(history.pk)
     body = admin_client.get(page_url).content.decode()
     assert "being computed" not in body and "every 3s" not in body and "31 %" in body
@@ -212,20 +214,16 @@ def test_figures_are_kept_until_the_profile_changes(history, stages, django_asse
 
 
 def test_a_finished_recompute_refreshes_the_figures_in_the_background(
-    nothing_queued, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    nothing_queued, sent_tasks, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     from pipeline import tasks as pipeline_tasks
     from records import tasks as records_tasks
 
     history = nothing_queued
     services.icp_calibration_refresh(workspace=history)
-    queued = []
-    with (
-        mock.patch.object(pipeline_tasks.icp_calibration_refresh, "delay", queued.append),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
+    with django_capture_on_commit_callbacks(execute=True):
         records_tasks.icp_recompute.apply(args=[history.pk])
-    assert queued == [history.pk]
+    assert sent_tasks == [("pipeline.tasks.icp_calibration_refresh", (history.pk,))]
     # Until the refresh runs, the figures shown are marked as older than the scores.
     assert selectors.icp_calibration(history).stale
     pipeline_tasks.icp_calibration_refresh(history.pk)

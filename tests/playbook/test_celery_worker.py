@@ -44,3 +44,26 @@ def test_worker_runs_task_against_database(celery_worker):
     # Idempotent: the second run changes nothing.
     assert invitations_expire.delay(workspace.pk).get(timeout=30) == 0
     assert Invitation.objects.filter(revoked_at__isnull=False).count() == 1
+
+
+def test_a_job_goes_through_the_outbox_to_the_worker_and_is_followed(celery_worker):
+    """jobs: the row written when the work is asked for, handed over at commit, run by the
+    worker, and marked done by the worker's signals."""
+    import time
+
+    from celery.result import AsyncResult
+
+    from jobs.models import Job, JobStatus
+    from jobs.services import job_enqueue
+
+    workspace = WorkspaceFactory()
+    InvitationFactory(workspace=workspace, expires_at=timezone.now() - timedelta(days=1))
+    job = job_enqueue(workspace=workspace, task=invitations_expire, args=[workspace.pk])
+    assert AsyncResult(job.celery_id, app=app).get(timeout=30) == 1
+    for _ in range(100):  # the success signal is sent just after the result is stored
+        job.refresh_from_db()
+        if job.status == JobStatus.DONE:
+            break
+        time.sleep(0.1)
+    assert (job.status, job.runs, job.send_attempts) == (JobStatus.DONE, 1, 1)
+    assert Job.objects.of(workspace).count() == 1

@@ -142,15 +142,13 @@ def test_progress_bar_polls_while_a_recompute_runs(admin_client, url, profile):
 
 
 def test_saving_queues_a_recompute_after_commit(
-    admin_client, url, profile, django_capture_on_commit_callbacks, monkeypatch
+    admin_client, url, profile, django_capture_on_commit_callbacks, sent_tasks
 ):
-    queued = []
-    monkeypatch.setattr("records.tasks.icp_recompute.delay", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             url("icp_weights"), {"version": profile.version, "weight_0": "1", "weight_1": "2"}
         )
-    assert queued == [profile.workspace_id]
+    assert sent_tasks == [("records.tasks.icp_recompute", (profile.workspace_id,))]
     page = admin_client.get(url("icp")).content.decode()
     assert "queued" in page
 
