@@ -6,7 +6,7 @@ import pytest
 from playbook.models import Role
 from records.models import Contact
 from tests.browser.conftest import assert_no_browser_problems, log_in
-from tests.factories import MembershipFactory, RecordFactory
+from tests.factories import ContactFactory, MembershipFactory, RecordFactory
 
 pytestmark = pytest.mark.browser
 
@@ -95,4 +95,106 @@ def test_the_focus_ring_has_3_to_1_contrast(page, workspace, member):
         assert outline_style == "solid" and width >= 2, (selector, style)
         lighter, darker = sorted((_luminance(_rgb(colour)), _luminance(_rgb(background))))[::-1]
         assert (lighter + 0.05) / (darker + 0.05) >= 3, (selector, style)
+    assert_no_browser_problems(page)
+
+
+def test_the_stage_checklist_follows_a_contact_edited_in_place(page, workspace, member):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    lead = StageDefinition.objects.get(workspace=workspace, key="lead")
+    record = RecordFactory(workspace=workspace, name="Acme", country="Germany", icp_score=80)
+    record.stage = lead
+    record.save()
+    contact = ContactFactory(
+        record=record, is_primary=True, phone_raw="+49 123 45", phone="", phone_valid=False
+    )
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{record.pk}/")
+    checklist = page.locator("#stage-panel .checklist")
+    assert "phone number is not valid" in checklist.inner_text()
+    unmet_before = checklist.locator("li.unmet").count()
+    page.locator(f"#contact-{contact.pk}").get_by_role("link", name="Edit").click()
+    form = page.locator("#contacts form").first
+    form.get_by_label("Phone").fill("030 901820")
+    form.get_by_role("button", name="Save contact").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#stage-panel .checklist')"
+        ".innerText.includes('phone number is not valid')"
+    )
+    assert checklist.locator("li.unmet").count() == unmet_before - 1
+    assert page.url.endswith(f"/records/{record.pk}/")  # in place, no page load
+    assert_no_browser_problems(page)
+
+
+def test_a_drag_back_that_changes_the_owner_asks_first_then_offers_undo(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition, StageTransition
+    from tests.browser.test_pipeline import drag
+    from tests.pipeline.conftest import qualify
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    ae = MembershipFactory(workspace=workspace, role=Role.AE)
+    sdr = MembershipFactory(workspace=workspace, role=Role.SDR)
+    stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
+    record = qualify(
+        RecordFactory(workspace=workspace, name="Deal Co", owner=ae.user), "opportunity"
+    )
+    record.stage = stages["opportunity"]
+    record.save()
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    sql = page.locator(f'.board-cards[data-stage="{stages["sql"].pk}"]')
+    drag(page, page.locator(f"#card-{record.pk}"), sql)
+    dialog = page.locator("dialog.move-dialog[open]")
+    dialog.get_by_role("button", name=f"Move and hand to {sdr.user}").wait_for()
+    assert f"hands it to {sdr.user}" in " ".join(dialog.inner_text().split())
+    record.refresh_from_db()
+    assert record.stage == stages["opportunity"]  # nothing moved before the confirmation
+    dialog.get_by_role("button", name=f"Move and hand to {sdr.user}").click()
+    page.wait_for_url(f"**/w/{workspace.slug}/pipeline/board/")
+    message = page.locator("#messages")
+    message.get_by_role("button", name="Undo").wait_for()
+    assert f"handed to {sdr.user}" in message.inner_text()
+    assert page.locator(f"#col-{stages['sql'].pk}-header .col-count").inner_text() == "1"
+    assert page.locator(f"#col-{stages['opportunity'].pk}-header .col-count").inner_text() == "0"
+    record.refresh_from_db()
+    assert record.stage == stages["sql"] and record.owner == sdr.user
+    message.get_by_role("button", name="Undo").click()
+    page.locator("#messages", has_text="Undone").wait_for()
+    record.refresh_from_db()
+    assert record.stage == stages["opportunity"] and record.owner == ae.user
+    assert StageTransition.objects.filter(record=record).count() == 2
+    assert page.locator(f"#col-{stages['opportunity'].pk}-header .col-count").inner_text() == "1"
+    assert_no_browser_problems(page)
+
+
+def test_the_dialog_can_be_cancelled(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition, StageTransition
+    from tests.browser.test_pipeline import drag
+    from tests.pipeline.conftest import qualify
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    ae = MembershipFactory(workspace=workspace, role=Role.AE)
+    MembershipFactory(workspace=workspace, role=Role.SDR)
+    stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
+    record = qualify(
+        RecordFactory(workspace=workspace, name="Deal Co", owner=ae.user), "opportunity"
+    )
+    record.stage = stages["opportunity"]
+    record.save()
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    sql = page.locator(f'.board-cards[data-stage="{stages["sql"].pk}"]')
+    drag(page, page.locator(f"#card-{record.pk}"), sql)
+    dialog = page.locator("dialog.move-dialog[open]")
+    dialog.get_by_role("button", name="Cancel").last.click()
+    page.locator("dialog.move-dialog").wait_for(state="detached")
+    opportunity = page.locator(f'.board-cards[data-stage="{stages["opportunity"].pk}"]')
+    assert opportunity.locator(f"#card-{record.pk}").count() == 1
+    assert not StageTransition.objects.filter(record=record).exists()
     assert_no_browser_problems(page)
