@@ -123,7 +123,7 @@ class RecordFilter(django_filters.FilterSet):
                 self.filters[name] = filter_
 
     # The standard fields come first in the bar; custom fields go under "More filters".
-    BASIC = ("q", "owner", "source", "status", "overdue")
+    BASIC = ("q", "owner", "stage", "status", "source", "overdue")
 
     def basic_fields(self):
         return [self.form[name] for name in self.BASIC]

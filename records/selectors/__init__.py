@@ -2,6 +2,7 @@
 
 from records.selectors.records import (
     DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT_VALUE,
     MAX_PAGE_SIZE,
     SORTS,
     Sort,
@@ -26,6 +27,7 @@ from records.selectors.timeline import TimelineEntry, record_timeline, timeline_
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "DEFAULT_SORT_VALUE",
     "MAX_PAGE_SIZE",
     "SORTS",
     "Sort",

@@ -39,6 +39,7 @@ SORTS = {
     "icp": Sort("icp", "ICP", "icp_sort", True),
 }
 DEFAULT_SORT = (SORTS["updated"], True)
+DEFAULT_SORT_VALUE = "-updated"  # DEFAULT_SORT as ?sort= spells it
 
 
 def parse_sort(value: str | None) -> tuple[Sort, bool]:

@@ -37,9 +37,26 @@ def _sort_columns(request, sort, descending):
     return columns
 
 
+def _tidy_url(request) -> str | None:
+    """The list's address without empty filters or the default sort, when the request carried
+    any (a GET form sends every field, filled or not); None when it is tidy already."""
+    params = request.GET
+    default_sort = selectors.DEFAULT_SORT_VALUE
+    untidy = params.get("sort") == default_sort or any(
+        value == "" for key in params for value in params.getlist(key)
+    )
+    if not untidy:
+        return None
+    changes = {"sort": None} if params.get("sort") == default_sort else {}
+    return request.path + query_string(params, **changes).rstrip("?")
+
+
 @require_GET
 def record_list(request):
     workspace = request.workspace
+    tidy = _tidy_url(request)
+    if tidy is not None and not request.htmx:
+        return redirect(tidy)
     definitions = selectors.custom_field_definitions(workspace)
     filterset = RecordFilter(
         request.GET,
@@ -76,7 +93,10 @@ def record_list(request):
         and not cursor
         and not selectors.workspace_has_records(workspace),
     }
-    return render_page(request, "records/list.html", context, partial="results", status=status)
+    response = render_page(request, "records/list.html", context, partial="results", status=status)
+    if tidy is not None:
+        response["HX-Push-Url"] = tidy  # htmx puts this in the address bar, not the form's
+    return response
 
 
 def _split_errors(exc: ValidationError, prefix: str = "contact."):

@@ -198,3 +198,87 @@ def test_the_dialog_can_be_cancelled(page, workspace):
     assert opportunity.locator(f"#card-{record.pk}").count() == 1
     assert not StageTransition.objects.filter(record=record).exists()
     assert_no_browser_problems(page)
+
+
+def _page_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_at_390_px_the_navigation_folds_and_the_list_does_not_scroll_sideways(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for i in range(3):
+        RecordFactory(workspace=workspace, name=f"Northwind Traders {i}", domain=f"nw{i}.example")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    assert _page_width(page) <= 390
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_role("link", name="Board").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Board").is_visible()
+    page.locator("summary", has_text=member.user.display_name).click()
+    log_out = page.get_by_role("button", name="Log out")
+    box = log_out.bounding_box()
+    assert log_out.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert _page_width(page) <= 390
+    # Each record reads as a card: name, then the other fields labelled, inside the screen.
+    row = page.locator("#record-results tbody tr").first
+    row_box = row.bounding_box()
+    assert row_box["x"] >= 0 and row_box["x"] + row_box["width"] <= 390
+    labels = row.locator("td").evaluate_all(
+        "tds => tds.map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert '"Owner: "' in labels and '"Status: "' in labels, labels
+    assert_no_browser_problems(page)
+
+
+def test_at_1366_px_the_whole_navigation_is_on_screen_without_a_menu_button(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    workspace.name = "Northwind Traders International Holdings"
+    workspace.save()
+    member.user.full_name = "Maximiliane Wolkenstein-Oberhausen"
+    member.user.save()
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    assert page.get_by_role("link", name="Board").is_visible()
+    assert _page_width(page) <= 1366
+    user_menu = page.locator(".nav-user summary").last.bounding_box()
+    assert user_menu["x"] + user_menu["width"] <= 1366
+    assert_no_browser_problems(page)
+
+
+def test_the_filter_bar_is_aligned_and_keeps_empty_filters_out_of_the_address(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    RecordFactory(workspace=workspace, name="Northwind Traders", source="webinar")
+    RecordFactory(workspace=workspace, name="Contoso", source="outbound")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    bar = page.locator(".filter-bar")
+    heights = bar.locator("input:not([type=checkbox]), select").evaluate_all(
+        "els => els.map(e => Math.round(e.getBoundingClientRect().height))"
+    )
+    assert len(heights) >= 5 and len(set(heights)) == 1, heights
+    bottoms = bar.locator(".filter-field").evaluate_all(
+        "els => els.map(e => Math.round(e.getBoundingClientRect().bottom))"
+    )
+    assert max(bottoms) - min(bottoms) <= 2, bottoms  # one baseline
+    page.get_by_label("Source").select_option("outbound")
+    page.wait_for_url("**source=outbound**")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
+    )
+    query = page.url.split("?", 1)[1]
+    assert query == "source=outbound", page.url
+    assert "Contoso" in page.locator("#record-results").inner_text()
+    # Without JS (a plain submit) the list redirects to the same tidy address.
+    page.goto(f"/w/{workspace.slug}/records/?q=&owner=&source=outbound&status=")
+    assert page.url.endswith("/records/?source=outbound")
+    assert_no_browser_problems(page)

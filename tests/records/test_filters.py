@@ -206,3 +206,24 @@ def test_walking_the_pages_keeps_the_filter(admin_client, url, spread):
     assert "source=webinar" in next_url and "cursor=" in next_url
     second = admin_client.get(url("list", query=next_url))
     assert names(second) == ["Gamma"] and second.context["next_url"] is None
+
+
+def test_empty_filters_and_the_default_sort_leave_the_address(admin_client, url, spread):
+    # A GET form sends every field; the list answers from a tidy address instead.
+    response = admin_client.get(
+        url("list", query="?q=&owner=&stage=&status=&source=webinar&sort=-updated")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("list", query="?source=webinar")
+    tidy = admin_client.get(response["Location"])
+    assert tidy.status_code == 200 and names(tidy) == ["Alpha", "Gamma"]
+    # htmx: no redirect; the address bar gets the tidy address.
+    live = admin_client.get(
+        url("list", query="?q=&source=webinar&sort=-updated"), HTTP_HX_REQUEST="true"
+    )
+    assert live.status_code == 200 and live["HX-Push-Url"] == url("list", query="?source=webinar")
+    assert "HX-Push-Url" not in admin_client.get(
+        url("list", query="?source=webinar"), HTTP_HX_REQUEST="true"
+    )
+    nothing = admin_client.get(url("list", query="?q=&sort=-updated"))
+    assert nothing.status_code == 302 and nothing["Location"] == url("list")

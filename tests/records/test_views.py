@@ -30,7 +30,7 @@ class TestList:
         html = response.content.decode()
         assert response.status_code == 200
         assert 'id="record-filters"' in html and 'hx-push-url="true"' in html
-        assert record.name in html and '<td class="stage-cell">MQL' in html
+        assert record.name in html and '<td class="stage-cell" data-label="Stage">MQL' in html
         assert response["Vary"].count("HX-Request") == 1
 
     def test_htmx_gets_only_the_results(self, admin_client, url, record):
