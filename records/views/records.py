@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from playbook.forms import apply_service_error
 from records import permissions, selectors, services
 from records.custom_fields import display_value
-from records.filters import RecordFilter
+from records.filters import RecordFilter, with_default_owner
 from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
 from records.selectors.icp import icp_explanation, icp_fields
@@ -59,10 +59,11 @@ def record_list(request):
         return redirect(tidy)
     definitions = selectors.custom_field_definitions(workspace)
     filterset = RecordFilter(
-        request.GET,
+        with_default_owner(request.GET, request.membership),
         queryset=selectors.live_records(workspace),
         workspace=workspace,
         definitions=definitions,
+        request=request,
     )
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
     size = selectors.clamp_page_size(request.GET.get("size"))
@@ -79,6 +80,7 @@ def record_list(request):
     context = {
         "filterset": filterset,
         "page": page,
+        "count": selectors.capped_count(filterset.qs) if not cursor_error else None,
         "sort_value": f"{'-' if descending else ''}{sort.key}",
         "columns": _sort_columns(request, sort, descending),
         "cursor": cursor,
