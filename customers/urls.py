@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from customers.views import customer, imports, lists, renewals, settings, win
+from customers.views import customer, exports, imports, lists, renewals, settings, win
 
 app_name = "customers"
 
 urlpatterns = [
     path("customers/", lists.customer_list, name="list"),
+    path("customers/export/", exports.customer_export, name="export"),
+    path("customers/ledger/export/", exports.ledger_export, name="ledger_export"),
     path("customers/surveys/import/", imports.surveys_import, name="surveys_import"),
     path(
         "customers/surveys/import/<int:survey_import_id>/",

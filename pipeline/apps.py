@@ -10,9 +10,9 @@ def install_default_pipeline(sender, workspace, **kwargs):
 
 def refresh_icp_calibration(sender, workspace_id, **kwargs):
     """Every record was rescored: compute the calibration figures in the background."""
-    from pipeline.tasks import icp_calibration_refresh
+    from pipeline.tasks import icp_calibration_request
 
-    icp_calibration_refresh.delay(workspace_id)
+    icp_calibration_request(workspace_id)
 
 
 class PipelineConfig(AppConfig):

@@ -4,6 +4,8 @@ The stages are the agreement between marketing, sales and customer success; admi
 (and their rules) in the app, so nothing here is hard-coded per stage.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -174,3 +176,69 @@ class LostReason(TenantModel):
 
     def __str__(self):
         return self.label
+
+
+class IcpCalibration(TenantModel):
+    """The ICP calibration figures of a workspace, for one profile version and one full rescore.
+
+    Computing them reads every live record and stage transition (about 20 s at 1M records), so
+    the page never does: a background job writes this row after every full rescore, and the page
+    reads it (docs/icp.md, "Calibration"). One row per workspace: figures of an older profile
+    version judge criteria that no longer exist, so they are replaced, not kept."""
+
+    profile_version = models.PositiveIntegerField()
+    # The profile's last_full_recompute_at when the figures were computed: the scores they read.
+    scored_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace"], name="icpcalibration_one_per_workspace"),
+        ]
+
+
+class StageTotal(TenantModel):
+    """The board's column totals, kept by the database: per (workspace, stage, owner, UTC day the
+    records entered the stage), how many open live records sit in the stage and their expected
+    ARR. The day lets "past the SLA" be summed too (every day before the cutoff's, plus the
+    cutoff day's few records counted exactly). Written only by the triggers of migration 0012
+    (on every INSERT, UPDATE and DELETE of records_record, whatever issued it: services, bulk
+    updates, imports, raw SQL), never by Python (docs/adr/0206)."""
+
+    # No foreign key constraints: the triggers write here while records and workspaces are
+    # being deleted, in whatever order a cascade deletes them; rows that fall to zero are removed.
+    workspace = models.ForeignKey(
+        "playbook.Workspace",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    stage = models.ForeignKey(
+        StageDefinition,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # records_record.owner_id, 0 for records without an owner (so the key has no NULL).
+    owner_key = models.BigIntegerField()
+    # The UTC date of stage_entered_at; UNDATED for records without one (never past the SLA).
+    entered_on = models.DateField()
+    n = models.BigIntegerField(default=0)
+    arr = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "stage", "owner_key", "entered_on"], name="stage_total_key"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stage_id}/{self.owner_key}/{self.entered_on}: {self.n}"
+
+
+# StageTotal.entered_on of records that never got a stage_entered_at.
+UNDATED = date(9999, 12, 31)

@@ -1,4 +1,6 @@
 from celery import shared_task
+from django.core.cache import cache
+from django.db import transaction
 
 from pipeline import services
 from playbook.tenancy import fan_out, workspace_task
@@ -19,9 +21,17 @@ def sla_reminders_all() -> int:
 @shared_task
 @workspace_task
 def icp_calibration_refresh(workspace_id: int) -> None:
-    """Compute the ICP calibration figures after a full recompute (records' icp_recomputed), so
-    that the page finds them kept instead of computing them (~20 s at 1M records)."""
-    from pipeline.selectors.calibration import icp_calibration
+    """Compute and store the ICP calibration figures (~20 s at 1M records), after every full
+    rescore and when the page finds none for the current profile."""
     from playbook.models import Workspace
 
-    icp_calibration(Workspace.objects.get(pk=workspace_id))
+    services.icp_calibration_refresh(workspace=Workspace.objects.get(pk=workspace_id))
+
+
+def icp_calibration_request(workspace_id: int) -> bool:
+    """Queue a refresh after commit unless one is queued already; True when this call queued it."""
+    key = services.calibration_queued_key(workspace_id)
+    if not cache.add(key, 1, services.QUEUED_SECONDS):
+        return False
+    transaction.on_commit(lambda: icp_calibration_refresh.delay(workspace_id))
+    return True

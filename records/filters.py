@@ -35,9 +35,13 @@ OWNER_ANY, OWNER_ME, OWNER_NONE = "any", "me", "null"
 DEFAULT_MINE = ("sdr", "ae", "se", "csm", "renewals")
 
 
+def mine_by_default(membership) -> bool:
+    return membership is not None and membership.role in DEFAULT_MINE
+
+
 def with_default_owner(params, membership):
     """The list's query with the role's default owner filled in when none was asked for."""
-    if "owner" in params or membership is None or membership.role not in DEFAULT_MINE:
+    if "owner" in params or not mine_by_default(membership):
         return params
     params = params.copy()
     params["owner"] = OWNER_ME

@@ -3,13 +3,14 @@ the custom fields under settings/fields/, the ICP profile under settings/icp/.""
 
 from django.urls import path
 
-from records.views import activities, contacts, custom_fields, icp, records
+from records.views import activities, contacts, custom_fields, export, icp, records
 
 app_name = "records"
 
 urlpatterns = [
     path("records/", records.record_list, name="list"),
     path("records/new/", records.record_create, name="create"),
+    path("records/export/", export.record_export, name="export"),
     path("records/deleted/", records.deleted_list, name="deleted"),
     path("records/<int:record_id>/", records.record_detail, name="detail"),
     path("records/<int:record_id>/edit/", records.record_edit, name="edit"),

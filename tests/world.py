@@ -13,6 +13,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
+from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
@@ -42,6 +43,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
     transition = StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
+    icp_calibration_refresh(workspace=workspace)
     audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
     SeasonalityCurveFactory(workspace=workspace)
     MetricSnapshot.objects.create(

@@ -2,40 +2,69 @@
 renewal alerts at 120/90/60/30 days before each active subscription's term end, each with a task
 and an e-mail for the renewal owner.
 
+Set-based: the work of a day is a handful of statements whatever the number of subscriptions
+(docs/customers.md, "The renewal job"): ends of term are written per chunk (one lock, one insert
+of ledger rows, one update of the subscriptions and one of their customers), the alerts are one
+`INSERT ... SELECT ... ON CONFLICT DO NOTHING` against their unique constraint, their tasks one
+more and the link to them one UPDATE; no model instance per alert or task.
+
 Idempotent and resumable: renewing or churning moves the subscription past the condition that
 selected it; an alert exists once per (subscription, term end, window) by a unique constraint;
-its task has a dedupe key; its e-mail is marked sent on the alert. A run killed half-way leaves
-no half-made alert, and the next run completes what the last one did not.
+its task has a dedupe key (unique per workspace); its e-mail is marked sent on the alert. A run
+killed half-way leaves no half-made chunk, and the next run completes what the last one did not.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf, Substr
 from django.utils import timezone
 
 from customers.models import (
     RENEWAL_WINDOWS,
     AlertStatus,
     ChurnReason,
+    ClassifiedMovement,
+    Customer,
     CustomerSettings,
     MovementAction,
+    MovementKind,
+    MrrMovement,
     RenewalAlert,
     Subscription,
     SubscriptionStatus,
 )
-from customers.services.ledger import subscription_cancel, subscription_renew
+from customers.services.expansion import move_to_expanded_if_grown
+from customers.services.health import health_recompute_after_commit
+from customers.terms import add_months
+from playbook.sql import DateText, DecimalText, insert_select
 from records.demo import update_objects
 from records.models import Activity, ActivityKind
 
-CHUNK = 2000
-RENEW_CHUNK = 200
+RENEW_CHUNK = 1000  # ends of term per transaction
+MAIL_CHUNK = 5000  # alert ids per UPDATE marking e-mails sent
+ALERT_KEY_PREFIX = "renewal-alert:"
+AUTO_RENEW_NOTE = "Renewed automatically at the end of the term."
 
 
 def settings_of(workspace) -> CustomerSettings:
@@ -68,67 +97,142 @@ def renewal_job_run(*, workspace, today: date | None = None) -> dict:
     }
 
 
+# --- ends of term ------------------------------------------------------------------------------
+
+
+def _due(workspace, today: date, grace: int):
+    """Active subscriptions at their term end: auto-renewing ones from the term end on, the
+    others once the grace period has passed."""
+    return Subscription.objects.of(workspace).filter(
+        Q(auto_renew=True, term_end__lte=today)
+        | Q(auto_renew=False, term_end__lte=today - timedelta(days=grace)),
+        status=SubscriptionStatus.ACTIVE,
+    )
+
+
 def terms_end(*, workspace, today: date) -> tuple[int, int]:
     """At term end an auto-renewing subscription renews for the same term and price (a renewal
-    row dated the term end, no MRR change); one that does not, and was not renewed, churns once
-    the grace period has passed (a churn row dated the term end)."""
+    row dated the term end, no MRR change; one per missed term if the job was down); one that
+    does not, and was not renewed, churns once the grace period has passed (a churn row dated the
+    term end). The same rows, in the same order, as subscription_renew / subscription_cancel
+    one subscription at a time (tests/customers/test_renewals_set_based.py compares them)."""
     grace = settings_of(workspace).renewal_grace_days
-    renewed = churned = 0
-    due = (
-        Subscription.objects.of(workspace)
-        .filter(status=SubscriptionStatus.ACTIVE, term_end__lte=today)
-        .order_by("term_end", "pk")
-        .values_list("pk", "auto_renew", "term_end")
+    due = list(
+        _due(workspace, today, grace).order_by("term_end", "pk").values_list("pk", flat=True)
     )
-    # Ends of term are handled RENEW_CHUNK to a transaction: the customers' health is then
-    # recomputed once per chunk (set-based), not once per subscription. A crash loses at most
-    # one chunk, which the next run does again (it selects by status and term end).
-    due = list(due)
+    renewed = churned = 0
+    # A chunk is one transaction: a crash loses at most one chunk, which the next run does again
+    # (it selects by status and term end, which a finished chunk has moved on).
     for start in range(0, len(due), RENEW_CHUNK):
         with transaction.atomic():
-            for pk, auto_renew, term_end in due[start : start + RENEW_CHUNK]:
-                r, c = _term_end(workspace, pk, auto_renew, term_end, today, grace)
-                renewed, churned = renewed + r, churned + c
+            r, c = _terms_end_chunk(workspace, due[start : start + RENEW_CHUNK], today, grace)
+        renewed, churned = renewed + r, churned + c
     return renewed, churned
 
 
-def _term_end(workspace, pk, auto_renew, term_end, today, grace) -> tuple[int, int]:
-    """(renewed, churned) for one subscription at the end of its term."""
-    renewed = 0
-    if auto_renew:
-        while term_end <= today:  # a job that was down renews each missed term
-            movement = subscription_renew(
-                workspace=workspace,
-                subscription=pk,
-                actor=None,
-                effective_on=term_end,
-                action=MovementAction.AUTO_RENEW,
-                note="Renewed automatically at the end of the term.",
-                today=today,
-            )
-            term_end = movement.subscription.term_end
-            renewed += 1
-        return renewed, 0
-    if term_end + timedelta(days=grace) > today:
-        return 0, 0
-    subscription_cancel(
-        workspace=workspace,
-        subscription=pk,
-        reason=ChurnReason.NOT_RENEWED,
-        actor=None,
-        effective_on=term_end,
-        action=MovementAction.LAPSE,
-        note=f"Not renewed within {grace} days of the end of the term.",
-        today=today,
+def _terms_end_chunk(workspace, ids: list[int], today: date, grace: int) -> tuple[int, int]:
+    # Locked and selected again: a renewal or cancellation by a person since the list was read
+    # wins, and its subscription is left alone (as the per-row service refused it).
+    subs = sorted(
+        _due(workspace, today, grace).filter(pk__in=ids).select_for_update(),
+        key=lambda s: (s.term_end, s.pk),
     )
-    return 0, 1
+    if not subs:
+        return 0, 0
+    renewed = churned = 0
+    rows = []
+    for sub in subs:
+        # The version moves with each ledger row, as each action of a person moves it.
+        if sub.auto_renew:
+            while sub.term_end <= today:  # a job that was down renews each missed term
+                rows.append(_row(sub, sub.term_end, sub.mrr, MovementAction.AUTO_RENEW))
+                rows[-1].note = AUTO_RENEW_NOTE
+                sub.term_end = add_months(sub.term_end, sub.term_months)
+                sub.version += 1
+                renewed += 1
+        else:
+            sub.version += 1
+            rows.append(_row(sub, sub.term_end, Decimal("0"), MovementAction.LAPSE))
+            rows[-1].reason = ChurnReason.NOT_RENEWED
+            rows[-1].note = f"Not renewed within {grace} days of the end of the term."
+            sub.cancelled_on, sub.cancel_reason = sub.term_end, ChurnReason.NOT_RENEWED
+            churned += 1
+    records = sorted({s.record_id for s in subs})
+    Customer.objects.bulk_create(
+        [Customer(workspace_id=workspace.pk, record_id=r) for r in records],
+        ignore_conflicts=True,  # the Customer row a subscription's record always has
+    )
+    list(Customer.objects.of(workspace).filter(record_id__in=records).select_for_update())
+    MrrMovement.objects.bulk_create(rows)  # in order: ids are the recorded order
+    # Each subscription mirrors its latest ledger row, which a backdated row may not be.
+    latest = dict(
+        MrrMovement.objects.of(workspace)
+        .filter(subscription_id__in=[s.pk for s in subs])
+        .order_by("subscription_id", "effective_on", "id")
+        .values_list("subscription_id", "mrr")
+    )
+    for sub in subs:
+        sub.mrr = latest[sub.pk]
+        sub.status = SubscriptionStatus.ACTIVE if sub.mrr > 0 else SubscriptionStatus.CANCELLED
+    update_objects(
+        Subscription,
+        workspace.pk,
+        subs,
+        ["mrr", "status", "term_end", "version", "cancelled_on", "cancel_reason"],
+    )
+    _customers_mrr(workspace, records)
+    _expanded(workspace, records, rows)
+    health_recompute_after_commit(workspace=workspace, record_ids=records)
+    return renewed, churned
+
+
+def _row(sub, day: date, mrr, action) -> MrrMovement:
+    return MrrMovement(
+        workspace_id=sub.workspace_id,
+        subscription=sub,
+        record_id=sub.record_id,
+        effective_on=day,
+        mrr=mrr,
+        action=action,
+    )
+
+
+def _customers_mrr(workspace, records: list[int]) -> None:
+    """Each customer's MRR: the sum of its active subscriptions (one UPDATE for the chunk)."""
+    active = (
+        Subscription.objects.of(workspace)
+        .filter(record_id=OuterRef("record_id"), status=SubscriptionStatus.ACTIVE)
+        .order_by()
+        .values("record_id")
+        .annotate(total=Sum("mrr"))
+        .values("total")
+    )
+    Customer.objects.of(workspace).filter(record_id__in=records).update(
+        mrr=Coalesce(Subquery(active), Value(Decimal("0")))
+    )
+
+
+def _expanded(workspace, records: list[int], rows: list[MrrMovement]) -> None:
+    """A renewal row is an expansion only when it is backdated before a later price rise (it
+    renews at today's price): then, as after any expansion, the record moves to Expanded."""
+    grown = set(
+        ClassifiedMovement.objects.of(workspace)
+        .filter(record_id__in=records, pk__in=[r.pk for r in rows], kind=MovementKind.EXPANSION)
+        .values_list("pk", flat=True)
+    )
+    for row in rows:
+        if row.pk in grown:
+            move_to_expanded_if_grown(workspace=workspace, movement=row, actor=None)
+
+
+# --- alerts, tasks, e-mails --------------------------------------------------------------------
 
 
 def alerts_create(*, workspace, today: date) -> int:
-    """One alert per active subscription that entered a window, unless it has one already."""
-    # The window each candidate is in, in SQL too, so that those that have their alert already
-    # (every one but a few each day) are left out by the database instead of being inserted
-    # again and refused by the unique constraint.
+    """One alert per active subscription that entered a window, unless it has one already: one
+    INSERT ... SELECT; the unique constraint (subscription, term end, window) is what guarantees
+    "once", and a concurrent run loses the race quietly (ON CONFLICT DO NOTHING)."""
+    # The window each candidate is in (window_for, in SQL): the tightest one it has reached.
     window = Case(
         *[
             When(term_end__lte=today + timedelta(days=w), then=Value(w))
@@ -139,6 +243,8 @@ def alerts_create(*, workspace, today: date) -> int:
     alerted = RenewalAlert.objects.of(workspace).filter(
         subscription_id=OuterRef("pk"), term_end=OuterRef("term_end"), window=OuterRef("window")
     )
+    # Those that have their alert already (every one but a few each day) are left out here
+    # rather than refused by the constraint one by one.
     candidates = (
         Subscription.objects.of(workspace)
         .filter(
@@ -148,90 +254,82 @@ def alerts_create(*, workspace, today: date) -> int:
         )
         .annotate(window=window)
         .filter(~Exists(alerted))
-        .order_by("pk")
-        .values_list("pk", "record_id", "term_end", "record__customer__renewal_owner_id")
     )
-    created = 0
-    batch = []
-    for pk, record_id, term_end, owner_id in candidates.iterator(chunk_size=CHUNK):
-        window = window_for((term_end - today).days)
-        batch.append(
-            RenewalAlert(
-                workspace_id=workspace.pk,
-                subscription_id=pk,
-                record_id=record_id,
-                term_end=term_end,
-                window=window,
-                owner_id=owner_id,
-            )
-        )
-        if len(batch) >= CHUNK:
-            created += _insert_alerts(workspace, batch)
-            batch = []
-    return created + _insert_alerts(workspace, batch)
-
-
-def _insert_alerts(workspace, batch) -> int:
-    if not batch:
-        return 0
-    keys = {(a.subscription_id, a.term_end, a.window) for a in batch}
-    existing = set(
-        RenewalAlert.objects.of(workspace)
-        .filter(subscription_id__in=[a.subscription_id for a in batch])
-        .values_list("subscription_id", "term_end", "window")
+    return insert_select(
+        RenewalAlert,
+        candidates,
+        {
+            "workspace": F("workspace_id"),
+            "subscription": F("pk"),
+            "record": F("record_id"),
+            "term_end": F("term_end"),
+            "window": F("window"),
+            "owner": F("record__customer__renewal_owner_id"),
+        },
+        order_by=("pk",),
     )
-    # The unique constraint is what guarantees "once"; ignore_conflicts lets a concurrent run
-    # lose the race quietly instead of failing the whole batch.
-    RenewalAlert.objects.bulk_create(batch, ignore_conflicts=True)
-    return len(keys - existing)
 
 
 def alert_dedupe_key(alert_id: int) -> str:
-    return f"renewal-alert:{alert_id}"
+    return f"{ALERT_KEY_PREFIX}{alert_id}"
 
 
+def _alert_key(alert_id) -> Concat:
+    """alert_dedupe_key in SQL."""
+    return Concat(Value(ALERT_KEY_PREFIX), Cast(alert_id, CharField()), output_field=CharField())
+
+
+def _subscription_name(prefix: str = "subscription__") -> Coalesce:
+    """str(Subscription) in SQL: its plan, else its billing id, else "Subscription <id>"."""
+    return Coalesce(
+        NullIf(F(f"{prefix}plan"), Value("")),
+        NullIf(F(f"{prefix}external_id"), Value("")),
+        Concat(Value("Subscription "), Cast(f"{prefix}id", CharField())),
+        output_field=CharField(),
+    )
+
+
+@transaction.atomic
 def alert_tasks_create(*, workspace, today: date) -> int:
-    """A task for the renewal owner of every open alert that has none yet."""
-    created = 0
-    pending = (
-        RenewalAlert.objects.of(workspace)
-        .filter(task__isnull=True, status=AlertStatus.OPEN, owner__isnull=False)
-        .select_related("subscription", "record")
-        .order_by("pk")
+    """A task for the renewal owner of every open alert that has none yet: one INSERT ... SELECT
+    (the dedupe key, unique per workspace, makes a second one impossible), then one UPDATE that
+    links each alert to its task. Returns how many alerts were given their task."""
+    pending = RenewalAlert.objects.of(workspace).filter(
+        task__isnull=True, status=AlertStatus.OPEN, owner__isnull=False
     )
     now = timezone.now()
-    while True:
-        alerts = list(pending[:CHUNK])
-        if not alerts:
-            return created
-        with transaction.atomic():
-            tasks = [
-                Activity(
-                    workspace_id=workspace.pk,
-                    record_id=a.record_id,
-                    kind=ActivityKind.TASK,
-                    subject=f"Renewal in {a.window} days: {a.record.name[:120]}",
-                    body=(
-                        f"{a.subscription} (ARR {a.subscription.arr}) ends its term on "
-                        f"{a.term_end:%Y-%m-%d}. Talk to the customer about the renewal."
-                    ),
-                    occurred_at=now,
-                    due_at=now + timedelta(days=7),
-                    assignee_id=a.owner_id,
-                    dedupe_key=alert_dedupe_key(a.pk),
-                )
-                for a in alerts
-            ]
-            Activity.objects.bulk_create(tasks, ignore_conflicts=True)
-            ids = dict(
-                Activity.objects.of(workspace)
-                .filter(dedupe_key__in=[t.dedupe_key for t in tasks])
-                .values_list("dedupe_key", "pk")
-            )
-            for a in alerts:
-                a.task_id = ids[alert_dedupe_key(a.pk)]
-            update_objects(RenewalAlert, workspace.pk, alerts, ["task"])
-            created += len(alerts)
+    insert_select(
+        Activity,
+        pending,
+        {
+            "workspace": F("workspace_id"),
+            "record": F("record_id"),
+            "kind": Value(ActivityKind.TASK),
+            "subject": Concat(
+                Value("Renewal in "),
+                Cast("window", CharField()),
+                Value(" days: "),
+                Substr("record__name", 1, 120),
+                output_field=CharField(),
+            ),
+            "body": Concat(
+                _subscription_name(),
+                Value(" (ARR "),
+                DecimalText(F("subscription__mrr") * 12),
+                Value(") ends its term on "),
+                DateText("term_end"),
+                Value(". Talk to the customer about the renewal."),
+                output_field=CharField(),
+            ),
+            "occurred_at": Value(now),
+            "due_at": Value(now + timedelta(days=7)),
+            "assignee": F("owner_id"),
+            "dedupe_key": _alert_key("pk"),
+        },
+        order_by=("pk",),
+    )
+    task = Activity.objects.of(workspace).filter(dedupe_key=_alert_key(OuterRef("pk")))
+    return pending.update(task=Subquery(task.values("pk")[:1]))
 
 
 def alert_emails_send(*, workspace) -> int:
@@ -240,28 +338,42 @@ def alert_emails_send(*, workspace) -> int:
     pending = (
         RenewalAlert.objects.of(workspace)
         .filter(notified_at__isnull=True, status=AlertStatus.OPEN, owner__isnull=False)
-        .select_related("owner", "record", "subscription")
         .order_by("owner_id", "term_end", "pk")
+        .values_list(
+            "pk",
+            "owner_id",
+            "owner__email",
+            "record__name",
+            "subscription__plan",
+            "subscription__external_id",
+            "subscription_id",
+            "subscription__mrr",
+            "term_end",
+            "window",
+        )
     )
     by_owner = defaultdict(list)
-    for alert in pending.iterator(chunk_size=CHUNK):
-        by_owner[alert.owner].append(alert)
+    emails = {}
+    for pk, owner_id, email, name, plan, external_id, sub_id, mrr, term_end, window in pending:
+        line = (
+            f"- {name}: {plan or external_id or f'Subscription {sub_id}'} (ARR {mrr * 12}) "
+            f"ends {term_end:%Y-%m-%d}, in {window} days or less"
+        )
+        by_owner[owner_id].append((pk, line))
+        emails[owner_id] = email
     sent = 0
-    for owner, alerts in by_owner.items():
-        lines = [
-            f"- {a.record.name}: {a.subscription} (ARR {a.subscription.arr}) ends "
-            f"{a.term_end:%Y-%m-%d}, in {a.window} days or less"
-            for a in alerts
-        ]
+    for owner_id, alerts in by_owner.items():
         send_mail(
             subject=f"{len(alerts)} renewal{'s' if len(alerts) != 1 else ''} coming up",
-            message="Renewals you own are coming up:\n\n" + "\n".join(lines),
+            message="Renewals you own are coming up:\n\n" + "\n".join(a[1] for a in alerts),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[owner.email],
+            recipient_list=[emails[owner_id]],
         )
-        RenewalAlert.objects.of(workspace).filter(pk__in=[a.pk for a in alerts]).update(
-            notified_at=timezone.now()
-        )
+        ids, now = [a[0] for a in alerts], timezone.now()
+        for start in range(0, len(ids), MAIL_CHUNK):
+            RenewalAlert.objects.of(workspace).filter(
+                pk__in=ids[start : start + MAIL_CHUNK]
+            ).update(notified_at=now)
         sent += 1
     return sent
 

@@ -12,6 +12,20 @@ from playbook.models import Team
 from records.keyset import InvalidCursor
 
 
+def customer_filters(data: dict) -> selectors.CustomerFilters:
+    """The list's filters from its form's cleaned data (the page and its export)."""
+    return selectors.CustomerFilters(
+        csm_id=int(data["csm"]) if data.get("csm") else None,
+        health=data.get("health") or "",
+        renewal_days=data.get("renewal"),
+        mrr_min=data.get("mrr_min"),
+        mrr_max=data.get("mrr_max"),
+        engagement_due=bool(data.get("due")),
+        renewal_owner_id=int(data["renewal_owner"]) if data.get("renewal_owner") else None,
+        upsell=bool(data.get("upsell")),
+    )
+
+
 @require_GET
 def customer_list(request):
     workspace = request.workspace
@@ -25,16 +39,7 @@ def customer_list(request):
         error, status = "Check the filters.", 400
     else:
         data = form.cleaned_data if form.is_bound else {}
-        filters = selectors.CustomerFilters(
-            csm_id=int(data["csm"]) if data.get("csm") else None,
-            health=data.get("health") or "",
-            renewal_days=data.get("renewal"),
-            mrr_min=data.get("mrr_min"),
-            mrr_max=data.get("mrr_max"),
-            engagement_due=bool(data.get("due")),
-            renewal_owner_id=int(data["renewal_owner"]) if data.get("renewal_owner") else None,
-            upsell=bool(data.get("upsell")),
-        )
+        filters = customer_filters(data)
         try:
             page = selectors.customer_page_of(
                 workspace,

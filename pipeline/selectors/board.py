@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db import connection, models
 from django.db.models import (
     Count,
     Q,
     Sum,
+    Value,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from pipeline.models import StageDefinition
+from pipeline.models import StageDefinition, StageTotal
 from pipeline.selectors.configuration import Sla, sla_of, stages
 from playbook.models import Membership
 from records.models import ICP_SORT, Record, RecordStatus
 
 PAGE_SIZE = 20
+CENT = Decimal("0.01")
 
 
 def board_owners(workspace, *, owner_id=None, team=None) -> list[int] | None:
@@ -137,8 +141,13 @@ def column_page(
     for late, part in parts:
         if cursor is not None and late < cursor.late:
             continue
-        if cursor is not None and late == cursor.late:
-            part = part.filter(Q(icp__lt=cursor.icp) | Q(icp=cursor.icp, pk__gt=cursor.pk))
+        at = cursor if cursor is not None and late == cursor.late else None
+        if at is not None:
+            part = part.filter(Q(icp__lt=at.icp) | Q(icp=at.icp, pk__gt=at.pk))
+        if owners is not None and connection.vendor == "postgresql":
+            window = None if cutoff is None else (late == 0, cutoff)
+            ids = _owner_branches(workspace, stage, owners, window, at, size + 1 - len(rows))
+            part = part.filter(pk__in=ids)
         rows += [(late, r) for r in part.order_by("-icp", "pk")[: size + 1 - len(rows)]]
         if len(rows) > size:
             break
@@ -149,25 +158,87 @@ def column_page(
     return ColumnPage(stage, cards, next_cursor)
 
 
+def _owner_branches(workspace, stage, owners, window, at, limit) -> RawSQL:
+    """The ids of a column part's first `limit` cards when the board is filtered to some owners
+    (a team): one ordered, limited walk of pipeline_board_owner per owner, merged. Walking the
+    stage's own index and skipping other owners' cards read ~80k rows per column at 1M records
+    (docs/adr/0206). `window` is (late?, cutoff) for a stage with an SLA; `at` the cursor."""
+    where, params = [], [list(owners), workspace.pk, stage.pk]
+    if window is not None:
+        late, cutoff = window
+        if late:
+            where.append("r.stage_entered_at < %s")
+        else:
+            where.append("(r.stage_entered_at >= %s OR r.stage_entered_at IS NULL)")
+        params.append(cutoff)
+    if at is not None:
+        where.append(f"({_ICP_SQL} < %s OR ({_ICP_SQL} = %s AND r.id > %s))")
+        params += [at.icp, at.icp, at.pk]
+    params += [limit, limit]
+    sql = (
+        "SELECT b.id FROM unnest(%s::bigint[]) AS o(owner_id) CROSS JOIN LATERAL ("
+        f"SELECT r.id, {_ICP_SQL} AS icp FROM records_record r "
+        "WHERE r.workspace_id = %s AND r.stage_id = %s AND r.owner_id = o.owner_id "
+        "AND r.status = 'open' AND r.deleted_at IS NULL "
+        + "".join(f"AND {w} " for w in where)
+        + f"ORDER BY {_ICP_SQL} DESC, r.id LIMIT %s) b ORDER BY b.icp DESC, b.id LIMIT %s"
+    )
+    return RawSQL(sql, params)
+
+
+_ICP_SQL = "COALESCE(r.icp_score, -1)"
+
+
 def column_totals(workspace, board_stages, *, owners=None, now=None):
-    """Count, total expected ARR and SLA breaches per stage: one grouped query."""
+    """Count, total expected ARR and SLA breaches per stage, in one query that scans no stage.
+
+    Everything is summed from pipeline_stagetotal, which the database keeps exact under every
+    write to records (docs/adr/0206): a row per (stage, owner, day of entering the stage), so
+    the work depends on the number of owners and days, not of records. Past the SLA: the days
+    before the cutoff's day from the table, plus the cutoff day's records that entered before
+    the cutoff, counted from pipeline_board_entered (one day of arrivals per stage)."""
     now = now or timezone.now()
-    late = Q(pk__in=[])
+    zero = Value(0, output_field=models.BigIntegerField())
+    late_days, late_today = Q(pk__in=[]), Q(pk__in=[])
     for stage in board_stages:
-        if stage.sla_days is not None:
-            late |= Q(stage_id=stage.pk, stage_entered_at__lt=_cutoff(stage, now))
-    rows = (
+        cutoff = _cutoff(stage, now)
+        if cutoff is None:
+            continue
+        day = cutoff.astimezone(UTC).date()
+        day_start = datetime.combine(day, time.min, tzinfo=UTC)
+        late_days |= Q(stage_id=stage.pk, entered_on__lt=day)
+        late_today |= Q(stage_id=stage.pk, stage_entered_at__gte=day_start) & Q(
+            stage_entered_at__lt=cutoff
+        )
+    totals = StageTotal.objects.of(workspace).filter(stage_id__in=[s.pk for s in board_stages])
+    if owners is not None:
+        totals = totals.filter(owner_key__in=owners)
+    totals = (
+        totals.values("stage_id")
+        .annotate(records=Sum("n"), value=Sum("arr"), past=Sum("n", filter=late_days))
+        .order_by()
+    )
+    boundary = (
         _board_base(workspace, owners)
-        .filter(stage_id__in=[s.pk for s in board_stages])
+        .filter(late_today)
         .values("stage_id")
         .annotate(
-            n=Count("id"),
-            arr=Sum("expected_arr"),
-            late=Count("id", filter=late),
+            records=zero,
+            value=Value(0, output_field=models.DecimalField(max_digits=20, decimal_places=2)),
+            past=Count("id"),
         )
         .order_by()
     )
-    return {row["stage_id"]: row for row in rows}
+    rows = {}
+    for row in totals.union(boundary, all=True):
+        into = rows.setdefault(row["stage_id"], {"n": 0, "arr": Decimal(0), "late": 0})
+        into["n"] += row["records"] or 0
+        into["arr"] += row["value"] or Decimal(0)
+        into["late"] += row["past"] or 0
+    for row in rows.values():
+        # SQLite adds decimals as floats: back to cents (PostgreSQL's sums are exact already).
+        row["arr"] = row["arr"].quantize(CENT)
+    return rows
 
 
 def board(workspace, *, owners=None, now=None) -> list[Column]:

@@ -7,8 +7,10 @@
 
 Definitions (docs/icp.md): a record is *won* once it entered a stage flagged won; *lost* when its
 status is lost and it was never won; *decided* = won or lost; win rate = won / decided. Live
-records only. Every figure is one grouped query, so the page costs the same number of queries
-however many records there are; the figures are kept CACHE_SECONDS per profile version.
+records only. Every figure is one grouped query over the whole history (about 20 s at 1M
+records), so the page never runs them: `calibration_figures` is called by the background refresh
+(pipeline.services.calibration) after every full rescore, which stores them in IcpCalibration,
+and `icp_calibration` reads that row.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 
-from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
 from django.utils import timezone
 
-from pipeline.models import StageDefinition, StageTransition
+from pipeline.models import IcpCalibration, StageDefinition, StageTransition
 from pipeline.selectors.configuration import stages as active_stages
 from records.conditions import sql_condition
 from records.models import Record, RecordStatus
@@ -88,6 +89,8 @@ class Calibration:
     lifts: list[Lift]
     profile_version: int | None
     computed_at: datetime | None = None
+    pending: bool = False
+    stale: bool = False
 
     @property
     def win_rate(self) -> Fraction | None:
@@ -136,48 +139,39 @@ def suggest(lifts: list[tuple[int, int, int, Fraction | None]]) -> list[int]:
     return suggested
 
 
-# The figures read every live record, every stage transition and, per criterion, the decided
-# records' contacts and activities: seconds at 1M records. They are kept this long per profile
-# version and full recompute (a history of months does not change much in minutes), and the
-# page says when they were computed.
-CACHE_SECONDS = 60 * 60
-
-
-def _cache_key(workspace, profile) -> str:
-    # The workspace's creation time tells apart workspaces that reuse an id (test databases).
-    recomputed = profile.last_full_recompute_at if profile else None
-    return ":".join(
-        str(part)
-        for part in (
-            "icp-calibration",
-            workspace.pk,
-            workspace.created_at.timestamp(),
-            profile.version if profile else 0,
-            recomputed.timestamp() if recomputed else "",
-        )
-    )
+def _stored(workspace, profile) -> IcpCalibration | None:
+    """The stored figures when they judge the profile's current criteria, else None."""
+    row = IcpCalibration.objects.of(workspace).first()
+    version = profile.version if profile else 0
+    return row if row is not None and row.profile_version == version else None
 
 
 def icp_calibration(workspace) -> Calibration:
+    """The page's figures, as stored by the last background refresh. `pending` when there are
+    none for the current profile version yet (the profile was just saved, or never measured);
+    `stale` when they predate the last full rescore (a refresh is on its way)."""
     stages = active_stages(workspace)
     profile = icp_profile(workspace)
     criteria = icp_profile_criteria(profile, icp_fields(workspace))
-    key = _cache_key(workspace, profile)
-    figures = cache.get(key)
-    if figures is None:
-        figures = _figures(workspace, criteria)
-        cache.set(key, figures, CACHE_SECONDS)
-    per_band, reached, measured, computed_at = figures
+    version = profile.version if profile else None
+    row = _stored(workspace, profile)
+    if row is None:
+        return Calibration(stages, [], 0, 0, 0, [], version, pending=True)
+    per_band = {
+        band: {"n": n, "won_n": won, "lost_n": lost} for band, n, won, lost in row.figures["bands"]
+    }
+    reached = {(band, stage): n for band, stage, n in row.figures["reached"]}
+    measured = row.figures["measured"]
     bands = []
     for i, (low, high) in enumerate(BANDS):
-        row = per_band.get(i, {})
+        counts = per_band.get(i, {})
         bands.append(
             Band(
                 label=f"{low}–{high}",
-                records=row.get("n", 0),
+                records=counts.get("n", 0),
                 reached=[reached.get((i, s.pk), 0) for s in stages],
-                won=row.get("won_n", 0),
-                lost=row.get("lost_n", 0),
+                won=counts.get("won_n", 0),
+                lost=counts.get("lost_n", 0),
             )
         )
     unscored = per_band.get(None, {}).get("n", 0)
@@ -186,8 +180,8 @@ def icp_calibration(workspace) -> Calibration:
     overall = _rate(total_won, total_decided)
     rows = []
     for c in criteria:
-        decided = measured.get(f"decided_{c.index}", 0)
         won_n = measured.get(f"won_{c.index}", 0)
+        decided = won_n + measured.get(f"lost_{c.index}", 0)
         rate = _rate(won_n, decided)
         lift = rate / overall if rate is not None and overall else None
         rows.append((c, decided, won_n, lift))
@@ -196,13 +190,39 @@ def icp_calibration(workspace) -> Calibration:
         Lift(c, decided, won_n, lift, s)
         for (c, decided, won_n, lift), s in zip(rows, suggestions, strict=True)
     ]
-    version = profile.version if profile else None
+    scored_at = profile.last_full_recompute_at if profile else None
     return Calibration(
-        stages, bands, unscored, total_won, total_decided, lifts, version, computed_at
+        stages,
+        bands,
+        unscored,
+        total_won,
+        total_decided,
+        lifts,
+        version,
+        row.computed_at,
+        stale=row.scored_at != scored_at,
     )
 
 
-def _figures(workspace, criteria) -> tuple[dict, dict, dict, datetime]:
+def calibration_figures(workspace) -> tuple[int, datetime | None, dict]:
+    """(profile version, the profile's last full rescore, figures as JSON) for the current
+    profile: what pipeline.services.calibration stores."""
+    profile = icp_profile(workspace)
+    criteria = icp_profile_criteria(profile, icp_fields(workspace))
+    per_band, reached, measured = _figures(workspace, criteria)
+    figures = {
+        "bands": [[band, c["n"], c["won_n"], c["lost_n"]] for band, c in per_band.items()],
+        "reached": [[band, stage, n] for (band, stage), n in reached.items()],
+        "measured": measured,
+    }
+    return (
+        profile.version if profile else 0,
+        profile.last_full_recompute_at if profile else None,
+        figures,
+    )
+
+
+def _figures(workspace, criteria) -> tuple[dict, dict, dict]:
     """The counts behind the page: per band, per (band, stage) reached, per criterion. Won and
     lost records are counted by separate queries that filter on them (semi- and anti-joins), and
     only they are judged against the criteria: a lift is measured on decided records only."""
@@ -242,9 +262,7 @@ def _figures(workspace, criteria) -> tuple[dict, dict, dict, datetime]:
             }
             if counts:
                 measured.update(rows.aggregate(**counts))
-    for c in criteria:
-        measured[f"decided_{c.index}"] = measured[f"won_{c.index}"] + measured[f"lost_{c.index}"]
-    return per_band_rows, reached, measured, now
+    return per_band_rows, reached, measured
 
 
 def _without_jit() -> None:

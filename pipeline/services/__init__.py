@@ -4,6 +4,11 @@ Split by concern: `moves` (record stage changes, handoffs), `configuration` (sta
 reasons, defaults) and `sla` (reminder tasks). Import from here: `from pipeline import services`.
 """
 
+from pipeline.services.calibration import (
+    QUEUED_SECONDS,
+    calibration_queued_key,
+    icp_calibration_refresh,
+)
 from pipeline.services.configuration import (
     lost_reason_create,
     lost_reason_update,
@@ -39,9 +44,12 @@ from pipeline.services.sla import sla_dedupe_key, sla_reminders_create
 
 __all__ = [
     "HANDOFF_TASK_SUBJECT",
+    "QUEUED_SECONDS",
     "MoveNotAllowed",
     "MoveRefused",
     "StaleRecord",
+    "calibration_queued_key",
+    "icp_calibration_refresh",
     "lost_reason_create",
     "lost_reason_update",
     "next_in_rotation",

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from pipeline.selectors.calibration import MIN_DECIDED, icp_calibration
+from pipeline.tasks import icp_calibration_request
 from pipeline.views.common import url
 from records import permissions as records_permissions
 from records.services.icp import ProfileChanged, icp_weights_set
@@ -14,8 +15,13 @@ from records.services.icp import ProfileChanged, icp_weights_set
 
 @require_GET
 def calibration(request):
+    """Reads the stored figures only. None for this profile yet, or older than the last full
+    rescore: a background refresh is queued and the page polls until it lands."""
+    result = icp_calibration(request.workspace)
+    if result.pending or result.stale:
+        icp_calibration_request(request.workspace.pk)
     context = {
-        "calibration": icp_calibration(request.workspace),
+        "calibration": result,
         "can_edit": records_permissions.can_edit_icp(request.membership),
         "min_decided": MIN_DECIDED,
     }
@@ -29,6 +35,9 @@ def calibration_apply(request):
     unless the profile changed meanwhile (then refused: the suggestion was for other criteria)."""
     result = icp_calibration(request.workspace)
     back = url(request, "pipeline:icp_calibration")
+    if result.pending:
+        messages.error(request, "The figures for this profile are still being computed.")
+        return redirect(back)
     if not result.can_suggest:
         messages.error(request, "There is not enough won and lost history to suggest weights.")
         return redirect(back)

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from playbook.forms import apply_service_error
 from records import permissions, selectors, services
 from records.custom_fields import display_value
-from records.filters import RecordFilter, with_default_owner
+from records.filters import OWNER_ANY, RecordFilter, mine_by_default, with_default_owner
 from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
 from records.selectors.icp import icp_explanation, icp_fields
@@ -38,26 +38,24 @@ def _sort_columns(request, sort, descending):
 
 
 def _tidy_url(request) -> str | None:
-    """The list's address without empty filters or the default sort, when the request carried
-    any (a GET form sends every field, filled or not); None when it is tidy already."""
+    """The list's address without empty filters, the default sort or the role's default owner,
+    when the request carried any (a GET form sends every field, filled or not); None when it is
+    tidy already."""
     params = request.GET
-    default_sort = selectors.DEFAULT_SORT_VALUE
-    untidy = params.get("sort") == default_sort or any(
-        value == "" for key in params for value in params.getlist(key)
-    )
+    drop = {}
+    if params.get("sort") == selectors.DEFAULT_SORT_VALUE:
+        drop["sort"] = None
+    if params.get("owner") == OWNER_ANY and not mine_by_default(request.membership):
+        drop["owner"] = None  # "Anyone" is this role's default already
+    untidy = drop or any(value == "" for key in params for value in params.getlist(key))
     if not untidy:
         return None
-    changes = {"sort": None} if params.get("sort") == default_sort else {}
-    return request.path + query_string(params, **changes).rstrip("?")
+    return request.path + query_string(params, **drop).rstrip("?")
 
 
-@require_GET
-def record_list(request):
+def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bool]:
+    """The records list's filters and sort as the URL gives them (the page and its export)."""
     workspace = request.workspace
-    tidy = _tidy_url(request)
-    if tidy is not None and not request.htmx:
-        return redirect(tidy)
-    definitions = selectors.custom_field_definitions(workspace)
     filterset = RecordFilter(
         with_default_owner(request.GET, request.membership),
         queryset=selectors.live_records(workspace),
@@ -66,6 +64,18 @@ def record_list(request):
         request=request,
     )
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
+    return filterset, sort, descending
+
+
+@require_GET
+def record_list(request):
+    workspace = request.workspace
+    tidy = _tidy_url(request)
+    if tidy is not None and not request.htmx:
+        return redirect(tidy)
+    filterset, sort, descending = list_filters(
+        request, selectors.custom_field_definitions(workspace)
+    )
     size = selectors.clamp_page_size(request.GET.get("size"))
     cursor = request.GET.get("cursor") or None
     status, cursor_error = 200, ""
@@ -91,6 +101,7 @@ def record_list(request):
         if page.next_cursor
         else None,
         "clear_url": request.path,
+        "export_url": _url(request, "export") + query_string(request.GET, cursor=None, size=None),
         "workspace_is_empty": not page.items
         and not cursor
         and not selectors.workspace_has_records(workspace),

@@ -286,3 +286,15 @@ def test_the_list_shows_expected_arr_and_close_date(admin_client, url, workspace
     html = admin_client.get(url("list")).content.decode()
     assert ">Expected ARR</th>" in html and ">Close date</th>" in html
     assert "24,000" in html and "31 Mar 2027" in html
+
+
+def test_anyone_is_left_out_of_the_address_only_where_it_is_the_default(
+    client, url, spread, admin, rep
+):
+    client.force_login(admin.user)
+    response = client.get(url("list", query="?owner=any&source=webinar"))
+    assert response.status_code == 302 and response["Location"] == url(
+        "list", query="?source=webinar"
+    )
+    client.force_login(rep.user)  # a rep's default is "Me": "Anyone" must stay
+    assert client.get(url("list", query="?owner=any&source=webinar")).status_code == 200

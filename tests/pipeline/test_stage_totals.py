@@ -1,0 +1,271 @@
+"""The board's stage totals (pipeline_stagetotal, kept by database triggers: docs/adr/0206) stay
+equal to a fresh count after every kind of write to records: moves through the services, edits,
+owner changes, soft delete and restore, bulk updates, bulk inserts, raw SQL, hard deletes."""
+
+import contextlib
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from pipeline import selectors, services
+from pipeline.models import LostReason, StageTotal
+from pipeline.selectors.board import board_owners
+from playbook.models import Role
+from records.models import Record, RecordStatus
+from records.services.records import record_delete, record_restore, record_update
+from tests.factories import RecordFactory
+
+
+def fresh_totals(workspace, owners=None):
+    """What the totals must be: counted from the records themselves."""
+    qs = Record.objects.of(workspace).live().filter(status=RecordStatus.OPEN, stage__isnull=False)
+    if owners is not None:
+        qs = qs.filter(owner_id__in=owners)
+    rows = qs.values("stage_id").annotate(n=Count("id"), arr=Sum("expected_arr")).order_by()
+    return {
+        r["stage_id"]: (r["n"], (r["arr"] or Decimal(0)).quantize(Decimal("0.01")))
+        for r in rows
+        if r["n"]
+    }
+
+
+def kept_totals(workspace, board_stages, owners=None):
+    totals = selectors.column_totals(workspace, board_stages, owners=owners)
+    return {k: (v["n"], v["arr"]) for k, v in totals.items() if v["n"]}
+
+
+def kept_late(workspace, board_stages, now, owners=None):
+    totals = selectors.column_totals(workspace, board_stages, owners=owners, now=now)
+    return {s.pk: totals.get(s.pk, {}).get("late", 0) for s in board_stages if s.sla_days}
+
+
+def fresh_late(workspace, board_stages, now, owners=None):
+    late = {}
+    for stage in board_stages:
+        if stage.sla_days is None:
+            continue
+        qs = (
+            Record.objects.of(workspace)
+            .live()
+            .filter(
+                status=RecordStatus.OPEN,
+                stage=stage,
+                stage_entered_at__lt=now - timedelta(days=stage.sla_days),
+            )
+        )
+        if owners is not None:
+            qs = qs.filter(owner_id__in=owners)
+        late[stage.pk] = qs.count()
+    return late
+
+
+@pytest.fixture
+def people(pipeline_ws, member_factory):
+    return [member_factory(pipeline_ws, role) for role in (Role.SDR, Role.AE, Role.AE, Role.SDR)]
+
+
+def _random_fields(rng, stages, people):
+    return {
+        "stage": rng.choice([None, *stages]),
+        "status": rng.choice(list(RecordStatus.values) + [RecordStatus.OPEN] * 2),
+        "owner": rng.choice([None, *(m.user for m in people)]),
+        "expected_arr": rng.choice([None, Decimal("0"), Decimal("1200.50"), Decimal("99999.99")]),
+        "stage_entered_at": timezone.now() - timedelta(days=rng.randint(0, 90)),
+    }
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_totals_equal_a_fresh_count_after_every_random_write(
+    seed, pipeline_ws, stages, people, admin
+):
+    rng = random.Random(seed)
+    board_stages = selectors.stages(pipeline_ws)
+    stage_list = list(stages.values())
+    users = [m.user for m in people]
+    reason = LostReason.objects.of(pipeline_ws).filter(is_active=True).first()
+    for _ in range(12):
+        RecordFactory(workspace=pipeline_ws, **_random_fields(rng, stage_list, people))
+    assert kept_totals(pipeline_ws, board_stages) == fresh_totals(pipeline_ws)
+
+    def pick():
+        return rng.choice(list(Record.objects.of(pipeline_ws).order_by("pk")))
+
+    def move():
+        record = pick()
+        # Refused by a rule: the totals must not have moved either.
+        with contextlib.suppress(ValidationError):
+            services.record_move(
+                workspace=pipeline_ws,
+                record=record,
+                to_stage=rng.choice(board_stages),
+                actor=admin.user,
+                membership=admin,
+            )
+
+    def lose_or_reopen():
+        record = pick()
+        kwargs = {"workspace": pipeline_ws, "record": record, "actor": admin.user}
+        try:
+            if record.status == RecordStatus.LOST:
+                services.record_reopen(membership=admin, **kwargs)
+            else:
+                services.record_mark_lost(membership=admin, reason=reason, **kwargs)
+        except ValidationError:
+            pass
+
+    def edit():
+        record = pick()
+        fields = {"expected_arr": rng.choice([None, Decimal("10.01"), Decimal("5000")])}
+        with contextlib.suppress(ValidationError):
+            record_update(record=record, actor=admin.user, version=record.version, **fields)
+
+    def save_owner():
+        record = pick()
+        record.owner = rng.choice([None, *users])
+        record.save()
+
+    def soft_delete_or_restore():
+        record = pick()
+        if record.deleted_at is None:
+            record_delete(record=record, actor=admin.user)
+        else:
+            record_restore(record=record, actor=admin.user)
+
+    def bulk_update():
+        ids = [r.pk for r in Record.objects.of(pipeline_ws) if rng.random() < 0.5]
+        change = rng.choice(
+            [
+                {"stage": rng.choice(stage_list)},
+                {"status": rng.choice(RecordStatus.values)},
+                {"owner": rng.choice([None, *users])},
+                {"expected_arr": Decimal(rng.randint(0, 10**6)) / 100},
+                {"icp_score": rng.randint(0, 100)},
+                {"stage_entered_at": timezone.now() - timedelta(days=rng.randint(0, 40))},
+                {"stage_entered_at": None},
+            ]
+        )
+        Record.objects.of(pipeline_ws).filter(pk__in=ids).update(**change)
+
+    def bulk_create():
+        Record.objects.bulk_create(
+            [
+                Record(
+                    workspace=pipeline_ws,
+                    name=f"bulk {i}",
+                    **_random_fields(rng, stage_list, people),
+                )
+                for i in range(rng.randint(1, 5))
+            ]
+        )
+
+    def raw_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE records_record SET stage_id = %s, owner_id = %s "
+                "WHERE workspace_id = %s AND id %% 3 = %s",
+                [
+                    rng.choice(stage_list).pk,
+                    rng.choice(users).pk,
+                    pipeline_ws.pk,
+                    rng.randint(0, 2),
+                ],
+            )
+
+    def hard_delete():
+        record = pick()
+        Record.objects.of(pipeline_ws).filter(pk=record.pk).delete()
+        RecordFactory(workspace=pipeline_ws, **_random_fields(rng, stage_list, people))
+
+    operations = [
+        move, lose_or_reopen, edit, save_owner, soft_delete_or_restore, bulk_update,
+        bulk_create, raw_sql, hard_delete,
+    ]  # fmt: skip
+    for _ in range(60):
+        rng.choice(operations)()
+        now = timezone.now()
+        assert kept_totals(pipeline_ws, board_stages) == fresh_totals(pipeline_ws)
+        owners = rng.sample([u.pk for u in users], 2)
+        assert kept_totals(pipeline_ws, board_stages, owners) == fresh_totals(pipeline_ws, owners)
+        assert kept_late(pipeline_ws, board_stages, now) == fresh_late(
+            pipeline_ws, board_stages, now
+        )
+    # Nothing kept at zero, and nothing beyond the keys the records have.
+    assert not StageTotal.objects.of(pipeline_ws).filter(n=0).exists()
+
+
+def test_past_the_sla_counts_are_exact_with_and_without_a_team(pipeline_ws, stages, people, admin):
+    rng = random.Random(7)
+    stage_list = list(stages.values())
+    for _ in range(40):
+        RecordFactory(workspace=pipeline_ws, **_random_fields(rng, stage_list, people))
+    Record.objects.of(pipeline_ws).filter(pk__in=Record.objects.of(pipeline_ws)[:3]).update(
+        stage_entered_at=None
+    )
+    board_stages = selectors.stages(pipeline_ws)
+    now = timezone.now()
+    # Around each cutoff, on the cutoff's own day and the days either side: the day's records are
+    # counted exactly, the days before from the table.
+    for stage in board_stages:
+        if stage.sla_days is None:
+            continue
+        cutoff = now - timedelta(days=stage.sla_days)
+        for minutes in (-60 * 25, -60 * 23, -90, -1, 1, 90, 60 * 23, 60 * 25):
+            for owner in (None, people[1].user, people[3].user):
+                RecordFactory(
+                    workspace=pipeline_ws,
+                    stage=stage,
+                    owner=owner,
+                    stage_entered_at=cutoff + timedelta(minutes=minutes),
+                )
+    for owners in (None, [people[1].user_id, people[2].user_id]):
+        totals = selectors.column_totals(pipeline_ws, board_stages, owners=owners, now=now)
+        expected = fresh_late(pipeline_ws, board_stages, now, owners)
+        assert {s.pk: totals.get(s.pk, {}).get("late", 0) for s in board_stages} == {
+            s.pk: expected.get(s.pk, 0) for s in board_stages
+        }
+        assert any(expected.values())
+        assert kept_late(pipeline_ws, board_stages, now, owners) == expected
+
+
+def test_the_team_filtered_column_lists_the_teams_best_cards_in_order(
+    pipeline_ws, stages, people, admin
+):
+    """The per-owner branches (PostgreSQL) give the same page, cursor by cursor, as filtering
+    the whole column would."""
+    rng = random.Random(11)
+    users = [m.user for m in people]
+    for i in range(70):
+        RecordFactory(
+            workspace=pipeline_ws,
+            name=f"card {i}",
+            stage=stages["lead"],
+            owner=rng.choice([None, *users]),
+            icp_score=rng.choice([None, 10, 50, 50, 90]),
+            stage_entered_at=timezone.now() - timedelta(days=rng.choice([1, 60])),
+        )
+    owners = [users[0].pk, users[3].pk]
+    expected = sorted(
+        Record.objects.of(pipeline_ws).filter(owner_id__in=owners),
+        key=lambda r: (
+            r.stage_entered_at >= timezone.now() - timedelta(days=stages["lead"].sla_days),
+            -(r.icp_score if r.icp_score is not None else -1),
+            r.pk,
+        ),
+    )
+    seen, cursor = [], None
+    while True:
+        page = selectors.column_page(
+            pipeline_ws, stages["lead"], owners=owners, cursor=cursor, size=7
+        )
+        seen += [c.record.pk for c in page.cards]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [r.pk for r in expected]
+    assert board_owners(pipeline_ws, owner_id=users[0].pk) == [users[0].pk]
