@@ -19,8 +19,10 @@ class PipelineConfig(AppConfig):
     name = "pipeline"
 
     def ready(self):
+        from pipeline.handoff import register_dialog
         from playbook.services import workspace_created
         from records.services.icp import icp_recomputed
 
         workspace_created.connect(install_default_pipeline, dispatch_uid="pipeline-defaults")
         icp_recomputed.connect(refresh_icp_calibration, dispatch_uid="pipeline-icp-calibration")
+        register_dialog()

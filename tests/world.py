@@ -13,6 +13,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
+from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
 from jobs.models import Job, JobStatus
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
@@ -42,7 +43,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
-    StageTransitionFactory(record=record, to_stage=stage)
+    transition = StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     icp_calibration_refresh(workspace=workspace)
     audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
@@ -54,10 +55,19 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
+    record_import = RecordImport.objects.create(
+        workspace=workspace, file_name="records.csv", content="Company\nAcme\n,\n",
+        header=["Company"], mapping=["record.name"], status="done", refused=[[3, "No name."]],
+        created_by=user, stage=stage,
+    )  # fmt: skip
+    ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
+    ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
     return {
         **customer_rows(workspace, record, subscription, user),
+        "record_import_id": record_import.pk,
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
+        "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
         "contact_id": ContactFactory(record=record).pk,
         "activity_id": ActivityFactory(record=record, kind="task", assignee=user).pk,
