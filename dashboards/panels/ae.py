@@ -39,7 +39,7 @@ def _no_deals(workspace, membership) -> Empty:
 
 @panel("ae", "pipeline_by_stage", title="Pipeline by stage")
 def pipeline_by_stage(*, workspace, membership, period):
-    """Open deals per deal stage: count, expected ARR, weighted value (3 queries: the deal stages first)."""
+    """Open deals per deal stage: count, expected ARR, weighted value (3 queries)."""
     rows = deals.pipeline_by_stage(workspace, owner_id=_owner_id(membership))
     if not any(r.count for r in rows):
         return {"empty": _no_deals(workspace, membership)}

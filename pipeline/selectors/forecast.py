@@ -34,7 +34,8 @@ def totals(rows) -> dict:
 
 
 def _grouped(workspace, owner_id, field: str) -> dict:
-    """The deals' count, Σ expected ARR and Σ weighted value per value of `field`: two queries (the deal stages, then the grouped sums)."""
+    """The deals' count, Σ expected ARR and Σ weighted value per value of `field`:
+    two queries (the deal stages, then the grouped sums)."""
     return {
         row[field]: row
         for row in deals(workspace, DealFilters(owner_id=owner_id))

@@ -56,9 +56,7 @@ def open_deals(workspace):
         .values_list("pk", flat=True)
     )
     return (
-        Record.objects.of(workspace)
-        .live()
-        .filter(stage_id__in=stage_ids, status=RecordStatus.OPEN)
+        Record.objects.of(workspace).live().filter(stage_id__in=stage_ids, status=RecordStatus.OPEN)
     )
 
 
