@@ -39,7 +39,7 @@ def _no_deals(workspace, membership) -> Empty:
 
 @panel("ae", "pipeline_by_stage", title="Pipeline by stage")
 def pipeline_by_stage(*, workspace, membership, period):
-    """Open deals per deal stage: count, expected ARR, weighted value (2 queries)."""
+    """Open deals per deal stage: count, expected ARR, weighted value (3 queries)."""
     rows = deals.pipeline_by_stage(workspace, owner_id=_owner_id(membership))
     if not any(r.count for r in rows):
         return {"empty": _no_deals(workspace, membership)}
@@ -60,7 +60,7 @@ def pipeline_by_stage(*, workspace, membership, period):
 @panel("ae", "forecast", title="Weighted forecast against quota")
 def forecast(*, workspace, membership, period):
     """New ARR won this year + weighted open deals closing by year end, against the quota
-    (the person's new-ARR target; the Sales team's for admins and leaders). At most 5 queries."""
+    (the person's new-ARR target; the Sales team's for admins and leaders). At most 6 queries."""
     today = period.today
     owner_id = _owner_id(membership)
     scope = "team:sales" if owner_id is None else f"person:{owner_id}"
@@ -125,7 +125,7 @@ def forecast(*, workspace, membership, period):
 @panel("ae", "forecast_categories", title="Forecast by category")
 def forecast_categories(*, workspace, membership, period):
     """Open deals per forecast category (pipeline, best case, commit): count, expected and
-    weighted ARR; the seller's own, or everyone's for admins and leaders (2 queries)."""
+    weighted ARR; the seller's own, or everyone's for admins and leaders (3 queries)."""
     rows = deals.forecast_rollup(workspace, owner_id=_owner_id(membership))
     if not any(r.count for r in rows):
         return {"empty": _no_deals(workspace, membership)}
@@ -145,7 +145,7 @@ def forecast_categories(*, workspace, membership, period):
 
 @panel("ae", "closing", title="Deals closing this month")
 def closing(*, workspace, membership, period):
-    """Open deals expected to close this month: count, ARR, the largest five (2 queries)."""
+    """Open deals expected to close this month: count, ARR, the largest five (3 queries)."""
     got = deals.closing_this_month(workspace, owner_id=_owner_id(membership), today=period.today)
     href = _deals_url(workspace, membership, closing="month")
     if not got.count:
@@ -172,7 +172,7 @@ def closing(*, workspace, membership, period):
 
 @panel("ae", "stale", title=f"Stale deals (no activity in {STALE_DAYS} days)")
 def stale(*, workspace, membership, period):
-    """Open deals with nothing done for STALE_DAYS: count, ARR, the quietest five (2 queries)."""
+    """Open deals with nothing done for STALE_DAYS: count, ARR, the quietest five (3 queries)."""
     got = deals.stale_deals(workspace, owner_id=_owner_id(membership))
     href = _deals_url(workspace, membership, stale="on")
     if not got.count:

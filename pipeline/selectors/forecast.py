@@ -34,7 +34,8 @@ def totals(rows) -> dict:
 
 
 def _grouped(workspace, owner_id, field: str) -> dict:
-    """The deals' count, Σ expected ARR and Σ weighted value per value of `field`: one query."""
+    """The deals' count, Σ expected ARR and Σ weighted value per value of `field`:
+    two queries (the deal stages, then the grouped sums)."""
     return {
         row[field]: row
         for row in deals(workspace, DealFilters(owner_id=owner_id))
@@ -54,7 +55,7 @@ class StageRow:
 
 def pipeline_by_stage(workspace, *, owner_id: int | None) -> list[StageRow]:
     """Open deals per deal stage (every deal stage, zeros included), in stage order: count,
-    expected ARR and weighted value. Two queries."""
+    expected ARR and weighted value. Three queries."""
     stages = deal_stages(workspace)
     grouped = _grouped(workspace, owner_id, "stage_id")
     out = []

@@ -38,11 +38,11 @@ MINE = {
 OWNER = {"ae": "ae", "csm": "csm", "renewals": "renewals"}
 # Each panel's own queries at most (PANEL_QUERIES more for the request itself).
 BOUNDS = {
-    ("ae", "pipeline_by_stage"): 2,
-    ("ae", "forecast"): 5,
-    ("ae", "forecast_categories"): 1,
-    ("ae", "closing"): 2,
-    ("ae", "stale"): 2,
+    ("ae", "pipeline_by_stage"): 3,
+    ("ae", "forecast"): 6,
+    ("ae", "forecast_categories"): 2,
+    ("ae", "closing"): 3,
+    ("ae", "stale"): 3,
     ("ae", "wins"): 2,
     ("csm", "health"): 2,
     ("csm", "satisfaction"): 1,
@@ -52,7 +52,7 @@ BOUNDS = {
     ("renewals", "at_risk"): 1,
     ("renewals", "upsells"): 2,
     ("renewals", "outcomes"): 1,
-    ("leader", "forecast_categories"): 1,
+    ("leader", "forecast_categories"): 2,
 }
 
 
