@@ -15,6 +15,7 @@ from dataio.models import (
     OwnerRule,
     RecordImport,
 )
+from jobs.services import job_enqueue
 from pipeline.models import StageDefinition
 from playbook.csvio import read_csv
 from records.models import CustomFieldDefinition
@@ -101,8 +102,7 @@ def import_configure(
             ImportColumnMemory.objects.update_or_create(
                 workspace=workspace, column=name, defaults={"target": target}
             )
-    workspace_id, job_id = workspace.pk, job.pk
-    transaction.on_commit(lambda: tasks.import_preview.delay(workspace_id, job_id))
+    job_enqueue(workspace=workspace, task=tasks.import_preview, args=[workspace.pk, job.pk])
     return job
 
 
@@ -116,8 +116,7 @@ def import_start(*, workspace, record_import: RecordImport) -> RecordImport:
         raise ValidationError("Check the preview first; this import is not ready to start.")
     job.status = ImportStatus.PENDING
     job.save(update_fields=["status"])
-    workspace_id, job_id = workspace.pk, job.pk
-    transaction.on_commit(lambda: tasks.import_run.delay(workspace_id, job_id))
+    job_enqueue(workspace=workspace, task=tasks.import_run, args=[workspace.pk, job.pk])
     return job
 
 

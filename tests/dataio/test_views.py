@@ -28,8 +28,13 @@ CSV = (
 def queued(monkeypatch):
     """The tasks the views queue, kept to be run by the test as the worker would."""
     sent = []
-    for task in (tasks.import_preview, tasks.import_run):
-        monkeypatch.setattr(task, "delay", lambda *a, task=task: sent.append((task, a)))
+    by_name = {task.name: task for task in (tasks.import_preview, tasks.import_run)}
+
+    def send(name, args=None, **options):
+        sent.append((by_name[name], tuple(args or ())))
+
+    # What the jobs outbox hands to the broker after commit (jobs.services.job_enqueue).
+    monkeypatch.setattr("jobs.services.current_app.send_task", send)
     return sent
 
 
