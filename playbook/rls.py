@@ -107,7 +107,16 @@ def app_role_sql(role: str) -> list[str]:
 # of 4 ms at 100k records, docs/PERFORMANCE.md). Neither has side effects, and for stored text an
 # error can only come from the pattern, which is the query's own input. Only a superuser may mark
 # a function; the mark is per database (scripts/db-roles.sql, and migrate when run as one).
-LEAKPROOF_FUNCTIONS = ["upper(text)", "textlike(text, text)"]
+LEAKPROOF_FUNCTIONS = [
+    "upper(text)",
+    "textlike(text, text)",
+    # The word search (records.search, ADR 0103): its GIN indexes, under the policy. None of
+    # these can fail on a stored name or address (200 and 254 characters at most).
+    "textcat(text, text)",
+    "translate(text, text, text)",
+    "to_tsvector(regconfig, text)",
+    "ts_match_vq(tsvector, tsquery)",
+]
 
 
 def mark_leakproof_sql() -> list[str]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pipeline import selectors, services
 from pipeline.models import LostReason, StageTotal
+from pipeline.selectors import queues
 from pipeline.selectors.board import board_owners
 from playbook.models import Role
 from records.models import Record, RecordStatus
@@ -194,6 +195,17 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
         assert kept_totals(pipeline_ws, board_stages, owners) == fresh_totals(pipeline_ws, owners)
         assert kept_late(pipeline_ws, board_stages, now) == fresh_late(
             pipeline_ws, board_stages, now
+        )
+        # My pipeline's totals read the same table.
+        owner = rng.choice(users)
+        kept = queues._owner_totals(pipeline_ws, owner.pk)
+        fresh = queues.deals(pipeline_ws, queues.DealFilters(owner_id=owner.pk)).aggregate(
+            n=Count("id"), arr=Sum("expected_arr"), weighted=Sum(queues.weighted_arr())
+        )
+        assert kept["n"] == fresh["n"]
+        assert kept["arr"] == (fresh["arr"] or Decimal(0)).quantize(Decimal("0.01"))
+        assert kept["weighted"].quantize(Decimal("1")) == (
+            (fresh["weighted"] or Decimal(0)).quantize(Decimal("1"))
         )
     # Nothing kept at zero, and nothing beyond the keys the records have.
     assert not StageTotal.objects.of(pipeline_ws).filter(n=0).exists()
