@@ -195,13 +195,12 @@ class Record(TenantModel):
             # (pipeline_board_open), and every index that carries the score must take a new key
             # each time the score changes (docs/adr/0110).
             models.Index(fields=["workspace", "stage"], name="record_ws_stage"),
-            # My pipeline: an owner's open deals by close date (the keyset order), the stage
-            # and ARR carried for the filter and the sums without reading the table.
+            # My pipeline: an owner's open deals by close date (the keyset order; its totals
+            # come from pipeline_stagetotal).
             models.Index(
                 fields=["workspace", "owner", "expected_close_date", "id"],
                 name="record_ws_owner_close",
                 condition=Q(status="open", deleted_at__isnull=True),
-                include=["stage", "expected_arr"],
             ),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),

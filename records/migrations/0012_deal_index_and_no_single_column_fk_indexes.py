@@ -43,7 +43,6 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("deleted_at__isnull", True), ("status", "open")),
                 fields=["workspace", "owner", "expected_close_date", "id"],
-                include=("stage", "expected_arr"),
                 name="record_ws_owner_close",
             ),
         ),

@@ -281,3 +281,21 @@ def test_the_team_filtered_column_lists_the_teams_best_cards_in_order(
         cursor = page.next_cursor
     assert seen == [r.pk for r in expected]
     assert board_owners(pipeline_ws, owner_id=users[0].pk) == [users[0].pk]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite rebuilds tables, dropping triggers"
+)
+def test_after_migrate_lost_sqlite_triggers_come_back_and_the_totals_are_recounted(
+    pipeline_ws, stages, people
+):
+    from pipeline.apps import keep_stage_totals_triggers
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER pipeline_stage_totals_insert")
+    RecordFactory(workspace=pipeline_ws, stage=stages["lead"], stage_entered_at=timezone.now())
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) != fresh_totals(pipeline_ws)
+    keep_stage_totals_triggers(sender=None)
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)
+    RecordFactory(workspace=pipeline_ws, stage=stages["lead"], stage_entered_at=timezone.now())
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)
