@@ -226,6 +226,11 @@ class CustomerFilterForm(BaseForm):
     due = forms.BooleanField(label="Engagement due", required=False)
     renewal_owner = forms.ChoiceField(label="Renewal owner", required=False)
     upsell = forms.BooleanField(label="Open upsell", required=False)
+    answered = forms.ChoiceField(
+        label="Answered (90 days)",
+        choices=[("", "Any"), ("nps", "An NPS survey"), ("csat", "A CSAT survey")],
+        required=False,
+    )
     after = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, members=(), **kwargs):

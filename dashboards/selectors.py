@@ -5,16 +5,15 @@ summed over a period here, with the same formulas as docs/METRICS.md."""
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count
 
 from customers.selectors.customers import at_risk_arr
 from playbook.models import Membership, Role
+from records.models import Source
 from targets import periods as months
 from targets import selectors as target_selectors
 from targets.metrics import ratio
-from targets.models import Target
+from targets.models import MetricSnapshot, Target, source_scope_key
 from targets.rollups import funnel
 
 ZERO = Decimal("0")
@@ -131,62 +130,54 @@ def period_target(workspace, metric: str, *, first: int, last: int, scope_key="w
     """The target of `metric` for months first..last: the sum of the monthly targets of those
     months when every month has one, else the yearly targets of the years the range covers
     whole; None when neither (one query)."""
+    found = period_targets(workspace, [metric], first=first, last=last, scope_keys=[scope_key])
+    return found[(metric, scope_key)]
+
+
+def period_targets(workspace, metrics, *, first: int, last: int, scope_keys) -> dict:
+    """{(metric, scope key): the period's target or None} as period_target judges each, for
+    every pair of `metrics` and `scope_keys`, in one query."""
     years = range(first // 12, last // 12 + 1)
-    rows = list(
+    rows = (
         Target.objects.of(workspace)
-        .filter(metric=metric, scope_key=scope_key, year__in=list(years))
-        .values_list("year", "month", "value")
+        .filter(metric__in=list(metrics), scope_key__in=list(scope_keys), year__in=list(years))
+        .values_list("metric", "scope_key", "year", "month", "value")
     )
-    monthly = {months.index(y, m): v for y, m, v in rows if m}
+    by_pair: dict = {}
+    for metric, key, year, month, value in rows:
+        by_pair.setdefault((metric, key), []).append((year, month, value))
     wanted = range(first, last + 1)
-    if all(m in monthly for m in wanted):
-        return sum((monthly[m] for m in wanted), ZERO)
-    yearly = {y: v for y, m, v in rows if not m}
     whole_years = first % 12 == 0 and last % 12 == 11
-    if whole_years and all(y in yearly for y in years):
-        return sum((yearly[y] for y in years), ZERO)
-    return None
-
-
-# Leads and MQLs by source re-read the month's stage history (337 ms for a month of 64,000 moves
-# at 100k records): kept this long, like the customers' engagement counts.
-BY_SOURCE_SECONDS = 300
+    out = {}
+    for metric in metrics:
+        for key in scope_keys:
+            found = by_pair.get((metric, key), [])
+            monthly = {months.index(y, m): v for y, m, v in found if m}
+            yearly = {y: v for y, m, v in found if not m}
+            if all(m in monthly for m in wanted):
+                out[(metric, key)] = sum((monthly[m] for m in wanted), ZERO)
+            elif whole_years and all(y in yearly for y in years):
+                out[(metric, key)] = sum((yearly[y] for y in years), ZERO)
+            else:
+                out[(metric, key)] = None
+    return out
 
 
 def entered_by_source(workspace, *, first: int, last: int, stage_keys) -> dict:
-    """{(stage key, source): records entering the stage} over months first..last: the same
-    stage-entry facts the monthly rollup counts (targets.rollups.funnel.facts_sql), counted per
-    month like the snapshots and split by the record's source. Two queries, or none for
-    BY_SOURCE_SECONDS after they ran."""
-    # The workspace's creation time tells apart workspaces that reuse an id (test databases).
-    key = (
-        f"dashboards:by_source:{workspace.pk}:{workspace.created_at.timestamp()}:"
-        f"{first}:{last}:{','.join(sorted(stage_keys))}"
+    """{(stage key, source): records entering the stage} over months first..last ('' for
+    records without a source), summed from the monthly snapshots' per-source rows
+    (targets.rollups: the same stage-entry facts as the workspace row). One query."""
+    columns = {key: funnel.STAGE_METRICS[key] for key in stage_keys}
+    source_of = {source_scope_key(s): s for s in ("", *Source.values)}
+    rows = MetricSnapshot.objects.of(workspace).filter(
+        scope_key__in=source_of,
+        month__gte=months.first_day(first),
+        month__lte=months.first_day(last),
     )
-    counts = cache.get(key)
-    if counts is None:
-        counts = _entered_by_source(workspace, first=first, last=last, stage_keys=stage_keys)
-        cache.set(key, counts, BY_SOURCE_SECONDS)
-    return counts
-
-
-def _entered_by_source(workspace, *, first: int, last: int, stage_keys) -> dict:
-    params, stages, bounds = funnel.query_params(workspace, first, last)
-    ids = {s["id"]: s["key"] for s in stages if s["key"] in stage_keys and not s["is_retired"]}
-    if not ids:
-        return {}
-    # Stage ids come from the database (ints), inlined: portable where "IN %s" is not.
-    id_list = ", ".join(str(int(i)) for i in ids)
-    sql = f"""
-        WITH {funnel.facts_sql(stages, bounds)}
-        SELECT facts.stage_id, r.source, COUNT(DISTINCT facts.rec), facts.m FROM facts
-        JOIN records_record r ON r.workspace_id = %(ws)s AND r.id = facts.rec
-        WHERE facts.metric = 'entered' AND facts.stage_id IN ({id_list})
-        GROUP BY facts.stage_id, r.source, facts.m"""
     out: dict = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for stage_id, source, n, _month in cur.fetchall():
-            key = (ids[stage_id], source or "")
-            out[key] = out.get(key, 0) + n
+    for key, *counts in rows.values_list("scope_key", *columns.values()):
+        source = source_of[key]
+        for stage_key, n in zip(columns, counts, strict=True):
+            if n:
+                out[(stage_key, source)] = out.get((stage_key, source), 0) + n
     return out

@@ -50,6 +50,7 @@ class PipelineConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from pipeline.handoff import register_dialog
         from playbook.services import workspace_created
         from records.services.icp import icp_recomputed
 
@@ -58,3 +59,4 @@ class PipelineConfig(AppConfig):
         post_migrate.connect(
             keep_stage_totals_triggers, sender=self, dispatch_uid="pipeline-stage-totals"
         )
+        register_dialog()

@@ -148,6 +148,24 @@ class BoardMoveForm(BaseForm):
     version = forms.IntegerField(required=False)
 
 
+class HandoffMoveForm(BaseForm):
+    """The new-owner dialog's confirmation: the move, and the owner the dialog named (so the
+    move hands the record to exactly the person the user saw, not to a later round-robin pick)."""
+
+    to_stage = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    owner = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    note = forms.CharField(
+        label="Note for the new owner",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class UndoMoveForm(BaseForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class LostReasonForm(BaseForm):
     label = forms.CharField(label="Reason", max_length=200)
 

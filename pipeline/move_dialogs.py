@@ -8,8 +8,10 @@ same form instead of its plain "Advance" button. The form's view performs the mo
 through pipeline.services, so the rules, the version check and the history are the same as for
 any move. Apps register in AppConfig.ready(); the pipeline never imports them.
 
-Other dialogs of the same shape: choosing the new owner of a handoff, the lost reason of a drop
-on a "lost" target (the work-surfaces issue).
+The pipeline registers "new owner" (pipeline/handoff.py): a drop that would hand the record to
+someone else names that person first. It is a fallback (another dialog that applies, Won's
+first subscription, says who owns the record next itself) and board-only (the record page's
+Advance form already names the handoff and lets the user choose the owner).
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class MoveDialog:
     applies: Callable[[object, object], bool]
     # (workspace, record, to_stage) -> the form's URL (GET shows it, POST moves).
     url: Callable[[object, object, object], str]
+    # Only when no other dialog applies (the other dialog's form covers what this one asks).
+    fallback: bool = False
+    # Only for board drops: the record page's stage panel has its own forms for this.
+    board_only: bool = False
 
 
 _DIALOGS: dict[str, MoveDialog] = {}
@@ -35,8 +41,11 @@ def register(dialog: MoveDialog) -> None:
     _DIALOGS[dialog.key] = dialog
 
 
-def dialog_for(record, to_stage) -> MoveDialog | None:
-    """The first registered dialog that a move of `record` into `to_stage` needs, if any."""
+def dialog_for(record, to_stage, *, board: bool = True) -> MoveDialog | None:
+    """The first registered dialog that a move of `record` into `to_stage` needs, if any
+    (`board=False`: for the record page's panel). Fallback dialogs are asked last."""
     if to_stage is None:
         return None
-    return next((d for d in _DIALOGS.values() if d.applies(record, to_stage)), None)
+    candidates = [d for d in _DIALOGS.values() if board or not d.board_only]
+    candidates.sort(key=lambda d: d.fallback)  # stable: registration order otherwise
+    return next((d for d in candidates if d.applies(record, to_stage)), None)

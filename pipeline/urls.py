@@ -3,7 +3,7 @@ settings under settings/."""
 
 from django.urls import path
 
-from pipeline.views import board, calibration, queues, record, settings
+from pipeline.views import board, calibration, handoff, queues, record, settings
 
 app_name = "pipeline"
 
@@ -12,6 +12,16 @@ urlpatterns = [
     path("pipeline/board/columns/<int:stage_id>/", board.board_column, name="board_column"),
     path("pipeline/records/<int:record_id>/move/", board.record_move, name="record_move"),
     path("pipeline/records/<int:record_id>/", record.record_stage, name="record_stage"),
+    path(
+        "pipeline/records/<int:record_id>/hand-over/",
+        handoff.record_move_owner,
+        name="record_move_owner",
+    ),
+    path(
+        "pipeline/transitions/<int:transition_id>/undo/",
+        handoff.transition_undo,
+        name="transition_undo",
+    ),
     *[
         path(
             f"pipeline/records/<int:record_id>/{move}/",

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from playbook.demo import DemoContext
 from playbook.models import Role
+from playbook.sql import array_literal
 from records.contact_data import region_for_country
 from records.demo_data import (
     ACTIVITY_COLUMNS,
@@ -170,7 +171,9 @@ def _insert_unnest(table, names, fields, json_at, rows, *, returning=False) -> l
             columns = [list(column) for column in zip(*batch, strict=True)]
             for i in json_at:
                 columns[i] = [None if v is None else json.dumps(v) for v in columns[i]]
-            cursor.execute(sql, columns)
+            # Each column as one array literal built with string joins (playbook.sql): psycopg
+            # adapting the lists element by element was a third of a 200k-row import.
+            cursor.execute(sql, [array_literal(column) for column in columns])
             if returning:
                 ids.extend(row[0] for row in cursor.fetchall())
     return ids
@@ -209,7 +212,7 @@ def update_objects(model, workspace_id: int, objs: list, fields: list[str]) -> N
                 if i in json_at:
                     values = [None if v is None else json.dumps(v) for v in values]
                 columns.append(values)
-            cursor.execute(sql, [*columns, workspace_id])
+            cursor.execute(sql, [*map(array_literal, columns), workspace_id])
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 a value that is not valid (an unknown choice, a word where a number goes) is reported beside its
 filter with status 400 and left out of the query."""
 
+import functools
 from datetime import date, datetime, time, timedelta
 
 import django_filters
@@ -29,6 +30,23 @@ SEARCH_MAX = 100
 # Three characters at least: one or two letters start nearly every word.
 SEARCH_MIN = 3
 SEARCH_DENSE = 500
+
+OWNER_ANY, OWNER_ME, OWNER_NONE = "any", "me", "null"
+# Roles that work their own records: the list opens on "Owner: Me" for them.
+DEFAULT_MINE = ("sdr", "ae", "se", "csm", "renewals")
+
+
+def mine_by_default(membership) -> bool:
+    return membership is not None and membership.role in DEFAULT_MINE
+
+
+def with_default_owner(params, membership):
+    """The list's query with the role's default owner filled in when none was asked for."""
+    if "owner" in params or not mine_by_default(membership):
+        return params
+    params = params.copy()
+    params["owner"] = OWNER_ME
+    return params
 
 
 def _start_of_day(day) -> datetime:
@@ -63,8 +81,10 @@ class RecordFilter(django_filters.FilterSet):
             attrs={"type": "search", "placeholder": "Name, domain or contact e-mail"}
         ),
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=None, null_label="Unassigned", empty_label="Anyone"
+    # "Me" is whoever looks (a shared link shows each viewer their own records); reps open the
+    # list on it (DEFAULT_MINE), so "Anyone" has a value of its own ("any") to say otherwise.
+    owner = django_filters.ChoiceFilter(
+        choices=[], method="filter_owner", empty_label=None, label="Owner"
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, empty_label="Any source")
     status = django_filters.ChoiceFilter(choices=RecordStatus.choices, empty_label="Any status")
@@ -110,7 +130,16 @@ class RecordFilter(django_filters.FilterSet):
         self.definitions = list(definitions)
         self.search_too_short = False
         super().__init__(data, queryset, **kw)
-        self.filters["owner"].queryset = active_members(workspace)
+        # A callable: the members are read only when the select is drawn or a member's id is
+        # checked (the htmx answer with the results alone never reads them).
+        self.filters["owner"].extra["choices"] = functools.cache(
+            lambda: [
+                (OWNER_ANY, "Anyone"),
+                (OWNER_ME, "Me"),
+                (OWNER_NONE, "Unassigned"),
+                *[(str(user.pk), str(user)) for user in active_members(workspace)],
+            ]
+        )
         # The stage model is the pipeline's; reached through the field, records needs no
         # import of the app above it.
         stages = Record._meta.get_field("stage").related_model.objects.of(workspace)
@@ -124,7 +153,7 @@ class RecordFilter(django_filters.FilterSet):
                 self.filters[name] = filter_
 
     # The standard fields come first in the bar; custom fields go under "More filters".
-    BASIC = ("q", "owner", "source", "status", "overdue")
+    BASIC = ("q", "owner", "stage", "status", "source", "overdue")
 
     def basic_fields(self):
         return [self.form[name] for name in self.BASIC]
@@ -173,6 +202,16 @@ class RecordFilter(django_filters.FilterSet):
             in_email &= Q(email__icontains=word)
         by_email = Contact.objects.of(self.workspace).filter(in_email)
         return queryset.filter(in_company | Exists(by_email.filter(record_id=OuterRef("pk"))))
+
+    def filter_owner(self, queryset, name, value):
+        if value in ("", OWNER_ANY):
+            return queryset
+        if value == OWNER_ME:
+            user = getattr(self.request, "user", None)
+            return queryset.filter(owner_id=user.pk if user else None)
+        if value == OWNER_NONE:
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner_id=int(value))
 
     def filter_created_after(self, queryset, name, value):
         return queryset.filter(created_at__gte=_start_of_day(value))

@@ -4,8 +4,9 @@ from django import forms
 
 from playbook.forms import BaseForm
 from playbook.models import Team
+from records.models import Source
 from targets import periods
-from targets.models import Metric, Scope
+from targets.models import SOURCE_METRICS, Metric, Scope
 from targets.planner import DEFAULTS, Plan
 
 MONTHS = [(0, "Whole year")] + [(i, f"{i:02d}") for i in range(1, 13)]
@@ -19,6 +20,9 @@ class TargetForm(BaseForm):
     scope = forms.ChoiceField(choices=Scope.choices, initial=Scope.WORKSPACE)
     team = forms.ChoiceField(choices=[("", "—"), *Team.choices], required=False)
     user = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Person")
+    source = forms.ChoiceField(
+        choices=[("", "—"), *Source.choices], required=False, label="Lead source"
+    )
     value = forms.DecimalField(max_digits=14, decimal_places=2)
 
     def __init__(self, *args, members=(), **kwargs):
@@ -37,6 +41,13 @@ class TargetForm(BaseForm):
             self.add_error("team", "Choose the team this target is for.")
         if data.get("scope") == Scope.PERSON and not data.get("user"):
             self.add_error("user", "Choose the person this target is for.")
+        if data.get("scope") == Scope.SOURCE:
+            if not data.get("source"):
+                self.add_error("source", "Choose the lead source this target is for.")
+            if data.get("metric") and data["metric"] not in SOURCE_METRICS:
+                self.add_error(
+                    "metric", "Only leads, MQLs, SQLs, opportunities and wins have a lead source."
+                )
         return data
 
     def service_kwargs(self):

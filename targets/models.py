@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 
 from playbook.models import Team, TenantModel
+from records.models import Source
 
 
 class Metric(models.TextChoices):
@@ -38,21 +39,36 @@ class Scope(models.TextChoices):
     WORKSPACE = "workspace", "Whole workspace"
     TEAM = "team", "Team"
     PERSON = "person", "Person"
+    SOURCE = "source", "Lead source"
 
 
-def scope_key(scope: str, team: str = "", user_id: int | None = None) -> str:
+# What a lead source's snapshot row counts: records entering each stage, by the record's source
+# (targets.rollups). Only these metrics can have a per-source target.
+SOURCE_METRICS = frozenset(
+    {Metric.LEADS, Metric.MQLS, Metric.SQLS, Metric.OPPORTUNITIES, Metric.WINS}
+)
+
+
+def scope_key(scope: str, team: str = "", user_id: int | None = None, source: str = "") -> str:
     """One string naming a scope, so that a unique constraint (NULLs never collide in SQL)
     can say "one target per metric, period and scope"."""
     if scope == Scope.TEAM:
         return f"team:{team}"
     if scope == Scope.PERSON:
         return f"person:{user_id}"
+    if scope == Scope.SOURCE:
+        return source_scope_key(source)
     return "workspace"
+
+
+def source_scope_key(source: str) -> str:
+    """A lead source's scope: "source:none" is the records without one (snapshots only)."""
+    return f"source:{source or 'none'}"
 
 
 class Target(TenantModel):
     """A value to reach (or, for a ceiling, to stay under) for one metric over a year
-    (month = 0) or one month of it, for the workspace, a team or a person."""
+    (month = 0) or one month of it, for the workspace, a team, a person or a lead source."""
 
     workspace = models.ForeignKey(
         "playbook.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
@@ -68,6 +84,7 @@ class Target(TenantModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    source = models.CharField("lead source", max_length=20, choices=Source.choices, blank=True)
     scope_key = models.CharField(max_length=40)
     value = models.DecimalField(max_digits=14, decimal_places=2)
     set_by = models.ForeignKey(

@@ -8,8 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from playbook.models import Membership, Team
+from records.models import Source
 from targets import periods, rollups
-from targets.models import MONEY_METRICS, Metric, Scope, SeasonalityCurve, Target, scope_key
+from targets.models import (
+    MONEY_METRICS,
+    SOURCE_METRICS,
+    Metric,
+    Scope,
+    SeasonalityCurve,
+    Target,
+    scope_key,
+)
 from targets.planner import Plan
 from targets.shares import CENT, ONE, apportion
 
@@ -58,20 +67,31 @@ def _member(workspace, user_id) -> Membership:
     return member
 
 
-def _scope(workspace, scope: str, team: str, user_id) -> tuple[str, str, int | None]:
+def _scope(workspace, scope: str, team: str, user_id, source: str, metric: str):
+    """(scope, team, user id, source) of a valid scope, else a ValidationError naming it."""
     if scope == Scope.WORKSPACE:
-        return scope, "", None
+        return scope, "", None, ""
     if scope == Scope.TEAM:
         if team not in Team.values:
             raise ValidationError({"team": "Choose a team."})
-        return scope, team, None
+        return scope, team, None, ""
     if scope == Scope.PERSON:
-        return scope, "", _member(workspace, user_id).user_id
-    raise ValidationError({"scope": "Choose the workspace, a team or a person."})
+        return scope, "", _member(workspace, user_id).user_id, ""
+    if scope == Scope.SOURCE:
+        if source not in Source.values:
+            raise ValidationError({"source": "Choose a lead source."})
+        if metric not in SOURCE_METRICS:
+            raise ValidationError(
+                {"scope": "Only leads, MQLs, SQLs, opportunities and wins have a lead source."}
+            )
+        return scope, "", None, source
+    raise ValidationError({"scope": "Choose the workspace, a team, a person or a lead source."})
 
 
-def _upsert(workspace, *, actor, metric, year, month, scope, team, user_id, value) -> Target:
-    key = scope_key(scope, team, user_id)
+def _upsert(
+    workspace, *, actor, metric, year, month, scope, team, user_id, value, source=""
+) -> Target:
+    key = scope_key(scope, team, user_id, source)
     target, _ = Target.objects.update_or_create(
         workspace=workspace,
         metric=metric,
@@ -82,6 +102,7 @@ def _upsert(workspace, *, actor, metric, year, month, scope, team, user_id, valu
             "scope": scope,
             "team": team,
             "user_id": user_id,
+            "source": source,
             "value": value,
             "set_by": actor,
         },
@@ -101,13 +122,16 @@ def target_set(
     value,
     team: str = "",
     user=None,
+    source: str = "",
 ) -> Target:
     """Create or replace the target for (metric, period, scope)."""
     if metric not in Metric.values:
         raise ValidationError({"metric": "Choose a metric from the list."})
     value = _check_value(metric, value)
     year, month = _check_period(year, month)
-    scope, team, user_id = _scope(workspace, scope, team, getattr(user, "pk", user))
+    scope, team, user_id, source = _scope(
+        workspace, scope, team, getattr(user, "pk", user), source, metric
+    )
     return _upsert(
         workspace,
         actor=actor,
@@ -118,6 +142,7 @@ def target_set(
         team=team,
         user_id=user_id,
         value=value,
+        source=source,
     )
 
 
@@ -183,6 +208,7 @@ def target_spread_months(*, workspace, actor, target: Target, curve=None) -> lis
             scope=target.scope,
             team=target.team,
             user_id=target.user_id,
+            source=target.source,
             value=part,
         )
         for i, part in enumerate(parts)

@@ -41,7 +41,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     stage = StageDefinitionFactory(workspace=workspace, team="sales")
     record = RecordFactory(workspace=workspace, owner=user, stage=stage)  # + a history row
     deleted = RecordFactory(workspace=workspace, owner=user, deleted_at=timezone.now())
-    StageTransitionFactory(record=record, to_stage=stage)
+    transition = StageTransitionFactory(record=record, to_stage=stage)
     IcpProfile.objects.get_or_create(workspace=workspace, defaults={"criteria": DEFAULT_CRITERIA})
     icp_calibration_refresh(workspace=workspace)
     audit_record(workspace=workspace, actor=user, kind=AuditKind.EXPORT, target=record)
@@ -57,6 +57,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         **customer_rows(workspace, record, subscription, user),
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
+        "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
         "contact_id": ContactFactory(record=record).pk,
         "activity_id": ActivityFactory(record=record, kind="task", assignee=user).pk,

@@ -18,6 +18,7 @@ from customers.models import (
     OpportunityStatus,
     Subscription,
 )
+from customers.selectors import surveys
 from records import keyset
 from records.models import Record
 
@@ -69,6 +70,7 @@ class CustomerFilters:
     engagement_due: bool = False
     renewal_owner_id: int | None = None
     upsell: bool = False  # with an open upsell or cross-sell opportunity
+    answered: str = ""  # "nps" or "csat": answered one in the scores' window (last 90 days)
 
 
 def settings_or_defaults(workspace) -> CustomerSettings:
@@ -117,6 +119,10 @@ def customers(
         )
     if filters.engagement_due:
         rows = rows.filter(mrr__gt=0).filter(_engagement_due(workspace, engagement_days))
+    if filters.answered:
+        # The answers the NPS and CSAT figures count (surveys.responses), customer by customer.
+        answers = surveys.responses(workspace, today=today).filter(kind=filters.answered)
+        rows = rows.filter(Exists(answers.filter(record_id=OuterRef("record_id"))))
     return rows
 
 

@@ -6,11 +6,12 @@ queries per chunk, and only changed rows are written."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from customers.models import (
@@ -20,8 +21,8 @@ from customers.models import (
     Subscription,
     SurveyResponse,
 )
+from playbook.sql import AnyOf
 from records import scoring
-from records.demo import update_objects
 from records.models import Activity, ActivityKind, Record
 
 CHUNK = 1000
@@ -129,48 +130,78 @@ def explain(facts: dict, weights: dict[str, int], engagement_days: int):
     )
 
 
+def _outcomes(weights: dict[str, int], engagement_days: int):
+    """(score, explanation) for the signals met, computed once per combination: six signals make
+    at most 64 outcomes however many customers, so a nightly run explains a handful of
+    combinations instead of every customer."""
+    cache = {}
+
+    def outcome(facts: dict) -> tuple[tuple, int, list[dict]]:
+        """(the combination, score, explanation)."""
+        key = tuple(facts[s.key] for s in SIGNALS)
+        if key not in cache:
+            score, lines = explain(facts, weights, engagement_days)
+            cache[key] = (
+                key,
+                score,
+                [
+                    {"label": li.label, "weight": li.weight, "met": li.met, "points": li.points}
+                    for li in lines
+                ],
+            )
+        return cache[key]
+
+    return outcome
+
+
 def health_recompute(*, workspace, record_ids=None, today: date | None = None) -> int:
     """Recompute the health of `record_ids` (default: every customer of the workspace).
-    Returns how many scores changed."""
+    Returns how many scores changed.
+
+    Chunks of CHUNK customers in record order, each its own short transaction (the shape of the
+    ICP recompute, docs/adr/0110): the signals read set-based (seven queries per chunk), the
+    outcome looked up per combination of signals, and only the customers whose score or
+    explanation changed written, one UPDATE per outcome that changed (a rerun over unchanged
+    data writes nothing). Idempotent; a run killed half-way leaves whole chunks done and the
+    next run finds them unchanged."""
     from customers.services.renewals import settings_of
 
     settings = settings_of(workspace)
-    weights = weights_of(settings)
+    outcome = _outcomes(weights_of(settings), settings.engagement_days)
     today = today or workspace.today()
     customers = Customer.objects.of(workspace).order_by("record_id")
     if record_ids is not None:
-        customers = customers.filter(record_id__in=list(record_ids))
+        customers = customers.filter(AnyOf(F("record_id"), list(record_ids)))
     changed, last = 0, 0
     while True:
-        chunk = list(customers.filter(record_id__gt=last)[:CHUNK])
+        chunk = list(
+            customers.filter(record_id__gt=last).values_list(
+                "pk", "record_id", "health_score", "health_explanation"
+            )[:CHUNK]
+        )
         if not chunk:
             return changed
-        last = chunk[-1].record_id
+        last = chunk[-1][1]
         facts = facts_of(
             workspace,
-            [c.record_id for c in chunk],
+            [record_id for _, record_id, _, _ in chunk],
             today=today,
             engagement_days=settings.engagement_days,
         )
-        now, dirty = timezone.now(), []
-        for customer in chunk:
-            score, lines = explain(facts[customer.record_id], weights, settings.engagement_days)
-            explanation = [
-                {"label": li.label, "weight": li.weight, "met": li.met, "points": li.points}
-                for li in lines
-            ]
-            if customer.health_score != score or customer.health_explanation != explanation:
-                customer.health_score, customer.health_explanation = score, explanation
-                customer.health_computed_at = now
-                dirty.append(customer)
+        dirty, outcomes = defaultdict(list), {}  # combination -> the customers it is new for
+        for pk, record_id, score, explanation in chunk:
+            key, new_score, new_explanation = outcome(facts[record_id])
+            if score != new_score or explanation != new_explanation:
+                dirty[key].append(pk)
+                outcomes[key] = (new_score, new_explanation)
+        now = timezone.now()
         with transaction.atomic():
-            update_objects(
-                Customer,
-                workspace.pk,
-                dirty,
-                ["health_score", "health_explanation", "health_computed_at"],
-            )
-        changed += len(dirty)
+            for key, ids in dirty.items():
+                score, explanation = outcomes[key]
+                Customer.objects.of(workspace).filter(AnyOf(F("pk"), ids)).update(
+                    health_score=score, health_explanation=explanation, health_computed_at=now
+                )
+        changed += sum(len(ids) for ids in dirty.values())
 
 
 class _PendingHealth:

@@ -25,6 +25,7 @@ class _Import:
     job_url: str  # the job page's URL name
     job_kwarg: str  # its id parameter
     title: str  # what the job page is an import of
+    upload_label: str  # the upload form's accessible name
 
 
 SUBSCRIPTIONS = _Import(
@@ -34,6 +35,7 @@ SUBSCRIPTIONS = _Import(
     "customers:import_job",
     "import_id",
     "Import billing history",
+    "Upload billing history",
 )
 SURVEYS = _Import(
     "surveys",
@@ -42,6 +44,7 @@ SURVEYS = _Import(
     "customers:surveys_import_job",
     "survey_import_id",
     "Import NPS and CSAT answers",
+    "Upload answers",
 )
 
 

@@ -23,6 +23,7 @@ def customer_filters(data: dict) -> selectors.CustomerFilters:
         engagement_due=bool(data.get("due")),
         renewal_owner_id=int(data["renewal_owner"]) if data.get("renewal_owner") else None,
         upsell=bool(data.get("upsell")),
+        answered=data.get("answered") or "",
     )
 
 

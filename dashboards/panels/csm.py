@@ -69,16 +69,17 @@ def satisfaction(*, workspace, membership, period):
                 reverse("customers:surveys_import", args=[workspace.slug]),
             )
         }
-    # The customer list shows every CSM's scores beside their customers.
-    href = _customers_url(workspace, membership)
+    # The customers whose answers each figure counts.
+    nps = _customers_url(workspace, membership, answered="nps")
+    csat = _customers_url(workspace, membership, answered="csat")
     figures = [
-        Figure("NPS", got.nps, "score", href, note=f"{got.nps_responses} answers"),
-        Figure("ARR-weighted NPS", got.arr_weighted_nps, "score", href),
+        Figure("NPS", got.nps, "score", nps, note=f"{got.nps_responses} answers"),
+        Figure("ARR-weighted NPS", got.arr_weighted_nps, "score", nps),
         Figure(
             "CSAT (4 or 5 of 5)",
             None if got.csat is None else got.csat / 100,
             "percent",
-            href,
+            csat,
             note=f"{got.csat_responses} answers",
         ),
     ]

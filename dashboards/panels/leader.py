@@ -225,7 +225,7 @@ def health(*, workspace, membership, period):
         }
     last = totals.last
     figures = month_figures(last) if last is not None and last.mrr_end is not None else {}
-    customers_url = links.customers(workspace)
+    answered_nps = links.customers(workspace, answered="nps")
     churned = links.actuals(workspace, Metric.CHURNED_ARR, period.first, period.last)
     return {
         "as_of": months.label(months.of_date(last.month)) if figures else "",
@@ -237,9 +237,9 @@ def health(*, workspace, membership, period):
             Figure("Logo churn (monthly)", totals.logo_churn, "percent", churned,
                    note=f"{totals.churned_customers} churned of {totals.customer_months} "
                    "customer-months"),
-            Figure("NPS (90 days)", scores.nps, "count", customers_url,
+            Figure("NPS (90 days)", scores.nps, "count", answered_nps,
                    note=f"{scores.nps_responses} responses"),
-            Figure("ARR-weighted NPS", scores.arr_weighted_nps, "count", customers_url),
+            Figure("ARR-weighted NPS", scores.arr_weighted_nps, "count", answered_nps),
             Figure("At-risk ARR (health 40–69)", risk["at_risk"][1], "money",
                    links.customers(workspace, health="at_risk", mrr_min=links.PAYING),
                    note=f"{risk['at_risk'][0]} customers"),

@@ -2,12 +2,16 @@
 leads sales accepted, over the chosen period. Company-wide: marketing's figures are the
 company's top of funnel."""
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from dashboards import empty_states, links
 from dashboards import selectors as dashboard_selectors
 from dashboards.figures import Chart, Figure, Series
 from dashboards.registry import panel
 from records.models import Source
-from targets.models import Metric
+from targets.models import Metric, source_scope_key
+from targets.rollups.behind import NO_SOURCE as NO_SOURCE_FILTER
 
 NO_SOURCE = "(no source)"
 
@@ -22,21 +26,40 @@ def _target_figure(label, actual, target, href):
     )
 
 
+@dataclass(frozen=True)
+class SourceRow:
+    leads: Figure
+    mqls: Figure
+    lead_target: Decimal | None
+    mql_target: Decimal | None
+
+
 @panel("marketing", "sources", title="Leads and MQLs by source", wide=True)
 def sources(*, workspace, membership, period):
-    """Records entering Lead and MQL in the period, per source (the rollup's own stage-entry
-    facts, split by the record's source), against the period's targets. 4 queries."""
+    """Records entering Lead and MQL in the period, per source (the snapshots' per-source rows:
+    the rollup's own stage-entry facts, split by the record's source), against the period's
+    targets, the workspace's and each source's. 4 queries."""
     first, last = period.first, period.last
     counts = dashboard_selectors.entered_by_source(
         workspace, first=first, last=last, stage_keys=("lead", "mql")
     )
-    if not counts:
+    keys = {"": "workspace", **{s: source_scope_key(s) for s in Source.values}}
+    metrics = (Metric.LEADS, Metric.MQLS)
+    targets = dashboard_selectors.period_targets(
+        workspace, metrics, first=first, last=last, scope_keys=keys.values()
+    )
+    lead_target, mql_target = (
+        targets[(Metric.LEADS, "workspace")],
+        targets[(Metric.MQLS, "workspace")],
+    )
+    targeted = {s for s in Source.values if any(targets[(m, keys[s])] is not None for m in metrics)}
+    if not counts and not targeted:
         return {
             "empty": empty_states.add_records(workspace, f"No leads or MQLs in {period.label} yet.")
         }
     labels = dict(Source.choices)
     found = sorted(
-        {source for _, source in counts},
+        {source for _, source in counts} | targeted,
         key=lambda s: -(counts.get(("lead", s), 0) + counts.get(("mql", s), 0)),
     )
 
@@ -45,30 +68,39 @@ def sources(*, workspace, membership, period):
             labels.get(source, NO_SOURCE),
             counts.get((stage, source), 0),
             "count",
-            # A record without a source cannot be asked for by source: the whole list.
-            links.actuals(workspace, metric, first, last, source=source),
+            links.actuals(workspace, metric, first, last, source=source or NO_SOURCE_FILTER),
         )
 
-    rows = [(cell("lead", Metric.LEADS, s), cell("mql", Metric.MQLS, s)) for s in found]
+    def target_of(metric, source):
+        return targets[(metric, keys[source])] if source else None
+
+    rows = [
+        SourceRow(
+            cell("lead", Metric.LEADS, s),
+            cell("mql", Metric.MQLS, s),
+            target_of(Metric.LEADS, s),
+            target_of(Metric.MQLS, s),
+        )
+        for s in found
+    ]
     leads = sum(counts.get(("lead", s), 0) for s in found)
     mqls = sum(counts.get(("mql", s), 0) for s in found)
-    lead_target = dashboard_selectors.period_target(workspace, Metric.LEADS, first=first, last=last)
-    mql_target = dashboard_selectors.period_target(workspace, Metric.MQLS, first=first, last=last)
     all_leads = links.actuals(workspace, Metric.LEADS, first, last)
     all_mqls = links.actuals(workspace, Metric.MQLS, first, last)
     chart = Chart(
         title=f"Leads and MQLs by source, {period.label}",
         kind="bar",
-        labels=[lead.label for lead, _ in rows],
+        labels=[row.leads.label for row in rows],
         series=[
-            Series("Leads", [lead.value for lead, _ in rows]),
-            Series("MQLs", [mql.value for _, mql in rows]),
+            Series("Leads", [row.leads.value for row in rows]),
+            Series("MQLs", [row.mqls.value for row in rows]),
         ],
         value_kind="count",
-        links=[lead.href for lead, _ in rows],
+        links=[row.leads.href for row in rows],
     )
     return {
         "rows": rows,
+        "has_source_targets": bool(targeted),
         "chart": chart,
         "figures": [
             Figure("Leads", leads, "count", all_leads),

@@ -99,11 +99,13 @@ def sla(*, workspace, membership, period):
     waiting = sum(row["n"] for row in totals.values())
     if not waiting:
         return {"empty": empty_states.add_records(workspace, "Nothing is waiting to be qualified.")}
-    queue_url = links.page("pipeline:mql_queue", workspace, mine="1" if owners else "")
+    mine = "1" if owners else ""
+    queue_url = links.page("pipeline:mql_queue", workspace, mine=mine)
+    late_url = links.page("pipeline:mql_queue", workspace, mine=mine, late="1")
     rows = [
         (
             s,
-            Figure("Past the SLA", totals.get(s.pk, {}).get("late", 0), "count", queue_url),
+            Figure("Past the SLA", totals.get(s.pk, {}).get("late", 0), "count", late_url),
             Figure("Waiting", totals.get(s.pk, {}).get("n", 0), "count", queue_url),
         )
         for s in stages
@@ -112,7 +114,7 @@ def sla(*, workspace, membership, period):
     return {
         "rows": rows,
         "figures": [
-            Figure("Past the SLA", late, "count", queue_url, note="oldest first in the queue"),
+            Figure("Past the SLA", late, "count", late_url),
             Figure("Waiting to be qualified", waiting, "count", queue_url),
         ],
     }

@@ -119,10 +119,12 @@ def column_page(
     cursor: Cursor | None = None,
     now=None,
     size: int = PAGE_SIZE,
+    late_only: bool = False,
 ) -> ColumnPage:
     """One page of a stage's cards, most relevant first: past the SLA first, then by ICP score
     (highest first, unscored last), then id. Keyset-paged, so page 500 costs what page 1 costs:
-    each part (late, on time) walks the board index (pipeline_board_open) in its order."""
+    each part (late, on time) walks the board index (pipeline_board_open) in its order.
+    `late_only`: the cards past the SLA only (what column_totals counts as late)."""
     now = now or timezone.now()
     cutoff = _cutoff(stage, now)
     base = (
@@ -133,10 +135,11 @@ def column_page(
         .annotate(icp=ICP_SORT)
     )
     if cutoff is None:
-        parts = [(1, base)]
+        parts = [] if late_only else [(1, base)]
     else:
         on_time = Q(stage_entered_at__gte=cutoff) | Q(stage_entered_at__isnull=True)
         parts = [(0, base.filter(stage_entered_at__lt=cutoff)), (1, base.filter(on_time))]
+        parts = parts[:1] if late_only else parts
     rows = []
     for late, part in parts:
         if cursor is not None and late < cursor.late:

@@ -38,6 +38,7 @@ from pipeline.services.moves import (
     record_place_in_first_stage,
     record_recycle_to_nurture,
     record_reopen,
+    record_undo_move,
 )
 from pipeline.services.sla import sla_dedupe_key, sla_reminders_create
 
@@ -60,6 +61,7 @@ __all__ = [
     "record_place_in_first_stage",
     "record_recycle_to_nurture",
     "record_reopen",
+    "record_undo_move",
     "rule_create",
     "rule_delete",
     "rule_move",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from pipeline import selectors
 from pipeline.models import LostReason, StageDefinition, StageTransition, TransitionKind
 from pipeline.permissions import can_move, move_refusal
+from pipeline.selectors.handoff import rotation_pick
 from playbook.models import Membership
 from records.models import Activity, ActivityKind, Record, RecordStatus
 
@@ -126,11 +127,11 @@ def next_in_rotation(*, workspace, team: str, now, keep: int | None = None) -> i
         .filter(team=team, is_active=True, user__is_active=True)
         .order_by("id")
     )
-    if not members:
+    pick = rotation_pick(members, keep)
+    if pick is None:
         return None
-    if keep is not None and any(m.user_id == keep for m in members):
+    if pick.user_id == keep:
         return keep
-    pick = min(members, key=lambda m: (m.last_assigned_at is not None, m.last_assigned_at, m.pk))
     Membership.objects.of(workspace).filter(pk=pick.pk).update(last_assigned_at=now)
     return pick.user_id
 
@@ -159,6 +160,7 @@ def _write(
     lost_reason: str = "",
     restart_clock: bool = True,
     task_subject: str = HANDOFF_TASK_SUBJECT,
+    handoff_task: bool = True,
 ) -> StageTransition:
     """Append the transition and update the record; leave a task when the owner changed."""
     record, now, from_stage = move.record, move.now, move.current
@@ -199,7 +201,7 @@ def _write(
         note=note.strip(),
         seconds_in_previous=seconds,
     )
-    if record.owner_id is not None and record.owner_id != from_owner_id:
+    if handoff_task and record.owner_id is not None and record.owner_id != from_owner_id:
         _handoff_task(move, transition, task_subject)
     return transition
 
@@ -442,4 +444,61 @@ def record_place_in_first_stage(*, record, actor=None) -> StageTransition | None
         actor=actor,
         to_owner=record.owner,
         at=now,
+    )
+
+
+@transaction.atomic
+def record_undo_move(*, workspace, transition, actor, membership, version) -> StageTransition:
+    """Undo a board move (forward or back) while nothing else has changed: the record goes back
+    to the stage and the owner it had, as a new transition (history is append-only). Only the
+    member who made the move, or someone who may move the record now, may undo it; the record's
+    version must still be the one the move left (any later edit or move makes undo too late).
+    The stage it returns to was the record's own a moment ago, so its rules are not asked again;
+    the handoff task the move left for the new owner is removed unless they already did it."""
+    transition_id = getattr(transition, "pk", transition)
+    done = (
+        StageTransition.objects.of(workspace)
+        .select_related("from_stage", "to_stage")
+        .filter(pk=transition_id)
+        .first()
+    )
+    if done is None or done.kind not in (TransitionKind.FORWARD, TransitionKind.BACK):
+        raise ValidationError("Only a move forward or back can be undone.", code="not_undoable")
+    made_it = actor is not None and done.actor_id == actor.pk
+    move = _begin(
+        workspace=workspace,
+        record=done.record_id,
+        actor=actor,
+        membership=None if made_it else membership,
+        version=version,
+    )
+    later = (
+        StageTransition.objects.of(workspace)
+        .filter(record_id=done.record_id, pk__gt=done.pk)
+        .exists()
+    )
+    if later or move.record.stage_id != done.to_stage_id or done.from_stage is None:
+        raise StaleRecord(f"{move.record.name} has moved since; that move can no longer be undone.")
+    if done.from_stage.is_retired:
+        raise ValidationError(
+            f"The stage {done.from_stage.name} is retired; the move cannot be undone.",
+            code="retired",
+        )
+    kind = TransitionKind.BACK if done.kind == TransitionKind.FORWARD else TransitionKind.FORWARD
+    restored_owner = done.from_owner_id
+    if restored_owner is not None and not (
+        Membership.objects.of(workspace)
+        .filter(user_id=restored_owner, is_active=True, user__is_active=True)
+        .exists()
+    ):
+        restored_owner = None  # they left the workspace meanwhile: the record keeps its owner
+    Activity.objects.of(workspace).filter(dedupe_key=f"handoff:{done.pk}", done=False).delete()
+    return _write(
+        move,
+        kind=kind,
+        to_stage=done.from_stage,
+        status=RecordStatus.OPEN,
+        note=f"Undo of the move to {done.to_stage.name}.",
+        owner_id=restored_owner,
+        handoff_task=False,  # the owner it had before gets it back, no new work
     )

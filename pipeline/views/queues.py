@@ -19,8 +19,10 @@ from records.models import ForecastCategory
 @require_GET
 def mql_queue(request):
     """Records handed to Inside Sales to qualify (MQL by default): past the SLA first, then by
-    ICP score. One keyset-paged list per such stage; "Only mine" narrows to the viewer's."""
+    ICP score. One keyset-paged list per such stage; "Only mine" narrows to the viewer's, and
+    "late=1" to the records past their stage's SLA (the SDR home's SLA breaches)."""
     mine = request.GET.get("mine") == "1"
+    late = request.GET.get("late") == "1"
     owners = [request.user.pk] if mine else None
     queue_stages = selectors.qualification_stages(request.workspace)
     stage_id = request.GET.get("stage")
@@ -43,17 +45,23 @@ def mql_queue(request):
             owners=owners,
             cursor=cursor,
             size=selectors.QUEUE_PAGE_SIZE,
+            late_only=late,
         )
         template = "pipeline/queue_mqls.html#rows" if request.htmx else "pipeline/queue_mqls.html"
-        context = {"page": page, "pages": [page], "mine": mine, "more_only": True}
+        context = {"page": page, "pages": [page], "mine": mine, "late": late, "more_only": True}
         return render(request, template, context)
     pages = [
         selectors.column_page(
-            request.workspace, stage, owners=owners, size=selectors.QUEUE_PAGE_SIZE
+            request.workspace,
+            stage,
+            owners=owners,
+            size=selectors.QUEUE_PAGE_SIZE,
+            late_only=late,
         )
         for stage in queue_stages
     ]
-    return render(request, "pipeline/queue_mqls.html", {"pages": pages, "mine": mine})
+    context = {"pages": pages, "mine": mine, "late": late}
+    return render(request, "pipeline/queue_mqls.html", context)
 
 
 class PipelineFilterForm(BaseForm):

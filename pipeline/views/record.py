@@ -44,7 +44,7 @@ def panel_context(request, record, *, bound=None, unmet=(), errors=()):
     }
     if bound is not None:
         panel_forms[bound[0]] = bound[1]
-    dialog = move_dialogs.dialog_for(record, panel.next_stage)
+    dialog = move_dialogs.dialog_for(record, panel.next_stage, board=False)
     dialog_url = dialog.url(request.workspace, record, panel.next_stage) if dialog else ""
     return {
         "move_dialog": dialog,

@@ -1,12 +1,15 @@
 """Every read the records pages and jobs need; the workspace always comes first."""
 
 from records.selectors.records import (
+    COUNT_CAP,
     DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT_VALUE,
     MAX_PAGE_SIZE,
     SORTS,
     Sort,
     active_members,
     activity_of,
+    capped_count,
     clamp_page_size,
     contact_of,
     contacts_for_outreach,
@@ -25,13 +28,16 @@ from records.selectors.tasks import my_open_tasks, task_for_row
 from records.selectors.timeline import TimelineEntry, record_timeline, timeline_entry_for
 
 __all__ = [
+    "COUNT_CAP",
     "DEFAULT_PAGE_SIZE",
+    "DEFAULT_SORT_VALUE",
     "MAX_PAGE_SIZE",
     "SORTS",
     "Sort",
     "TimelineEntry",
     "active_members",
     "activity_of",
+    "capped_count",
     "clamp_page_size",
     "contact_of",
     "contacts_for_outreach",

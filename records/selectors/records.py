@@ -39,6 +39,7 @@ SORTS = {
     "icp": Sort("icp", "ICP", "icp_sort", True),
 }
 DEFAULT_SORT = (SORTS["updated"], True)
+DEFAULT_SORT_VALUE = "-updated"  # DEFAULT_SORT as ?sort= spells it
 
 
 def parse_sort(value: str | None) -> tuple[Sort, bool]:
@@ -77,6 +78,24 @@ def overdue_task_exists() -> Exists:
             due_at__lt=timezone.now(),
         )
     )
+
+
+# The records list counts its matches exactly up to this many; past it, it says "10,000+".
+COUNT_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int  # exact when not `more`, else the cap
+    more: bool  # there are more than `value`
+
+
+def capped_count(queryset: QuerySet, cap: int | None = None) -> Count:
+    """How many rows `queryset` has, reading at most `cap` + 1 of them: a COUNT over a LIMIT
+    subquery, so its cost is bounded by the cap, never by the size of the workspace."""
+    cap = COUNT_CAP if cap is None else cap
+    found = queryset.order_by().values("pk")[: cap + 1].count()
+    return Count(min(found, cap), found > cap)
 
 
 def record_page(

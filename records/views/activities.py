@@ -9,7 +9,14 @@ from django.views.decorators.http import require_GET, require_POST
 from records import permissions, selectors, services
 from records.forms import ActivityForm
 from records.keyset import InvalidCursor, Page
-from records.views.common import is_partial, query_string, render_page, safe_next, submit
+from records.views.common import (
+    announce_record_changed,
+    is_partial,
+    query_string,
+    render_page,
+    safe_next,
+    submit,
+)
 from records.views.records import TIMELINE_PAGE, detail_context
 
 TASKS_PAGE = 50
@@ -41,7 +48,7 @@ def activity_create(request, record_id):
     if activity is not None:
         if is_partial(request):
             fresh = ActivityForm(members=members, initial={"assignee": request.user.pk})
-            return _activity_section(request, record, fresh)
+            return announce_record_changed(_activity_section(request, record, fresh))
         messages.success(request, f"{activity.get_kind_display()} logged.")
         return redirect(_record_url(request, record.pk))
     if is_partial(request):
@@ -59,9 +66,10 @@ def _after_done(request, activity):
         return render(request, "records/tasks.html#task-row", {"task": task})
     entry = selectors.timeline_entry_for(activity)
     record = activity.record
-    return render(
+    response = render(
         request, "records/partials/timeline_entry.html", {"entry": entry, "record": record}
     )
+    return announce_record_changed(response)
 
 
 @require_POST

@@ -25,6 +25,17 @@ def render_page(request, template: str, context: dict, *, partial: str, status: 
     return response
 
 
+# The event a fragment answer fires when it changed something a record's rules read (contacts,
+# activities): panels of higher apps (the pipeline's stage checklist) listen for it and reload,
+# so records need not know them.
+RECORD_CHANGED = "record-changed"
+
+
+def announce_record_changed(response):
+    response["HX-Trigger"] = RECORD_CHANGED
+    return response
+
+
 def submit(form, service, **kwargs):
     """`service(**kwargs, **form.service_kwargs())` when the form is valid: what it returns, or
     None with the form's or the service's errors on the form."""

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from records import permissions, selectors, services
 from records.forms import ContactForm
-from records.views.common import is_partial, submit
+from records.views.common import announce_record_changed, is_partial, submit
 from records.views.records import detail_context
 
 
@@ -34,7 +34,7 @@ def _section(request, record, *, status=200, **extra):
 def _saved(request, record, contact, done: str):
     """The answer after a contact was added or saved: the section, or back to the page."""
     if is_partial(request):
-        return _section(request, record, saved=contact)
+        return announce_record_changed(_section(request, record, saved=contact))
     messages.success(request, f"{contact} {done}.")
     return redirect(_record_url(request, record))
 
@@ -89,7 +89,7 @@ def contact_delete(request, record_id, contact_id):
     if successor is not None:
         note += f" {successor} is now the primary contact."
     if is_partial(request):
-        return _section(request, record, note=note)
+        return announce_record_changed(_section(request, record, note=note))
     messages.success(request, note)
     return redirect(_record_url(request, record))
 
@@ -107,6 +107,7 @@ def contact_erase(request, record_id, contact_id):
     else:
         note, status = "The contact's personal data was erased; the audit log records it.", 200
     if is_partial(request):
-        return _section(request, record, note=note, status=status)
+        response = _section(request, record, note=note, status=status)
+        return announce_record_changed(response) if status == 200 else response
     (messages.success if status == 200 else messages.error)(request, note)
     return redirect(_record_url(request, record))

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from playbook.forms import apply_service_error
 from records import permissions, selectors, services
 from records.custom_fields import display_value
-from records.filters import RecordFilter
+from records.filters import OWNER_ANY, RecordFilter, mine_by_default, with_default_owner
 from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
 from records.selectors.icp import icp_explanation, icp_fields
@@ -37,14 +37,31 @@ def _sort_columns(request, sort, descending):
     return columns
 
 
+def _tidy_url(request) -> str | None:
+    """The list's address without empty filters, the default sort or the role's default owner,
+    when the request carried any (a GET form sends every field, filled or not); None when it is
+    tidy already."""
+    params = request.GET
+    drop = {}
+    if params.get("sort") == selectors.DEFAULT_SORT_VALUE:
+        drop["sort"] = None
+    if params.get("owner") == OWNER_ANY and not mine_by_default(request.membership):
+        drop["owner"] = None  # "Anyone" is this role's default already
+    untidy = drop or any(value == "" for key in params for value in params.getlist(key))
+    if not untidy:
+        return None
+    return request.path + query_string(params, **drop).rstrip("?")
+
+
 def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bool]:
     """The records list's filters and sort as the URL gives them (the page and its export)."""
     workspace = request.workspace
     filterset = RecordFilter(
-        request.GET,
+        with_default_owner(request.GET, request.membership),
         queryset=selectors.live_records(workspace),
         workspace=workspace,
         definitions=definitions,
+        request=request,
     )
     sort, descending = selectors.parse_sort(request.GET.get("sort"))
     return filterset, sort, descending
@@ -53,6 +70,9 @@ def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bo
 @require_GET
 def record_list(request):
     workspace = request.workspace
+    tidy = _tidy_url(request)
+    if tidy is not None and not request.htmx:
+        return redirect(tidy)
     filterset, sort, descending = list_filters(
         request, selectors.custom_field_definitions(workspace)
     )
@@ -70,6 +90,7 @@ def record_list(request):
     context = {
         "filterset": filterset,
         "page": page,
+        "count": selectors.capped_count(filterset.qs) if not cursor_error else None,
         "sort_value": f"{'-' if descending else ''}{sort.key}",
         "columns": _sort_columns(request, sort, descending),
         "cursor": cursor,
@@ -85,7 +106,10 @@ def record_list(request):
         and not cursor
         and not selectors.workspace_has_records(workspace),
     }
-    return render_page(request, "records/list.html", context, partial="results", status=status)
+    response = render_page(request, "records/list.html", context, partial="results", status=status)
+    if tidy is not None:
+        response["HX-Push-Url"] = tidy  # htmx puts this in the address bar, not the form's
+    return response
 
 
 def _split_errors(exc: ValidationError, prefix: str = "contact."):

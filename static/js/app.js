@@ -53,6 +53,24 @@
     var status = xhr ? xhr.status : 0;
     window.playbook.flash("That did not work (error " + status + "). Reload the page and try again.", true);
   });
+  // The main navigation's "Menu" button (shown on narrow screens by app.css): opens and closes
+  // the links. Without JS the button stays hidden and the links simply stack.
+  function initNavToggle() {
+    var toggle = document.querySelector(".nav-toggle");
+    if (!toggle) { return; }
+    var nav = toggle.closest("nav");
+    document.documentElement.classList.add("js-nav");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = nav.classList.toggle("is-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", initNavToggle);
+  } else {
+    initNavToggle();
+  }
   // Buttons that ask before a destructive action: <button data-confirm="Really?">.
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-confirm]");

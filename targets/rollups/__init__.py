@@ -6,7 +6,7 @@ from django.db import connection
 from django.utils import timezone
 
 from targets import periods
-from targets.models import MetricSnapshot, scope_key
+from targets.models import SOURCE_METRICS, MetricSnapshot, Scope, scope_key
 from targets.rollups.funnel import funnel_figures
 from targets.rollups.mrr import ledger_available, mrr_figures
 
@@ -82,16 +82,20 @@ def rebuild(workspace, *, first: int, last: int) -> int:
     for key, figures in [*funnel["rows"].items(), *money.items()]:
         rows.setdefault(key, {}).update(figures)
     snapshots = []
-    for (scope, user_id, team, m), figures in rows.items():
+    for (scope, user_id, name, m), figures in rows.items():
         if not first <= m <= last:
             continue
-        for column in FUNNEL_COLUMNS:
+        # A source row counts stage entries only; what it does not measure stays NULL.
+        by_source = scope == Scope.SOURCE
+        team, source = ("", name) if by_source else (name, "")
+        measured = SOURCE_METRICS if by_source else FUNNEL_COLUMNS
+        for column in measured:
             figures.setdefault(column, 0)
         snapshots.append(
             MetricSnapshot(
                 workspace=workspace,
                 month=periods.first_day(m),
-                scope_key=scope_key(scope, team, user_id),
+                scope_key=scope_key(scope, team, user_id, source),
                 team=team,
                 user_id=user_id,
                 computed_at=now,

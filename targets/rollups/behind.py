@@ -18,6 +18,8 @@ from targets.models import MONEY_METRICS, Metric
 from targets.rollups import dialect, funnel, mrr
 
 PAGE = 100
+# The `source` value that asks for the records without a source.
+NO_SOURCE = "none"
 SALT = "targets.actuals"
 STAGE_OF_METRIC = {
     Metric.LEADS: "lead",
@@ -80,7 +82,7 @@ def facts(
     next_cursor; keyset.InvalidCursor if it was tampered with or belongs to another list).
     `kind` narrows a money metric to one movement kind of it (net new ARR's contraction);
     `source` narrows a funnel metric to records of that source (the dashboards' "leads by
-    source")."""
+    source"), or NO_SOURCE to the records without one."""
     size = size or PAGE
     scope = f"{metric}|{first}|{last}|{scope_key}|{kind}|{source}"
     after = keyset.decode(cursor, salt=SALT, scope=scope) if cursor else None
@@ -117,9 +119,10 @@ def _funnel_facts(
     join, where = _scope_filter(scope_key, params, "facts")
     stage = " AND facts.stage_id = %(stage)s" if stage_id is not None else ""
     if source:
-        params["source"] = source
+        # NO_SOURCE asks for the records without one, as the snapshots' "source:none" row counts.
+        params["source"] = "" if source == NO_SOURCE else source
         join += " JOIN records_record src ON src.workspace_id = %(ws)s AND src.id = facts.rec"
-        where += " AND src.source = %(source)s"
+        where += " AND COALESCE(src.source, '') = %(source)s"
     having = ""
     if after is not None:
         params.update(after_at=dialect.timestamp_param(after[0]), after_id=after[1])

@@ -140,10 +140,12 @@ def facts_sql(stages: list[dict], bounds: list[tuple[int, str]]) -> str:
 
 def _figures_sql(stages: list[dict], bounds: list[tuple[int, str]]) -> str:
     """Everything of the funnel in one statement over the facts, as rows of (scope, user_id,
-    team, m, metric, stage_id, n, days):
+    name, m, metric, stage_id, n, days), where name is the team of a team row and the record's
+    source ('' for none) of a source row:
 
     - counts of distinct records (or activities) per fact, month and stage, for the workspace,
-      each person credited and each team;
+      each person credited and each team; records entering each stage per source (marketing's
+      leads and MQLs by source, read by the dashboards without touching the records);
     - "advanced": per month and stage, how many of the records entering it that month entered
       the next active stage by the month's end (the cohort is judged when its month closes, so a
       closed month never changes). Per record and month the stages entered are in position
@@ -192,6 +194,12 @@ def _figures_sql(stages: list[dict], bounds: list[tuple[int, str]]) -> str:
     WHERE mb.team <> ''
     GROUP BY mb.team, m, metric, stage_id
     UNION ALL
+    SELECT 'source', NULL, COALESCE(r.source, ''), f.m, f.metric, f.stage_id,
+           COUNT(DISTINCT f.rec), {no_days}
+    FROM facts f JOIN records_record r ON r.workspace_id = %(ws)s AND r.id = f.rec
+    WHERE f.metric = 'entered'
+    GROUP BY COALESCE(r.source, ''), f.m, f.metric, f.stage_id
+    UNION ALL
     SELECT 'workspace', NULL, '', m, 'advanced', stage_id, COUNT(*), {no_days}
     FROM ordered
     WHERE after_id = next_id AND after_at >= first_at
@@ -236,7 +244,8 @@ def query_params(workspace, first: int, last: int) -> tuple[dict, list[dict], li
 
 
 def funnel_figures(workspace, first: int, last: int) -> dict:
-    """{(scope, user_id, team, month_index): {column: value}} for months first..last."""
+    """{(scope, user_id, name, month_index): {column: value}} for months first..last; name is
+    a team row's team and a source row's source ('' for records without one)."""
     params, stages, bounds = query_params(workspace, first, last)
     stage_ids = {s["key"]: s["id"] for s in stages if not s["is_retired"]}
     won = won_stage(stages)

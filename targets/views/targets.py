@@ -173,11 +173,18 @@ def curves(request):
     return render(request, "targets/curves.html", context, status=status)
 
 
+def _source_label(source: str) -> str:
+    if source == behind.NO_SOURCE:
+        return "records with no source"
+    return f"records from {Source(source).label}" if source else ""
+
+
 @require_GET
 def actuals(request):
     """The records behind one actual: ?metric=&from=YYYY-MM&to=YYYY-MM&scope=<scope key>, and
     optionally &kind= (one movement kind of a money metric: net new ARR's contraction) or
-    &source= (a funnel metric's records of one source), as the dashboards link them."""
+    &source= (a funnel metric's records of one source, or "none": those without one), as the
+    dashboards link them."""
     metric = request.GET.get("metric", "")
     scope = request.GET.get("scope") or "workspace"
     kind = request.GET.get("kind") or ""
@@ -193,7 +200,7 @@ def actuals(request):
         error = "That scope is not a team or a member of this workspace."
     elif kind and kind not in behind.KINDS_OF_METRIC.get(metric, ()):
         error = "That kind of movement is not part of this metric."
-    elif source and (source not in Source.values or metric in MONEY_METRICS):
+    elif source and (source not in (*Source.values, behind.NO_SOURCE) or metric in MONEY_METRICS):
         error = "Choose one of the listed sources, for a funnel metric."
     if error:
         return render(request, "targets/actuals.html", {"error": error}, status=400)
@@ -224,7 +231,7 @@ def actuals(request):
         "scope": scope,
         "scope_label": _scope_label(request.workspace, scope),
         "kind": kind,
-        "source_label": Source(source).label if source else "",
+        "source_label": _source_label(source),
         "facts": [
             (f, names.get(f.record_id, "(deleted record)"), _day(request.workspace, f.when))
             for f in found

@@ -6,7 +6,7 @@ import pytest
 from playbook.models import Role
 from records.models import Contact
 from tests.browser.conftest import assert_no_browser_problems, log_in
-from tests.factories import MembershipFactory, RecordFactory
+from tests.factories import ContactFactory, MembershipFactory, RecordFactory
 
 pytestmark = pytest.mark.browser
 
@@ -95,4 +95,190 @@ def test_the_focus_ring_has_3_to_1_contrast(page, workspace, member):
         assert outline_style == "solid" and width >= 2, (selector, style)
         lighter, darker = sorted((_luminance(_rgb(colour)), _luminance(_rgb(background))))[::-1]
         assert (lighter + 0.05) / (darker + 0.05) >= 3, (selector, style)
+    assert_no_browser_problems(page)
+
+
+def test_the_stage_checklist_follows_a_contact_edited_in_place(page, workspace, member):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    lead = StageDefinition.objects.get(workspace=workspace, key="lead")
+    record = RecordFactory(workspace=workspace, name="Acme", country="Germany", icp_score=80)
+    record.stage = lead
+    record.save()
+    contact = ContactFactory(
+        record=record, is_primary=True, phone_raw="+49 123 45", phone="", phone_valid=False
+    )
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{record.pk}/")
+    checklist = page.locator("#stage-panel .checklist")
+    assert "phone number is not valid" in checklist.inner_text()
+    unmet_before = checklist.locator("li.unmet").count()
+    page.locator(f"#contact-{contact.pk}").get_by_role("link", name="Edit").click()
+    form = page.locator("#contacts form").first
+    form.get_by_label("Phone").fill("030 901820")
+    form.get_by_role("button", name="Save contact").click()
+    page.wait_for_function(
+        "() => !document.querySelector('#stage-panel .checklist')"
+        ".innerText.includes('phone number is not valid')"
+    )
+    assert checklist.locator("li.unmet").count() == unmet_before - 1
+    assert page.url.endswith(f"/records/{record.pk}/")  # in place, no page load
+    assert_no_browser_problems(page)
+
+
+def test_a_drag_back_that_changes_the_owner_asks_first_then_offers_undo(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition, StageTransition
+    from tests.browser.test_pipeline import drag
+    from tests.pipeline.conftest import qualify
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    ae = MembershipFactory(workspace=workspace, role=Role.AE)
+    sdr = MembershipFactory(workspace=workspace, role=Role.SDR)
+    stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
+    record = qualify(
+        RecordFactory(workspace=workspace, name="Deal Co", owner=ae.user), "opportunity"
+    )
+    record.stage = stages["opportunity"]
+    record.save()
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    sql = page.locator(f'.board-cards[data-stage="{stages["sql"].pk}"]')
+    drag(page, page.locator(f"#card-{record.pk}"), sql)
+    dialog = page.locator("dialog.move-dialog[open]")
+    dialog.get_by_role("button", name=f"Move and hand to {sdr.user}").wait_for()
+    assert f"hands it to {sdr.user}" in " ".join(dialog.inner_text().split())
+    record.refresh_from_db()
+    assert record.stage == stages["opportunity"]  # nothing moved before the confirmation
+    dialog.get_by_role("button", name=f"Move and hand to {sdr.user}").click()
+    page.wait_for_url(f"**/w/{workspace.slug}/pipeline/board/")
+    message = page.locator("#messages")
+    message.get_by_role("button", name="Undo").wait_for()
+    assert f"handed to {sdr.user}" in message.inner_text()
+    assert page.locator(f"#col-{stages['sql'].pk}-header .col-count").inner_text() == "1"
+    assert page.locator(f"#col-{stages['opportunity'].pk}-header .col-count").inner_text() == "0"
+    record.refresh_from_db()
+    assert record.stage == stages["sql"] and record.owner == sdr.user
+    message.get_by_role("button", name="Undo").click()
+    page.locator("#messages", has_text="Undone").wait_for()
+    record.refresh_from_db()
+    assert record.stage == stages["opportunity"] and record.owner == ae.user
+    assert StageTransition.objects.filter(record=record).count() == 2
+    assert page.locator(f"#col-{stages['opportunity'].pk}-header .col-count").inner_text() == "1"
+    assert_no_browser_problems(page)
+
+
+def test_the_dialog_can_be_cancelled(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition, StageTransition
+    from tests.browser.test_pipeline import drag
+    from tests.pipeline.conftest import qualify
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    ae = MembershipFactory(workspace=workspace, role=Role.AE)
+    MembershipFactory(workspace=workspace, role=Role.SDR)
+    stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
+    record = qualify(
+        RecordFactory(workspace=workspace, name="Deal Co", owner=ae.user), "opportunity"
+    )
+    record.stage = stages["opportunity"]
+    record.save()
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    sql = page.locator(f'.board-cards[data-stage="{stages["sql"].pk}"]')
+    drag(page, page.locator(f"#card-{record.pk}"), sql)
+    dialog = page.locator("dialog.move-dialog[open]")
+    dialog.get_by_role("button", name="Cancel").last.click()
+    page.locator("dialog.move-dialog").wait_for(state="detached")
+    opportunity = page.locator(f'.board-cards[data-stage="{stages["opportunity"].pk}"]')
+    assert opportunity.locator(f"#card-{record.pk}").count() == 1
+    assert not StageTransition.objects.filter(record=record).exists()
+    assert_no_browser_problems(page)
+
+
+def _page_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_at_390_px_the_navigation_folds_and_the_list_does_not_scroll_sideways(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for i in range(3):
+        RecordFactory(workspace=workspace, name=f"Northwind Traders {i}", domain=f"nw{i}.example")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    assert _page_width(page) <= 390
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.is_visible() and menu.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_role("link", name="Board").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Board").is_visible()
+    page.locator("summary", has_text=member.user.display_name).click()
+    log_out = page.get_by_role("button", name="Log out")
+    box = log_out.bounding_box()
+    assert log_out.is_visible() and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert _page_width(page) <= 390
+    # Each record reads as a card: name, then the other fields labelled, inside the screen.
+    row = page.locator("#record-results tbody tr").first
+    row_box = row.bounding_box()
+    assert row_box["x"] >= 0 and row_box["x"] + row_box["width"] <= 390
+    labels = row.locator("td").evaluate_all(
+        "tds => tds.map(td => getComputedStyle(td, '::before').content)"
+    )
+    assert '"Owner: "' in labels and '"Status: "' in labels, labels
+    assert_no_browser_problems(page)
+
+
+def test_at_1366_px_the_whole_navigation_is_on_screen_without_a_menu_button(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    workspace.name = "Northwind Traders International Holdings"
+    workspace.save()
+    member.user.full_name = "Maximiliane Wolkenstein-Oberhausen"
+    member.user.save()
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    assert not page.get_by_role("button", name="Menu").is_visible()
+    assert page.get_by_role("link", name="Board").is_visible()
+    assert _page_width(page) <= 1366
+    user_menu = page.locator(".nav-user summary").last.bounding_box()
+    assert user_menu["x"] + user_menu["width"] <= 1366
+    assert_no_browser_problems(page)
+
+
+def test_the_filter_bar_is_aligned_and_keeps_empty_filters_out_of_the_address(
+    page, workspace, member
+):
+    page.set_viewport_size({"width": 1366, "height": 900})
+    RecordFactory(workspace=workspace, name="Northwind Traders", source="webinar")
+    RecordFactory(workspace=workspace, name="Contoso", source="outbound")
+    log_in(page, member.user.email)
+    page.goto(f"/w/{workspace.slug}/records/")
+    bar = page.locator(".filter-bar")
+    heights = bar.locator("input:not([type=checkbox]), select").evaluate_all(
+        "els => els.map(e => Math.round(e.getBoundingClientRect().height))"
+    )
+    assert len(heights) >= 5 and len(set(heights)) == 1, heights
+    bottoms = bar.locator(".filter-field").evaluate_all(
+        "els => els.map(e => Math.round(e.getBoundingClientRect().bottom))"
+    )
+    assert max(bottoms) - min(bottoms) <= 2, bottoms  # one baseline
+    page.get_by_label("Source").select_option("outbound")
+    page.wait_for_url("**source=outbound**")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
+    )
+    query = page.url.split("?", 1)[1]
+    assert query == "source=outbound", page.url
+    assert "Contoso" in page.locator("#record-results").inner_text()
+    # Without JS (a plain submit) the list redirects to the same tidy address.
+    page.goto(f"/w/{workspace.slug}/records/?q=&owner=&source=outbound&status=")
+    assert page.url.endswith("/records/?source=outbound")
     assert_no_browser_problems(page)

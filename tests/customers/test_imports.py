@@ -175,3 +175,20 @@ def test_an_import_is_audited_once_and_rescores_its_records_after_commit(
     with pytest.raises(ValidationError):
         _import(pipeline_ws, HEADER + "X,,s,,,2025-02-30,1\n")
     assert AuditEvent.objects.of(pipeline_ws).count() == 2  # a refused file leaves no event
+
+
+@pytest.mark.parametrize("subscriptions", [2, 40])
+def test_an_import_sends_as_many_statements_for_forty_subscriptions_as_for_two(
+    pipeline_ws, stages, subscriptions, django_assert_max_num_queries
+):
+    RecordFactory(workspace=pipeline_ws, name="Matched", domain="c0.example.com")
+    text = HEADER + "".join(
+        f"Customer {i},c{i}.example.com,bill_{i},Pro,12,2026-0{1 + i % 5}-1{i % 9},{100 + i}\n"
+        f"Customer {i},c{i}.example.com,bill_{i},Pro,12,2026-06-2{i % 9},{50 + i}\n"
+        for i in range(subscriptions)
+    )
+    with django_assert_max_num_queries(25):
+        result = _import(pipeline_ws, text)
+    assert result.added == 2 * subscriptions and result.new_records == subscriptions - 1
+    again = _import(pipeline_ws, text)  # and again: everything recognised
+    assert (again.added, again.skipped) == (0, 2 * subscriptions)

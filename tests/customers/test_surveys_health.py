@@ -144,6 +144,17 @@ def test_the_matcher_prefers_the_domain_then_the_exact_name(workspace, other_wor
     by_name = RecordFactory(workspace=workspace, name="Beta", domain="")
     RecordFactory(workspace=other_workspace, name="Gamma", domain="gamma.io")
     assert normalize_domain("HTTPS://WWW.Acme.com/x") == "acme.com"
+    # Bare host names skip urlsplit; every spelling still normalises as urlsplit would.
+    for raw, bare in [
+        ("Acme.COM", "acme.com"),
+        (" www.acme.com. ", "acme.com"),
+        ("acme.com:8080", "acme.com"),
+        ("user@acme.com", "acme.com"),
+        ("münchen.de", "münchen.de"),
+        (".", ""),
+        ("", ""),
+    ]:
+        assert normalize_domain(raw) == bare
     assert match_records(
         workspace,
         [("Beta", "acme.com"), ("Beta", ""), ("beta", ""), ("Gamma", "gamma.io"), ("", "")],

@@ -216,6 +216,10 @@ def test_the_csm_and_renewals_numbers_list_exactly_what_they_count(client, pipel
     html = get(client, pipeline_ws, "csm", "handoffs").content.decode()
     tasks = next(h for h in links(html) if "subject=" in h)
     assert "Low Co" in client.get(tasks).content.decode()
+    # NPS lists the customers whose answers it counts (Mid Co answered; Low Co did not).
+    html = get(client, pipeline_ws, "csm", "satisfaction").content.decode()
+    nps = next(h for h in links(html) if "answered=nps" in h)
+    assert _names(client.get(nps).content.decode()) == {"Mid Co"}
     login_as(client, team["renewals"])
     html = get(client, pipeline_ws, "renewals", "at_risk").content.decode()
     risk = next(h for h in links(html) if "health=at_risk" in h)

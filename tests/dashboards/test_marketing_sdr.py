@@ -2,7 +2,8 @@
 sales-accepted leads, the MQL queue by ICP score, SLA breaches, today's tasks and MQL -> SQL;
 each number's link lists exactly the records it counts."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,7 @@ from targets import periods as months
 from targets import services as target_services
 from tests.conftest import login_as
 from tests.dashboards.conftest import HTMX, PANEL_QUERIES, panel_url
-from tests.factories import ActivityFactory, RecordFactory
+from tests.factories import ActivityFactory, RecordFactory, StageTransitionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,8 @@ def _rebuild(ws, first, last):
 
 @pytest.fixture
 def june(pipeline_ws, people, history):
-    """Three webinar leads (two became MQLs, one of those accepted by sales), one event lead,
-    in June 2025; a referral lead in July (outside the period)."""
+    """Three webinar leads (two became MQLs, one of those accepted by sales), one event lead
+    and one without a source, in June 2025; a referral lead in July (outside the period)."""
     mk, sdr = people["marketing"].user, people["sdr"].user
 
     def lead(name, source, moves, day="2025-06-03"):
@@ -44,6 +45,7 @@ def june(pipeline_ws, people, history):
     )
     lead("W3", "webinar", [])
     lead("E1", "event", [])
+    lead("N1", "", [])
     lead("R1", "referral", [], day="2025-07-02")
     target_services.target_set(
         workspace=pipeline_ws, actor=None, metric="leads", year=2025, month=6,
@@ -60,17 +62,83 @@ def test_leads_and_mqls_by_source_against_target(
     with django_assert_max_num_queries(PANEL_QUERIES + 4):
         got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
     assert got.status_code == 200
-    rows = {lead.label: (lead.value, mql.value) for lead, mql in got.context["rows"]}
-    assert rows == {"Webinar": (3, 2), "Event": (1, 0)}
+    rows = {row.leads.label: (row.leads.value, row.mqls.value) for row in got.context["rows"]}
+    assert rows == {"Webinar": (3, 2), "Event": (1, 0), "(no source)": (1, 0)}
     figures = {f.label: f.value for f in got.context["figures"]}
-    assert figures["Leads"] == 4 and figures["MQLs"] == 2
-    assert figures["Leads of target"] == 0.5  # 4 of 8
+    assert figures["Leads"] == 5 and figures["MQLs"] == 2
+    assert figures["Leads of target"] == 5 / 8
     assert figures["MQLs of target"] is None  # no MQL target: n/a, not 0
     # The leads behind "Webinar": exactly W1, W2, W3.
-    webinar = next(lead for lead, _ in got.context["rows"] if lead.label == "Webinar")
+    webinar = next(row.leads for row in got.context["rows"] if row.leads.label == "Webinar")
     listed = client.get(webinar.href)
     assert listed.status_code == 200
     assert sorted(name for _, name, _ in listed.context["facts"]) == ["W1", "W2", "W3"]
+    # The leads behind "(no source)": exactly N1, not the whole list.
+    unsourced = next(row.leads for row in got.context["rows"] if row.leads.label == "(no source)")
+    listed = client.get(unsourced.href)
+    assert [name for _, name, _ in listed.context["facts"]] == ["N1"]
+    assert "records with no source" in listed.content.decode()
+
+
+def test_each_source_against_its_own_target(client, june, people):
+    """Per-source targets: set on the targets page, shown beside each source (a targeted source
+    with no leads yet too), and measured on the targets page from the per-source snapshots."""
+    for source, metric, value in [
+        ("webinar", "leads", 6),
+        ("webinar", "mqls", 4),
+        ("partner", "leads", 2),
+    ]:
+        target_services.target_set(
+            workspace=june, actor=None, metric=metric, year=2025, month=6, scope="source",
+            source=source, value=value,
+        )  # fmt: skip
+    login_as(client, people["marketing"])
+    got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
+    rows = {
+        r.leads.label: (r.leads.value, r.lead_target, r.mqls.value, r.mql_target)
+        for r in got.context["rows"]
+    }
+    assert rows["Webinar"] == (3, 6, 2, 4)
+    assert rows["Partner"] == (0, 2, 0, None)
+    assert rows["Event"] == (1, None, 0, None)
+    assert "Lead target" in got.content.decode()
+    page = client.get(f"/w/{june.slug}/targets/", {"year": 2025})
+    by_scope = {
+        (a.target.source, a.target.metric): a.actual
+        for a in page.context["rows"]
+        if a.target.scope == "source"
+    }
+    assert by_scope == {("webinar", "leads"): 3, ("webinar", "mqls"): 2, ("partner", "leads"): 0}
+
+
+def test_a_source_target_needs_a_source_and_a_stage_metric(june):
+    from django.core.exceptions import ValidationError
+
+    for metric, source in [("leads", ""), ("leads", "nonsense"), ("new_arr", "webinar")]:
+        with pytest.raises(ValidationError):
+            target_services.target_set(
+                workspace=june, actor=None, metric=metric, year=2025, month=6, scope="source",
+                source=source, value=1,
+            )  # fmt: skip
+
+
+def test_leads_by_source_come_from_the_snapshots(client, june, people, stages):
+    """A lead entered after the rollup is not counted until the rollup runs again: the panel
+    reads the snapshots, never the stage history."""
+    login_as(client, people["marketing"])
+    record = RecordFactory(workspace=june, name="Late", source="event")
+    StageTransitionFactory(
+        record=record, kind="created", to_stage=stages["lead"],
+        at=timezone.make_aware(datetime(2025, 6, 15, 12)),
+    )  # fmt: skip
+
+    def event_leads():
+        got = client.get(panel_url(june, "marketing", "sources"), JUNE, **HTMX)
+        return {row.leads.label: row.leads.value for row in got.context["rows"]}["Event"]
+
+    assert event_leads() == 1
+    _rebuild(june, months.index(2025, 6), months.index(2025, 6))
+    assert event_leads() == 2
 
 
 def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_num_queries):
@@ -78,7 +146,7 @@ def test_sales_accepted_and_lead_to_mql(client, june, people, django_assert_max_
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         got = client.get(panel_url(june, "marketing", "accepted"), JUNE, **HTMX)
     figures = {f.label: f for f in got.context["figures"]}
-    assert figures["Lead → MQL"].value == 0.5  # 2 of the 4 June leads
+    assert figures["Lead → MQL"].value == Decimal("0.4")  # 2 of the 5 June leads
     assert figures["Sales-accepted leads"].value == 1
     assert figures["Accepted of target"].value is None
     listed = client.get(figures["Sales-accepted leads"].href)
@@ -130,6 +198,10 @@ def test_the_sdr_queue_by_icp_score_links_to_exactly_those_records(
     assert got.context["figures"][0].value == 2
 
 
+def _queue_names(response) -> list[str]:
+    return [card.record.name for page in response.context["pages"] for card in page.cards]
+
+
 def test_sla_breaches_and_todays_tasks(client, queue, people, django_assert_max_num_queries):
     record = RecordFactory(workspace=queue)
     now = timezone.now()
@@ -139,8 +211,20 @@ def test_sla_breaches_and_todays_tasks(client, queue, people, django_assert_max_
     login_as(client, people["sdr"])
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         sla = client.get(panel_url(queue, "sdr", "sla"), **HTMX)
-    figures = {f.label: f.value for f in sla.context["figures"]}
-    assert figures == {"Past the SLA": 1, "Waiting to be qualified": 4}
+    figures = {f.label: f for f in sla.context["figures"]}
+    assert {k: f.value for k, f in figures.items()} == {
+        "Past the SLA": 1,
+        "Waiting to be qualified": 4,
+    }
+    # "Past the SLA" lists exactly the breached record; "Waiting" all four.
+    listed = client.get(figures["Past the SLA"].href)
+    assert _queue_names(listed) == ["Warm"]
+    assert sorted(_queue_names(client.get(figures["Waiting to be qualified"].href))) == [
+        "Cold",
+        "Hot",
+        "New",
+        "Warm",
+    ]
     with django_assert_max_num_queries(PANEL_QUERIES + 2):
         tasks = client.get(panel_url(queue, "sdr", "tasks"), **HTMX)
     figures = {f.label: f.value for f in tasks.context["figures"]}

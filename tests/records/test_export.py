@@ -109,7 +109,10 @@ class TestExport:
 
     def test_the_list_links_to_the_export_with_its_filters(self, admin_client, url, workspace):
         RecordFactory(workspace=workspace, status="open")
-        html = admin_client.get(url("list", query="?status=open&cursor=&sort=name")).content
+        # (the empty cursor is dropped by a redirect to the list's tidy address)
+        html = admin_client.get(
+            url("list", query="?status=open&cursor=&sort=name"), follow=True
+        ).content
         assert (url("export") + "?status=open&amp;sort=name").encode() in html
 
     def test_queries_per_batch_not_per_row(

@@ -206,3 +206,95 @@ def test_walking_the_pages_keeps_the_filter(admin_client, url, spread):
     assert "source=webinar" in next_url and "cursor=" in next_url
     second = admin_client.get(url("list", query=next_url))
     assert names(second) == ["Gamma"] and second.context["next_url"] is None
+
+
+def test_empty_filters_and_the_default_sort_leave_the_address(admin_client, url, spread):
+    # A GET form sends every field; the list answers from a tidy address instead.
+    response = admin_client.get(
+        url("list", query="?q=&owner=&stage=&status=&source=webinar&sort=-updated")
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url("list", query="?source=webinar")
+    tidy = admin_client.get(response["Location"])
+    assert tidy.status_code == 200 and names(tidy) == ["Alpha", "Gamma"]
+    # htmx: no redirect; the address bar gets the tidy address.
+    live = admin_client.get(
+        url("list", query="?q=&source=webinar&sort=-updated"), HTTP_HX_REQUEST="true"
+    )
+    assert live.status_code == 200 and live["HX-Push-Url"] == url("list", query="?source=webinar")
+    assert "HX-Push-Url" not in admin_client.get(
+        url("list", query="?source=webinar"), HTTP_HX_REQUEST="true"
+    )
+    nothing = admin_client.get(url("list", query="?q=&sort=-updated"))
+    assert nothing.status_code == 302 and nothing["Location"] == url("list")
+
+
+def test_me_is_the_default_owner_for_reps_and_anyone_says_otherwise(
+    client, url, spread, admin, rep
+):
+    # spread: Alpha is the admin's, Beta the rep's (an AE), Gamma nobody's.
+    rep_client = client
+    rep_client.force_login(rep.user)
+    opened = rep_client.get(url("list"))
+    assert names(opened) == ["Beta"]
+    assert '<option value="me" selected>Me</option>' in opened.content.decode()
+    assert names(rep_client.get(url("list", query="?owner=any"))) == ["Alpha", "Beta", "Gamma"]
+    assert names(rep_client.get(url("list", query="?owner=null"))) == ["Gamma"]
+    # Leaders and admins open on everyone's records; "Me" is theirs to pick.
+    admin_client = client
+    admin_client.force_login(admin.user)
+    assert names(admin_client.get(url("list"))) == ["Alpha", "Beta", "Gamma"]
+    assert names(admin_client.get(url("list", query="?owner=me"))) == ["Alpha"]
+
+
+def test_the_result_count_is_exact_under_the_cap_and_capped_above(
+    admin_client, url, spread, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from records.selectors import records as record_selectors
+
+    html = admin_client.get(url("list", query="?source=webinar")).content.decode()
+    assert "2 records match" in html
+    assert "1 record matches" in admin_client.get(url("list", query="?q=alpha")).content.decode()
+    monkeypatch.setattr(record_selectors, "COUNT_CAP", 2)
+    with CaptureQueriesContext(connection) as queries:
+        html = admin_client.get(url("list")).content.decode()
+    assert "2+ records match" in html
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 3" in counts[0]  # never a count of the whole table
+    assert (
+        "match"
+        not in admin_client.get(url("list", query="?q=zzzzz"))
+        .content.decode()
+        .split('id="record-results"')[1]
+        .split("No records match")[0]
+    )
+
+
+def test_the_list_shows_expected_arr_and_close_date(admin_client, url, workspace):
+    from datetime import date
+    from decimal import Decimal
+
+    RecordFactory(
+        workspace=workspace,
+        name="Deal",
+        expected_arr=Decimal("24000"),
+        expected_close_date=date(2027, 3, 31),
+    )
+    html = admin_client.get(url("list")).content.decode()
+    assert ">Expected ARR</th>" in html and ">Close date</th>" in html
+    assert "24,000" in html and "31 Mar 2027" in html
+
+
+def test_anyone_is_left_out_of_the_address_only_where_it_is_the_default(
+    client, url, spread, admin, rep
+):
+    client.force_login(admin.user)
+    response = client.get(url("list", query="?owner=any&source=webinar"))
+    assert response.status_code == 302 and response["Location"] == url(
+        "list", query="?source=webinar"
+    )
+    client.force_login(rep.user)  # a rep's default is "Me": "Anyone" must stay
+    assert client.get(url("list", query="?owner=any&source=webinar")).status_code == 200

@@ -30,7 +30,7 @@ class TestList:
         html = response.content.decode()
         assert response.status_code == 200
         assert 'id="record-filters"' in html and 'hx-push-url="true"' in html
-        assert record.name in html and '<td class="stage-cell">MQL' in html
+        assert record.name in html and '<td class="stage-cell" data-label="Stage">MQL' in html
         assert response["Vary"].count("HX-Request") == 1
 
     def test_htmx_gets_only_the_results(self, admin_client, url, record):
@@ -527,3 +527,25 @@ def test_pages_load_the_records_script_and_no_inline_script(admin_client, url, r
     html = admin_client.get(url("detail", record.pk)).content.decode()
     assert 'src="/static/js/records.js" defer' in html
     assert "<script>" not in html and " style=" not in html and "hx-on" not in html
+
+
+def test_in_place_contact_and_activity_saves_announce_the_record_changed(admin_client, workspace):
+    # The stage checklist (pipeline) reloads on this event: a contact's phone or a done demo
+    # can change a rule's result.
+    record = RecordFactory(workspace=workspace, country="Germany")
+    contact = ContactFactory(record=record)
+    base = f"/w/{workspace.slug}/records/{record.pk}"
+    saved = admin_client.post(
+        f"{base}/contacts/{contact.pk}/edit/",
+        {"first_name": "Ada", "phone": "030 901820"},
+        **HTMX,
+    )
+    assert saved.status_code == 200 and saved["HX-Trigger"] == "record-changed"
+    refused = admin_client.post(
+        f"{base}/contacts/{contact.pk}/edit/", {"first_name": "Ada", "phone": "12"}, **HTMX
+    )
+    assert refused.status_code == 400 and "HX-Trigger" not in refused
+    logged = admin_client.post(
+        f"{base}/activities/new/", {"kind": "note", "subject": "Spoke to Ada"}, **HTMX
+    )
+    assert logged.status_code == 200 and logged["HX-Trigger"] == "record-changed"

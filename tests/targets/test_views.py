@@ -44,6 +44,22 @@ def test_leader_sets_a_target_and_everyone_reads_it(client, pipeline_ws, leader,
     assert b"Wins" in page.content and b"Set a target" not in page.content
 
 
+def test_a_target_per_lead_source(client, pipeline_ws, leader):
+    login_as(client, leader)
+    got = client.post(
+        url(pipeline_ws, "page"), _target_data(metric="leads", scope="source", source="webinar")
+    )
+    assert got.status_code == 302
+    target = Target.objects.of(pipeline_ws).get()
+    assert (target.scope, target.source, target.scope_key) == (
+        "source",
+        "webinar",
+        "source:webinar",
+    )
+    page = client.get(url(pipeline_ws, "page"), {"year": YEAR}).content.decode()
+    assert "Source: Webinar" in page and "source=webinar" in page
+
+
 def test_a_member_who_is_not_a_leader_cannot_set(client, pipeline_ws, people):
     login_as(client, people["ae"])
     assert client.post(url(pipeline_ws, "page"), _target_data()).status_code == 403
@@ -59,6 +75,9 @@ def test_a_member_who_is_not_a_leader_cannot_set(client, pipeline_ws, people):
         ({"scope": "team", "team": ""}, "team"),
         ({"metric": "wins", "value": "2.5"}, "value"),
         ({"metric": "nonsense"}, "metric"),
+        ({"scope": "source", "source": ""}, "source"),
+        ({"scope": "source", "source": "nonsense"}, "source"),
+        ({"scope": "source", "source": "webinar", "metric": "new_arr"}, "metric"),
     ],
 )
 def test_bad_target_input_says_why_and_saves_nothing(client, pipeline_ws, leader, changes, field):
