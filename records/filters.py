@@ -129,6 +129,9 @@ class RecordFilter(django_filters.FilterSet):
         self.workspace = workspace
         self.definitions = list(definitions)
         self.search_too_short = False
+        # A common word: its matches are walked in the list's order, page by page; counting
+        # them (even to a cap) would walk thousands of rows, so the list shows no count.
+        self.search_dense = False
         super().__init__(data, queryset, **kw)
         # A callable: the members are read only when the select is drawn or a member's id is
         # checked (the htmx answer with the results alone never reads them).
@@ -187,6 +190,7 @@ class RecordFilter(django_filters.FilterSet):
         found = list(by_company.union(by_email.values("record_id"), all=True)[:SEARCH_DENSE])
         if len(found) < SEARCH_DENSE:
             return queryset.filter(pk__in={row["id"] for row in found})
+        self.search_dense = True
         return queryset.filter(search.record_or_contact_matches_row_by_row(found_words))
 
     def _substring_search(self, queryset, term):
