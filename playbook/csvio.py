@@ -20,10 +20,12 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
@@ -100,3 +102,143 @@ def scoped_batches(workspace_id: int, fetch: Callable[[object], tuple[list, obje
         yield from batch
         if after is None:
             return
+
+
+# --- CSV in -------------------------------------------------------------------------------------
+#
+#     from playbook.csvio import read_csv
+#
+#     table = read_csv(upload_bytes)          # ValidationError: why the file cannot be read
+#     table.header                            # the first line's names, trimmed
+#     for n, cells in table.rows():           # n: the spreadsheet's row number (header is 1)
+#         ...                                 # cells: as many as the header, text, trimmed
+#
+# Reads UTF-8 (with or without a byte-order mark), comma-, semicolon- or tab-separated (the
+# first line decides), quoted fields with separators and line breaks inside. What stops the
+# whole file, with a message for the person who uploaded it: not text (a spreadsheet workbook,
+# a PDF), not UTF-8 (or two encodings mixed), empty, no header line, too many columns. What
+# stops one row is the caller's business (`cells` too long, bad values); a row with more cells
+# than the header is reported by `rows()` as `None` cells with the reason in `table.bad_rows`.
+
+MAX_COLUMNS = 200
+MAX_CELL = 10_000  # characters; longer cells are refused row by row (cell_problem)
+SEPARATORS = (",", ";", "\t")
+_SIGNATURES = {
+    b"PK\x03\x04": "a zipped file (an Excel or OpenDocument workbook?)",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook",
+    b"%PDF": "a PDF",
+}
+# A cell over the csv module's default limit (128 KB) would stop the reader: the limit is the
+# largest file accepted, and long cells are refused row by row instead.
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class CsvTable:
+    """A readable CSV file: its header and, through rows(), its data rows one at a time."""
+
+    def __init__(self, text: str, separator: str, header: list[str]):
+        self.text = text
+        self.separator = separator
+        self.header = header
+
+    def raw_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells as written) for each non-blank data row."""
+        reader = csv.reader(io.StringIO(self.text), delimiter=self.separator)
+        next(reader, None)
+        for n, cells in enumerate(reader, start=2):
+            if any(c.strip() for c in cells):
+                yield n, cells
+
+    def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
+        """(row number, cells, problem) for each non-blank data row: cells None and a problem
+        when the row cannot be lined up with the header."""
+        width = len(self.header)
+        for n, cells in self.raw_rows():
+            if len(cells) > width and any(c.strip() for c in cells[width:]):
+                yield n, None, f"has {len(cells)} cells; the header names {width} columns."
+                continue
+            cells = [c.strip() for c in cells[:width]]
+            yield n, cells + [""] * (width - len(cells)), ""
+
+    def row_count(self) -> int:
+        return sum(1 for _ in self.rows())
+
+
+def cell_problem(value: str, column: str) -> str:
+    """Why one cell cannot be imported, or ""."""
+    if len(value) > MAX_CELL:
+        return f"{column}: the cell holds {len(value):,} characters; at most {MAX_CELL:,}."
+    return ""
+
+
+def _separator(first_line: str) -> str:
+    counts = {sep: 0 for sep in SEPARATORS}
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _decode(data: bytes) -> str:
+    for signature, what in _SIGNATURES.items():
+        if data.startswith(signature):
+            raise ValidationError(
+                f"This is not a CSV file: it looks like {what}. Save it as “CSV UTF-8” and "
+                "upload that."
+            )
+    if b"\x00" in data[:65536]:
+        raise ValidationError(
+            "This is not a CSV text file (it holds binary data, or is UTF-16). Save it as "
+            "“CSV UTF-8” and upload that."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationError(
+            f"Line {line} is not UTF-8 text (the file is in another encoding, or mixes two). "
+            "Save it as “CSV UTF-8” and upload it again."
+        ) from exc
+
+
+def read_csv(data: bytes, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
+    """The file as a CsvTable, or ValidationError saying why it cannot be read at all."""
+    text = _decode(data)
+    if not text.strip():
+        raise ValidationError("The file is empty.")
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
+    separator = _separator(first_line)
+    text = text.lstrip("\r\n")
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=separator))
+    except csv.Error as exc:
+        raise ValidationError(f"The first line cannot be read as CSV ({exc}).") from exc
+    header = [h.strip() for h in header]
+    while header and not header[-1]:
+        header.pop()
+    if len(header) > max_columns:
+        raise ValidationError(
+            f"The file has {len(header):,} columns; at most {max_columns} can be imported. "
+            "Remove the columns you do not need."
+        )
+    if not header or not all(header) or any(_looks_like_data(h) for h in header):
+        raise ValidationError(
+            "The first line must name the columns (e.g. Company, Domain, E-mail); this one "
+            "looks like data or has empty names."
+        )
+    return CsvTable(text, separator, header)
+
+
+def _looks_like_data(name: str) -> bool:
+    """A header cell that is an e-mail address, a number or very long is a data row's."""
+    if "@" in name.strip("@ ") or len(name) > 100:
+        return True
+    try:
+        Decimal(name.replace(",", "."))
+    except ArithmeticError:
+        return False
+    return True

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "playbook",
     "records",
     "pipeline",
+    "dataio",
     "customers",
     "targets",
     "dashboards",

@@ -26,6 +26,8 @@ workspace_patterns = [
     path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
     path("", include("pipeline.urls")),
+    # The records CSV import lives under records/import/.
+    path("", include("dataio.urls")),
     # Subscriptions, renewals and the customer list live under customers/.
     path("", include("customers.urls")),
     # Targets, the planner and the monthly metrics live under targets/.

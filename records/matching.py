@@ -1,4 +1,5 @@
-"""Matching rows of an import to existing records: by domain, else by exact company name.
+"""Matching rows of an import to existing records: by domain, else by exact company name, and
+contacts by e-mail.
 
 Owned by the data-import issue (DESIGN.md, shared pieces); built here first in its shape so the
 billing import uses it and the records CSV import can reuse it: one call for a whole file, two
@@ -13,7 +14,7 @@ from urllib.parse import urlsplit
 from django.db.models import F
 
 from playbook.sql import AnyOf
-from records.models import Record
+from records.models import Contact, Record
 
 # A bare host name ("acme.com"): urlsplit would give it back unchanged, so it is not called (an
 # import of 200k rows normalised each domain several times, ~15 % of its time in urlsplit).
@@ -62,3 +63,30 @@ def match_records(workspace, rows: list[tuple[str, str]]) -> list[int | None]:
 def _domain_spellings(domains: set[str]) -> list[str]:
     # Records keep the domain as typed; the common spellings of each are looked up at once.
     return [s for d in domains for s in (d, f"www.{d}", d.upper())]
+
+
+def match_contacts(workspace, emails: list[str]) -> dict[str, tuple[int, int]]:
+    """{e-mail (lower case): (record id, contact id)} of the live records' contacts with those
+    e-mails, case-insensitively; the oldest contact wins. One query."""
+    wanted = {e.strip().lower() for e in emails} - {""}
+    if not wanted:
+        return {}
+    # Contacts keep the e-mail as typed (the domain lower-cased); the two common spellings of
+    # each are looked up at once, through the (workspace, email) index.
+    spellings = wanted | {_domain_lower(e) for e in emails if e}
+    found: dict[str, tuple[int, int]] = {}
+    rows = (
+        Contact.objects.of(workspace)
+        .filter(AnyOf(F("email"), sorted(spellings)))
+        .filter(record__deleted_at__isnull=True, erased_at__isnull=True)
+        .order_by("-pk")
+        .values_list("email", "record_id", "pk")
+    )
+    for email, record_id, pk in rows:
+        found[email.lower()] = (record_id, pk)  # the oldest (lowest pk) ends up kept
+    return found
+
+
+def _domain_lower(email: str) -> str:
+    local, at, domain = email.strip().rpartition("@")
+    return f"{local}@{domain.lower()}" if at else email.strip()

@@ -11,6 +11,13 @@ profile is edited by admins and leaders and read by everyone.
 from playbook.access import has_role, require_roles
 from playbook.models import Role
 
+IMPORTERS = (Role.ADMIN, Role.LEADER, Role.MARKETING)
+
+
+def can_import(membership) -> bool:
+    """Importing records from CSV (dataio) is for admins, leaders and marketing."""
+    return has_role(membership, *IMPORTERS)
+
 
 def can_delete_record(membership, record) -> bool:
     if has_role(membership, Role.ADMIN, Role.LEADER):

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
+from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
@@ -53,8 +54,16 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     subscription = subscription_start(  # + its first ledger row (and classified movement)
         workspace=workspace, record=record, mrr="100", started_on=date.today(), actor=user
     )
+    record_import = RecordImport.objects.create(
+        workspace=workspace, file_name="records.csv", content="Company\nAcme\n,\n",
+        header=["Company"], mapping=["record.name"], status="done", refused=[[3, "No name."]],
+        created_by=user, stage=stage,
+    )  # fmt: skip
+    ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
+    ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
     return {
         **customer_rows(workspace, record, subscription, user),
+        "record_import_id": record_import.pk,
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,

@@ -106,6 +106,7 @@ def record_list(request):
         if page.next_cursor
         else None,
         "clear_url": request.path,
+        "can_import": permissions.can_import(request.membership),
         "export_url": _url(request, "export") + query_string(request.GET, cursor=None, size=None),
         "workspace_is_empty": not page.items
         and not cursor
