@@ -51,8 +51,8 @@ def sent_tasks(monkeypatch):
     """What the jobs outbox hands to the broker, as (task name, args), instead of sending it."""
     sent = []
 
-    def send(name, args=None, **options):
+    def send(name, args, task_id):
         sent.append((name, tuple(args or ())))
 
-    monkeypatch.setattr("jobs.services.current_app.send_task", send)
+    monkeypatch.setattr("jobs.services.hand_over", send)
     return sent

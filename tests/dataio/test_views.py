@@ -30,11 +30,11 @@ def queued(monkeypatch):
     sent = []
     by_name = {task.name: task for task in (tasks.import_preview, tasks.import_run)}
 
-    def send(name, args=None, **options):
+    def send(name, args, task_id):
         sent.append((by_name[name], tuple(args or ())))
 
     # What the jobs outbox hands to the broker after commit (jobs.services.job_enqueue).
-    monkeypatch.setattr("jobs.services.current_app.send_task", send)
+    monkeypatch.setattr("jobs.services.hand_over", send)
     return sent
 
 

@@ -18,7 +18,7 @@ from tests.conftest import login_as
 
 pytestmark = pytest.mark.django_db
 
-SEND = "jobs.services.current_app.send_task"
+SEND = "jobs.services.hand_over"
 
 
 def broker_down(*args, **kwargs):
@@ -36,9 +36,7 @@ def test_a_job_is_handed_over_after_commit_with_its_own_id(
     with mock.patch(SEND) as send:
         for callback in later:  # the commit
             callback()
-    send.assert_called_once_with(
-        "pipeline.tasks.sla_reminders", args=[workspace.pk], task_id=job.celery_id, retry=False
-    )
+    send.assert_called_once_with("pipeline.tasks.sla_reminders", [workspace.pk], job.celery_id)
     job.refresh_from_db()
     assert (job.status, job.send_attempts) == (JobStatus.QUEUED, 1)
 
@@ -180,3 +178,19 @@ def test_an_empty_list_says_what_fills_it(client, workspace, member_factory):
     login_as(client, member_factory(workspace, Role.ADMIN))
     body = client.get(reverse("jobs:list", args=[workspace.slug])).content.decode()
     assert "No jobs yet" in body
+
+
+def test_hand_over_uses_the_registered_task_so_eager_mode_runs_it_in_place(workspace):
+    from playbook.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        job = services.job_enqueue(
+            workspace=workspace, task=pipeline_tasks.sla_reminders, args=[workspace.pk]
+        )
+        services.job_send(workspace_id=workspace.pk, job_id=job.pk)
+    finally:
+        app.conf.task_always_eager = before
+    job.refresh_from_db()
+    assert (job.status, job.runs) == (JobStatus.DONE, 1)
