@@ -211,6 +211,14 @@ class MrrMovement(TenantModel):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(mrr__gte=0), name="movement_mrr_not_negative"),
+            # The renewal job churns a subscription at a term end once: a person's row dated
+            # after the term end (an upsell in the grace period) must not make it churn again
+            # every day (customers.services.renewals).
+            models.UniqueConstraint(
+                fields=["workspace", "subscription", "effective_on"],
+                condition=Q(action="lapse"),
+                name="movement_one_lapse_per_term_end",
+            ),
         ]
         indexes = [
             # The derivation's order within a customer; a customer's MRR on a date.

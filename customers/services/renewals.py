@@ -102,10 +102,17 @@ def renewal_job_run(*, workspace, today: date | None = None) -> dict:
 
 def _due(workspace, today: date, grace: int):
     """Active subscriptions at their term end: auto-renewing ones from the term end on, the
-    others once the grace period has passed."""
+    others once the grace period has passed, unless they already churned at that term end (a
+    row a person dated after it, an upsell in the grace period, keeps one active: a renewal rep
+    renews or cancels it; the job does not churn it again)."""
+    lapsed = MrrMovement.objects.of(workspace).filter(
+        subscription_id=OuterRef("pk"),
+        action=MovementAction.LAPSE,
+        effective_on=OuterRef("term_end"),
+    )
     return Subscription.objects.of(workspace).filter(
         Q(auto_renew=True, term_end__lte=today)
-        | Q(auto_renew=False, term_end__lte=today - timedelta(days=grace)),
+        | (Q(auto_renew=False, term_end__lte=today - timedelta(days=grace)) & ~Q(Exists(lapsed))),
         status=SubscriptionStatus.ACTIVE,
     )
 

@@ -115,6 +115,30 @@ def test_without_auto_renewal_it_churns_on_its_term_end_after_the_grace_period(w
     assert MrrMovement.objects.filter(subscription=sub).count() == 2
 
 
+def test_an_upsell_after_the_term_end_does_not_make_it_churn_again_every_day(workspace, owner):
+    """A row a person dates after the term end (an upsell in the grace period) is the latest, so
+    the subscription stays active after the job churned it at the term end: the job must not
+    churn it again the next day, and the database refuses a second churn at one term end."""
+    from django.db import IntegrityError, transaction
+
+    sub = _customer(workspace, owner, started_on=date(2025, 1, 31), auto_renew=False)
+    services.subscription_change_mrr(
+        workspace=workspace, subscription=sub, mrr="150", effective_on=date(2026, 2, 5),
+        actor=None, today=date(2026, 2, 5),
+    )  # fmt: skip
+    for day in range(20, 27):
+        services.renewal_job_run(workspace=workspace, today=date(2026, 2, day))
+    lapses = MrrMovement.objects.filter(subscription=sub, action="lapse")
+    assert list(lapses.values_list("effective_on", flat=True)) == [date(2026, 1, 31)]
+    sub.refresh_from_db()
+    assert sub.is_active and sub.mrr == Decimal("150")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MrrMovement.objects.create(
+            workspace=workspace, subscription=sub, record_id=sub.record_id,
+            effective_on=date(2026, 1, 31), mrr=0, action="lapse",
+        )  # fmt: skip
+
+
 def test_the_workspace_day_decides_across_midnight(workspace, owner):
     from datetime import datetime
     from zoneinfo import ZoneInfo
