@@ -104,6 +104,8 @@ class AdvanceForm(BaseForm):
 
 class BackForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # The owner the panel names ("moving back hands it to ..."): the move goes to exactly them.
+    owner = forms.IntegerField(widget=forms.HiddenInput, required=False)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -101,13 +101,24 @@ def app_role_sql(role: str) -> list[str]:
 
 
 # Under row-level security the planner may only use an index for a condition whose functions are
-# LEAKPROOF (they could otherwise see rows the policy hides). The records search sends
+# LEAKPROOF (they could otherwise see rows the policy hides). The records search sent
 # UPPER(col::text) LIKE UPPER(%s) (Django's icontains) to trigram indexes; PostgreSQL does not mark
 # these two leakproof, so under RLS the search scanned every row of the workspace (312 ms instead
-# of 4 ms at 100k records, docs/PERFORMANCE.md). Neither has side effects, and for stored text an
-# error can only come from the pattern, which is the query's own input. Only a superuser may mark
+# of 4 ms at 100k records, docs/PERFORMANCE.md). It now sends word matches to GIN indexes (ADR
+# 0103), whose four functions below are marked for the same reason. Neither of the first two has
+# side effects, and for stored text an error can only come from the pattern, which is the query's
+# own input. Only a superuser may mark
 # a function; the mark is per database (scripts/db-roles.sql, and migrate when run as one).
-LEAKPROOF_FUNCTIONS = ["upper(text)", "textlike(text, text)"]
+LEAKPROOF_FUNCTIONS = [
+    "upper(text)",
+    "textlike(text, text)",
+    # The word search (records.search, ADR 0103): its GIN indexes, under the policy. None of
+    # these can fail on a stored name or address (200 and 254 characters at most).
+    "textcat(text, text)",
+    "translate(text, text, text)",
+    "to_tsvector(regconfig, text)",
+    "ts_match_vq(tsvector, tsquery)",
+]
 
 
 def mark_leakproof_sql() -> list[str]:

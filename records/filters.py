@@ -7,12 +7,14 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from playbook.forms import BaseForm
 from records import custom_fields as cf
+from records import search
 from records.forms import CountryField, CustomNumberField
 from records.models import (
     Contact,
@@ -25,8 +27,7 @@ from records.models import (
 from records.selectors.records import active_members, overdue_task_exists
 
 SEARCH_MAX = 100
-# Substring search needs three characters: the trigram indexes cannot serve fewer, and one or
-# two letters match nearly everything anyway.
+# Three characters at least: one or two letters start nearly every word.
 SEARCH_MIN = 3
 SEARCH_DENSE = 500
 
@@ -128,6 +129,9 @@ class RecordFilter(django_filters.FilterSet):
         self.workspace = workspace
         self.definitions = list(definitions)
         self.search_too_short = False
+        # A common word: its matches are walked in the list's order, page by page; counting
+        # them (even to a cap) would walk thousands of rows, so the list shows no count.
+        self.search_dense = False
         super().__init__(data, queryset, **kw)
         # A callable: the members are read only when the select is drawn or a member's id is
         # checked (the htmx answer with the results alone never reads them).
@@ -168,24 +172,40 @@ class RecordFilter(django_filters.FilterSet):
         if len(term) < SEARCH_MIN:
             self.search_too_short = bool(term)
             return queryset
+        if connection.vendor != "postgresql":
+            return self._substring_search(queryset, term)
+        found_words = search.words(term)
+        if not found_words:
+            return queryset.none()
         by_company = (
             Record.objects.of(self.workspace)
             .live()
-            .filter(Q(name__icontains=term) | Q(domain__icontains=term))
+            .filter(search.record_matches(found_words))
             .values("id")
         )
-        by_email = Contact.objects.of(self.workspace).filter(email__icontains=term)
-        # One bounded probe picks the plan. A rare term (a company, a person) has few matches:
-        # collect them through the trigram indexes and sort those. A common one matches much
-        # of the list: walk the list's own order and test each row until a page is full.
+        by_email = Contact.objects.of(self.workspace).filter(search.contact_matches(found_words))
+        # One bounded probe (GIN indexes) picks the plan. Rare words (a company, a person) have
+        # few matches: collect and sort those. A common one matches much of the list: walk the
+        # list's own order and test each row until a page is full (records.search).
         found = list(by_company.union(by_email.values("record_id"), all=True)[:SEARCH_DENSE])
         if len(found) < SEARCH_DENSE:
             return queryset.filter(pk__in={row["id"] for row in found})
-        return queryset.filter(
-            Q(name__icontains=term)
-            | Q(domain__icontains=term)
-            | Exists(by_email.filter(record_id=OuterRef("pk")))
-        )
+        self.search_dense = True
+        return queryset.filter(search.record_or_contact_matches_row_by_row(found_words))
+
+    def _substring_search(self, queryset, term):
+        """Other databases (SQLite in development): every word of the term is in the name or
+        domain, or every word is in one contact's e-mail; scanned (fine at a development
+        database's size)."""
+        found_words = search.words(term)
+        if not found_words:
+            return queryset.none()
+        in_company, in_email = Q(), Q()
+        for word in found_words:
+            in_company &= Q(name__icontains=word) | Q(domain__icontains=word)
+            in_email &= Q(email__icontains=word)
+        by_email = Contact.objects.of(self.workspace).filter(in_email)
+        return queryset.filter(in_company | Exists(by_email.filter(record_id=OuterRef("pk"))))
 
     def filter_owner(self, queryset, name, value):
         if value in ("", OWNER_ANY):

@@ -87,6 +87,9 @@ class Record(TenantModel):
         null=True,
         blank=True,
         related_name="+",
+        # Every lookup by owner leads with workspace (record_ws_owner, record_ws_owner_close,
+        # pipeline_board_owner); deleting a user (rare) may scan.
+        db_index=False,
     )
 
     # Qualification flags: the facts reps confirm, which stage rules can require.
@@ -120,6 +123,9 @@ class Record(TenantModel):
         null=True,
         blank=True,
         related_name="records",
+        # record_ws_stage (workspace, stage) serves every lookup by stage; deleting a stage
+        # (rare; stages are retired) may scan.
+        db_index=False,
     )
     stage_entered_at = models.DateTimeField(null=True, blank=True)
 
@@ -189,6 +195,13 @@ class Record(TenantModel):
             # (pipeline_board_open), and every index that carries the score must take a new key
             # each time the score changes (docs/adr/0110).
             models.Index(fields=["workspace", "stage"], name="record_ws_stage"),
+            # My pipeline: an owner's open deals by close date (the keyset order; its totals
+            # come from pipeline_stagetotal).
+            models.Index(
+                fields=["workspace", "owner", "expected_close_date", "id"],
+                name="record_ws_owner_close",
+                condition=Q(status="open", deleted_at__isnull=True),
+            ),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),
             # "No activity since ...": stale deals, customers gone quiet.

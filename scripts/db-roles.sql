@@ -28,3 +28,8 @@ ALTER DEFAULT PRIVILEGES FOR ROLE playbook_owner IN SCHEMA public
 -- safe). Superuser only; without it the search still works, by scanning the workspace's rows.
 ALTER FUNCTION pg_catalog.upper(text) LEAKPROOF;
 ALTER FUNCTION pg_catalog.textlike(text, text) LEAKPROOF;
+-- The word search (ADR 0103) and its GIN indexes, likewise.
+ALTER FUNCTION pg_catalog.textcat(text, text) LEAKPROOF;
+ALTER FUNCTION pg_catalog.translate(text, text, text) LEAKPROOF;
+ALTER FUNCTION pg_catalog.to_tsvector(regconfig, text) LEAKPROOF;
+ALTER FUNCTION pg_catalog.ts_match_vq(tsvector, tsquery) LEAKPROOF;

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customers import forms, selectors, services
 from customers.models import ExpansionOpportunity, MovementAction, Subscription
@@ -95,9 +95,11 @@ def _page(
     contacts = _contacts(request, record)
     for view in page.subscriptions:
         sub = view.subscription
-        initial = {"version": sub.version, "effective_on": today, "mrr": sub.mrr}
+        # Action forms are rendered only when asked for (a refused one, or the one opened
+        # without JS); the others come with htmx when their <details> opens: four forms per
+        # subscription were half of the page's server time.
         names = ("upsell", "downgrade", "renew", "cancel") if sub.is_active else ("reactivate",)
-        view.forms = {name: ACTIONS[name].form(initial=initial) for name in names}
+        view.forms = dict.fromkeys(names)
         if bound is not None and bound[0] == sub.pk:
             view.forms[bound[1]] = bound[2]
     add_form = forms.SubscriptionForm(initial={"started_on": today, "term_months": 12})
@@ -178,13 +180,36 @@ def subscription_add(request, record_id):
     return _page(request, record, bound=(None, "add", form), status=status)
 
 
-@require_POST
+def _fresh_form(request, sub, action):
+    today = request.workspace.today()
+    initial = {"version": sub.version, "effective_on": today, "mrr": sub.mrr}
+    return ACTIONS[action].form(initial=initial)
+
+
+@require_http_methods(["GET", "POST"])
 def subscription_act(request, subscription_id, action):
+    """POST: the action. GET: its form, for htmx when the action's <details> opens (the form
+    alone), or without JS the customer page with that form open."""
     spec = ACTIONS[action]
     sub = get_for_workspace_or_404(
         request.workspace, Subscription.objects.of(request.workspace), pk=subscription_id
     )
     record = live_record_or_404(request, sub.record_id)
+    if request.method == "GET":
+        if not can_change_customers(request.membership):
+            raise PermissionDenied("Only the customer teams change subscriptions.")
+        form = _fresh_form(request, sub, action)
+        if not is_partial(request):
+            return _page(request, record, bound=(sub.pk, action, form))
+        context = {
+            "form": form,
+            "name": action,
+            "sub": sub,
+            "action_url": request.path,
+        }
+        response = render(request, "customers/_subscription_action.html", context)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
     form = spec.form(request.POST)
     status = 400
     if form.is_valid():

@@ -34,6 +34,7 @@ def board(request):
         "filter_form": form,
         "filter_query": form.query_string() if selection else "",
         "columns": selectors.board(request.workspace, **selection) if selection is not None else [],
+        "move_stages": selectors.stages(request.workspace),
         "move_url_template": url(request, "pipeline:record_move", record_id=0),
     }
     return render(request, "pipeline/board.html", context, status=400 if selection is None else 200)
@@ -67,6 +68,7 @@ def board_column(request, stage_id):
         "page": page,
         "filter_form": form,
         "filter_query": form.query_string(),
+        "move_stages": selectors.stages(request.workspace),
     }
     template = "pipeline/board.html#column-cards" if request.htmx else "pipeline/board_column.html"
     return render(request, template, context)
@@ -115,15 +117,17 @@ def record_move(request, record_id):
         return redirect(url(request, "pipeline:board"))
     _, selection = _filters(request)
     now = timezone.now()
+    stages = selectors.stages(request.workspace)
     headers = [
         selectors.board_column(request.workspace, stage, now=now, **(selection or {}))
-        for stage in selectors.stages(request.workspace)
+        for stage in stages
         if stage.pk in (from_stage_id, transition.to_stage_id)
     ]
     context = {
         "card": selectors.card(request.workspace, record.pk, now=now),
         "headers": headers,
         "transition": transition,
+        "move_stages": stages,
     }
     return render(request, "pipeline/board.html#moved", context)
 

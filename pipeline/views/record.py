@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from pipeline import forms, move_dialogs, selectors, services
+from pipeline.selectors.handoff import prospective_owner
 from pipeline.services.forecast import record_set_forecast_category
 from pipeline.views.common import live_record_or_404, record_page_url, refusal_status
 from playbook.forms import apply_service_error
@@ -29,11 +30,19 @@ def panel_context(request, record, *, bound=None, unmet=(), errors=()):
     move (the failed one bound, with its errors)."""
     panel = selectors.stage_panel(request.workspace, record, request.membership)
     initial = {"version": record.version}
+    back_owner = None
+    if panel.can_move and panel.previous_stage is not None and record.owner_id is not None:
+        back_owner = prospective_owner(
+            request.workspace, record, panel.previous_stage, from_stage=panel.stage
+        )
     panel_forms = {
         "advance": forms.AdvanceForm(
             initial=initial, owner_choices=panel.owner_choices, auto_id=_ids("advance")
         ),
-        "back": forms.BackForm(initial=initial, auto_id=_ids("back")),
+        "back": forms.BackForm(
+            initial={**initial, "owner": back_owner.user_id if back_owner else None},
+            auto_id=_ids("back"),
+        ),
         "lost": forms.LostForm(initial=initial, reasons=panel.lost_reasons, auto_id=_ids("lost")),
         "nurture": forms.NurtureForm(initial=initial, auto_id=_ids("nurture")),
         "reopen": forms.ReopenForm(initial=initial, auto_id=_ids("reopen")),
@@ -47,6 +56,7 @@ def panel_context(request, record, *, bound=None, unmet=(), errors=()):
     dialog = move_dialogs.dialog_for(record, panel.next_stage, board=False)
     dialog_url = dialog.url(request.workspace, record, panel.next_stage) if dialog else ""
     return {
+        "back_owner": back_owner,
         "move_dialog": dialog,
         "move_dialog_url": dialog_url,
         "panel": panel,
@@ -99,7 +109,7 @@ MOVES = {
         forms.BackForm,
         _no_choices,
         services.record_move_back,
-        ("note",),
+        ("owner", "note"),
         lambda t: f"{t.record.name} moved back to {t.to_stage.name}.{_owner_note(t)}",
     ),
     "lost": _Move(

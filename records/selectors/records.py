@@ -1,7 +1,9 @@
 """Records, their contacts, the workspace's custom fields and the deleted-records list."""
 
+import json
 from dataclasses import dataclass
 
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
@@ -82,19 +84,56 @@ def overdue_task_exists() -> Exists:
 
 # The records list counts its matches exactly up to this many; past it, it says "10,000+".
 COUNT_CAP = 10_000
+# ...and gives the count this long on PostgreSQL: matches that are sparse but not rare (no
+# index narrows them) make even a capped count read much of the workspace, so past the budget
+# the list shows the planner's estimate instead ("about 3,400").
+COUNT_BUDGET_MS = 40
 
 
 @dataclass(frozen=True)
 class Count:
-    value: int  # exact when not `more`, else the cap
-    more: bool  # there are more than `value`
+    value: int  # exact when neither `more` nor `estimated`, else the cap or the estimate
+    more: bool = False  # there are more than `value`
+    estimated: bool = False  # the planner's estimate (the exact count ran out of time)
+
+
+def _exact_count(limited: QuerySet) -> int:
+    return limited.count()
+
+
+def _estimate(queryset: QuerySet) -> int:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return int(plan[0]["Plan"]["Plan Rows"])
 
 
 def capped_count(queryset: QuerySet, cap: int | None = None) -> Count:
     """How many rows `queryset` has, reading at most `cap` + 1 of them: a COUNT over a LIMIT
-    subquery, so its cost is bounded by the cap, never by the size of the workspace."""
+    subquery, so its cost is bounded by the cap, never by the size of the workspace. On
+    PostgreSQL it also gets COUNT_BUDGET_MS; past that, the planner's estimate."""
     cap = COUNT_CAP if cap is None else cap
-    found = queryset.order_by().values("pk")[: cap + 1].count()
+    rows = queryset.order_by().values("pk")
+    limited = rows[: cap + 1]
+    if connection.vendor != "postgresql":
+        found = _exact_count(limited)
+        return Count(min(found, cap), found > cap)
+    try:
+        # A savepoint: a cancelled count rolls back to it (and so does its timeout setting).
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)", [str(COUNT_BUDGET_MS)]
+                )
+            found = _exact_count(limited)
+            with connection.cursor() as cursor:
+                # Back to the session's own value (nothing else sets it per transaction).
+                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError:
+        estimate = _estimate(rows)
+        return Count(min(estimate, cap), estimate > cap, estimated=True)
     return Count(min(found, cap), found > cap)
 
 

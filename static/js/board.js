@@ -76,6 +76,7 @@
         animation: 150,
         draggable: ".board-card",
         filter: ".no-drag",
+        preventOnFilter: false,  // the card's "Move to…" menu must still open and take clicks
         onEnd: function (evt) {
           if (evt.from !== evt.to) { move(board, feedback, evt); }
         },

@@ -166,3 +166,25 @@ def test_a_renewal_rep_dismisses_an_alert(page, ws, stages):
     assert page.locator("tr", has_text="Renewing Co").count() == 0
     assert RenewalAlert.objects.filter(pk=due.pk, status="dismissed").exists()
     assert_no_browser_problems(page)
+
+
+def test_a_csm_opens_an_upsell_form_loaded_on_demand_and_upsells(page, ws, stages):
+    csm = MembershipFactory(workspace=ws, role=Role.CSM)
+    record, sub = customer(
+        lambda *a, **kw: _placed(RecordFactory(workspace=ws, **kw), stages["won"]),
+        csm=csm.user,
+        mrr="500",
+        name="Growing Co",
+    )
+    log_in(page, csm.user.email)
+    page.goto(f"/w/{ws.slug}/customers/records/{record.pk}/")
+    # The action's form is not on the page: opening its details fetches it (htmx).
+    assert page.locator(f"form[aria-label='Upsell {sub}']").count() == 0
+    page.locator(f"#subscription-{sub.pk} summary", has_text="Upsell").click()
+    form = page.locator(f"form[aria-label='Upsell {sub}']")
+    form.get_by_label("New MRR").fill("650")
+    form.get_by_role("button", name="Upsell").click()
+    page.wait_for_load_state("networkidle")
+    sub.refresh_from_db()
+    assert sub.mrr == Decimal("650")
+    assert_no_browser_problems(page)

@@ -282,3 +282,59 @@ def test_the_filter_bar_is_aligned_and_keeps_empty_filters_out_of_the_address(
     page.goto(f"/w/{workspace.slug}/records/?q=&owner=&source=outbound&status=")
     assert page.url.endswith("/records/?source=outbound")
     assert_no_browser_problems(page)
+
+
+def test_a_card_moves_with_the_keyboard_alone(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition, StageTransition
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
+    record = RecordFactory(
+        workspace=workspace, name="Ready Co", icp_score=80, problem_acknowledged=True
+    )
+    ContactFactory(record=record, is_primary=True)
+    record.stage = stages["lead"]
+    record.save()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    assert _page_width(page) <= 1366  # the six columns fit
+    card = page.locator(f"#card-{record.pk}")
+    card.locator("summary").focus()
+    page.keyboard.press("Enter")  # opens "Move to…"
+    page.keyboard.press("Tab")
+    select = card.get_by_label(f"Stage to move {record.name} to")
+    assert page.evaluate("document.activeElement.id") == f"move-{record.pk}"
+    select.select_option(label="MQL")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Move"
+    page.wait_for_url(f"**/w/{workspace.slug}/pipeline/board/")
+    mql = page.locator(f'.board-cards[data-stage="{stages["mql"].pk}"]')
+    mql.locator(f"#card-{record.pk}").wait_for()
+    assert "Ready Co moved to MQL" in page.locator("#messages").inner_text()
+    assert StageTransition.objects.get(record=record).to_stage == stages["mql"]
+    assert_no_browser_problems(page)
+
+
+def test_the_board_headers_stay_in_view_while_the_cards_scroll(page, workspace):
+    from pipeline import services as pipeline_services
+    from pipeline.models import StageDefinition
+
+    pipeline_services.pipeline_install_defaults(workspace=workspace)
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    lead = StageDefinition.objects.get(workspace=workspace, key="lead")
+    for i in range(20):
+        record = RecordFactory(workspace=workspace, name=f"Lead {i}")
+        record.stage = lead
+        record.save()
+    page.set_viewport_size({"width": 1366, "height": 700})
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/pipeline/board/")
+    header = page.locator(f"#col-{lead.pk}-header")
+    board_top = page.locator(".board").bounding_box()["y"]
+    page.locator(".board").evaluate("b => b.scrollTo(0, 600)")
+    page.wait_for_function("() => document.querySelector('.board').scrollTop > 0")
+    assert abs(header.bounding_box()["y"] - board_top) < 2  # still at the top of the board
+    assert_no_browser_problems(page)

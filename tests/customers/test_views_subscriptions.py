@@ -183,3 +183,42 @@ def test_another_workspaces_ids_are_404(client, team, other_workspace, member_fa
         assert client.post(url, {"version": 1, "mrr": "5", "reason": "price"}).status_code == 404
     url = reverse("customers:subscription_add", args=[slug, foreign.pk])
     assert client.post(url, {}).status_code == 404
+
+
+def test_action_forms_come_when_opened_and_work_without_js(
+    client, customer, team, django_assert_max_num_queries
+):
+    login_as(client, team["csm"])
+    sub = _sub(customer)
+    page = client.get(_detail(customer)).content.decode()
+    # Not rendered on the page: each action is a <details> that fetches its form with htmx,
+    # with a link to the page with that form open for browsers without JS.
+    assert 'aria-label="Upsell' not in page and 'name="version"' not in page
+    for action in ("upsell", "downgrade", "renew", "cancel"):
+        assert f'hx-get="{_act(sub, action)}"' in page and f'href="{_act(sub, action)}#' in page
+    with django_assert_max_num_queries(8):
+        form = client.get(_act(sub, "upsell"), HTTP_HX_REQUEST="true")
+    html = form.content.decode()
+    assert form.status_code == 200 and "<html" not in html
+    assert f'action="{_act(sub, "upsell")}"' in html and f'value="{sub.version}"' in html
+    assert 'name="mrr"' in html and f'value="{sub.mrr}"' in html
+    without_js = client.get(_act(sub, "cancel")).content.decode()
+    assert "<html" in without_js and "<details open>" in without_js
+    assert 'aria-label="Cancel Pro"' in without_js and 'aria-label="Upsell' not in without_js
+    answer = client.post(
+        _act(sub, "upsell"),
+        {"version": sub.version, "mrr": "150", "effective_on": customer.workspace.today()},
+    )
+    assert answer.status_code == 302 and Subscription.objects.get(pk=sub.pk).mrr == Decimal("150")
+
+
+def test_readers_get_no_action_form_and_other_workspaces_forms_are_404(
+    client, customer, team, other_workspace, member_factory
+):
+    sub = _sub(customer)
+    login_as(client, team["ae"])
+    assert client.get(_act(sub, "upsell"), HTTP_HX_REQUEST="true").status_code == 403
+    login_as(client, member_factory(other_workspace, "admin"))
+    url = reverse("customers:subscription_upsell", args=[other_workspace.slug, sub.pk])
+    assert client.get(url).status_code == 404
+    assert client.get(url, HTTP_HX_REQUEST="true").status_code == 404

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pipeline import selectors, services
 from pipeline.models import LostReason, StageTotal
+from pipeline.selectors import queues
 from pipeline.selectors.board import board_owners
 from playbook.models import Role
 from records.models import Record, RecordStatus
@@ -195,6 +196,17 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
         assert kept_late(pipeline_ws, board_stages, now) == fresh_late(
             pipeline_ws, board_stages, now
         )
+        # My pipeline's totals read the same table.
+        owner = rng.choice(users)
+        kept = queues._owner_totals(pipeline_ws, owner.pk)
+        fresh = queues.deals(pipeline_ws, queues.DealFilters(owner_id=owner.pk)).aggregate(
+            n=Count("id"), arr=Sum("expected_arr"), weighted=Sum(queues.weighted_arr())
+        )
+        assert kept["n"] == fresh["n"]
+        assert kept["arr"] == (fresh["arr"] or Decimal(0)).quantize(Decimal("0.01"))
+        assert kept["weighted"].quantize(Decimal("1")) == (
+            (fresh["weighted"] or Decimal(0)).quantize(Decimal("1"))
+        )
     # Nothing kept at zero, and nothing beyond the keys the records have.
     assert not StageTotal.objects.of(pipeline_ws).filter(n=0).exists()
 
@@ -269,3 +281,21 @@ def test_the_team_filtered_column_lists_the_teams_best_cards_in_order(
         cursor = page.next_cursor
     assert seen == [r.pk for r in expected]
     assert board_owners(pipeline_ws, owner_id=users[0].pk) == [users[0].pk]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite rebuilds tables, dropping triggers"
+)
+def test_after_migrate_lost_sqlite_triggers_come_back_and_the_totals_are_recounted(
+    pipeline_ws, stages, people
+):
+    from pipeline.apps import keep_stage_totals_triggers
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER pipeline_stage_totals_insert")
+    RecordFactory(workspace=pipeline_ws, stage=stages["lead"], stage_entered_at=timezone.now())
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) != fresh_totals(pipeline_ws)
+    keep_stage_totals_triggers(sender=None)
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)
+    RecordFactory(workspace=pipeline_ws, stage=stages["lead"], stage_entered_at=timezone.now())
+    assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)

@@ -219,3 +219,27 @@ def test_a_refused_move_keeps_its_fields_ids(client, pipeline_ws, make_record, t
     assert 'id="id_lost_reason"' in html and 'id="id_reason"' not in html
     ids, _ = _ids_and_labels(html)
     assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_the_panels_move_back_names_the_new_owner_and_hands_it_to_exactly_them(
+    client, pipeline_ws, make_record, team, stages
+):
+    login_as(client, team["admin"])
+    record = make_record("opportunity", qualified_for="opportunity", owner=team["ae"].user)
+    html = client.get(stage_url(pipeline_ws, record)).content.decode()
+    sdr = team["sdr"]
+    assert f"Moving back hands it to <strong>{sdr.user}</strong>" in html
+    assert f'name="owner" value="{sdr.user_id}" id="id_back_owner"' in html
+    response = client.post(
+        stage_url(pipeline_ws, record, "record_back"),
+        {"version": record.version, "owner": sdr.user_id, "note": ""},
+    )
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.stage == stages["sql"] and record.owner_id == sdr.user_id
+
+
+def test_a_move_back_within_the_team_names_nobody(client, pipeline_ws, make_record, team):
+    login_as(client, team["admin"])
+    record = make_record("sql", qualified_for="sql", owner=team["sdr"].user)  # MQL: same team
+    assert "hands it to" not in client.get(stage_url(pipeline_ws, record)).content.decode()

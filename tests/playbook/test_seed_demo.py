@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from playbook.demo import DEMO_PASSWORD, demo_email
 from playbook.models import Membership, Role, User, Workspace
@@ -36,3 +37,25 @@ def test_refuses_an_existing_slug():
     call_command("seed_demo", records=0)
     with pytest.raises(CommandError, match="exists already"):
         call_command("seed_demo", records=0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's shared catalogs")
+def test_the_seeds_analyze_leaves_the_servers_shared_catalogs_alone():
+    """A bare ANALYZE inside the seed's transaction kept a lock on pg_authid & co. until the seed
+    committed, and every other database's ANALYZE on the server waited (minutes at 1M)."""
+    from playbook.management.commands.seed_demo import _analyze
+
+    _analyze()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relisshared "
+            "AND l.mode = 'ShareUpdateExclusiveLock'"
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+            "WHERE l.pid = pg_backend_pid() AND c.relname = 'records_record' "
+            "AND l.mode = 'ShareUpdateExclusiveLock'"
+        )
+        assert cursor.fetchone()[0] == 1

@@ -298,3 +298,39 @@ def test_anyone_is_left_out_of_the_address_only_where_it_is_the_default(
     )
     client.force_login(rep.user)  # a rep's default is "Me": "Anyone" must stay
     assert client.get(url("list", query="?owner=any&source=webinar")).status_code == 200
+
+
+def test_a_count_that_runs_out_of_time_shows_the_planners_estimate(
+    admin_client, url, spread, monkeypatch
+):
+    from django.db import connection
+
+    from records.selectors import records as record_selectors
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the count's time budget is PostgreSQL's statement_timeout")
+
+    def too_slow(limited):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(1)")  # past the budget: PostgreSQL cancels it
+        raise AssertionError("statement_timeout did not cancel the count")
+
+    monkeypatch.setattr(record_selectors, "_exact_count", too_slow)
+    response = admin_client.get(url("list"))
+    assert response.status_code == 200
+    assert response.context["count"].estimated
+    assert "About " in response.content.decode() and "records match" in response.content.decode()
+    with connection.cursor() as cursor:  # the budget did not outlive the count
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] in ("0", "0ms")
+
+
+def test_the_counts_time_budget_ends_with_the_count(admin_client, url, spread):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's statement_timeout")
+    admin_client.get(url("list"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] in ("0", "0ms")

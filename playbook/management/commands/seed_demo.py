@@ -25,10 +25,15 @@ def _analyze() -> None:
     """Statistics for what the seeder just wrote. The next seeders run set-based queries over
     it inside the same transaction, before autovacuum could have looked: planned on empty-table
     estimates, the targets' funnel rollup over a 100k-record seed ran for over 30 minutes (13 s
-    once analysed). ANALYZE counts the transaction's own rows, and may run inside it."""
+    once analysed). ANALYZE counts the transaction's own rows, and may run inside it.
+
+    Only the app's own tables: a bare ANALYZE also analyses the cluster's shared catalogs
+    (pg_authid, pg_database ...) and keeps their lock until the seed commits, so every other
+    database's ANALYZE on the server (test runs, autovacuum) waited for the whole seed."""
     if connection.vendor == "postgresql":
+        tables = connection.introspection.table_names(include_views=False)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
 
 
 class Command(BaseCommand):
