@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dataio.services import run
+from dataio.services import preview, run
 from playbook.models import Workspace
 from playbook.tenancy import workspace_task
 
@@ -11,7 +11,9 @@ from playbook.tenancy import workspace_task
 @workspace_task
 def import_preview(workspace_id: int, import_id: int) -> None:
     """Check an uploaded file against its mapping: the preview and every refused row."""
-    run.import_preview_run(workspace=Workspace.objects.get(pk=workspace_id), import_id=import_id)
+    preview.import_preview_run(
+        workspace=Workspace.objects.get(pk=workspace_id), import_id=import_id
+    )
 
 
 @shared_task

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from dataio.models import RecordImport
-from playbook.csvio import cell_problem, read_csv
+from playbook.csvio import CsvTable, cell_problem
 from playbook.models import Membership
 from records import custom_fields as cf
 from records.contact_data import canonical_country, parse_email, parse_phone
@@ -63,8 +63,10 @@ class Context:
         self.seen_emails: dict[str, int] = {}  # e-mail -> first row
 
 
-def table_of(job: RecordImport):
-    return read_csv(job.content.encode("utf-8"))
+def table_of(job: RecordImport) -> CsvTable:
+    """The upload as read when it was accepted (read_csv checked it then): the stored text
+    itself, not a copy."""
+    return CsvTable(job.content, job.separator, job.header)
 
 
 def plan_batches(job: RecordImport) -> Iterator[tuple[list[PlannedRow], list[tuple[int, str]]]]:

@@ -1,5 +1,5 @@
-"""Running a records import (and its preview, and its undo). The Celery tasks in dataio.tasks
-call these; docs/data-in-out.md describes the whole flow.
+"""Running a records import (the preview is in preview.py, undo in undo.py). The Celery tasks in
+dataio.tasks call these; docs/data-in-out.md describes the whole flow.
 
 The import runs in one transaction: a crash or a redelivered task leaves nothing half-saved,
 and a rerun plans the file again from the start. Writes are set-based per batch of rows
@@ -30,7 +30,6 @@ from records.demo import insert_objects, insert_rows, update_objects
 from records.models import Contact, Record
 from records.services.icp import icp_rescore_records
 
-PREVIEW_ROWS = 20
 RESCORE_CHUNK = 5000
 CONTACT_FIELDS = [
     "first_name",
@@ -48,68 +47,18 @@ def progress_key(job_id: int) -> str:
     return f"dataio:import:{job_id}:done"
 
 
-def _progress(job: RecordImport, done: int) -> None:
+def report_progress(job: RecordImport, done: int) -> None:
     # The import's own transaction hides its writes until it commits; the progress bar reads
     # the cache instead.
     cache.set(progress_key(job.pk), done, 3600)
 
 
-def _json(value):
+def json_value(value):
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-# --- preview --------------------------------------------------------------------------------
-
-
-def preview_row(row: PlannedRow, stage_name: str) -> dict:
-    """One planned row as the preview table shows it."""
-    return {
-        "n": row.n,
-        "action": row.action if not row.same_as else "contact",
-        "name": row.record.get("name", ""),
-        "domain": row.record.get("domain", ""),
-        "country": row.record.get("country", ""),
-        "stage": stage_name if row.action == CREATE else "",
-        "contact": " ".join(
-            filter(None, [row.contact.get("first_name"), row.contact.get("last_name")])
-        ),
-        "email": row.contact.get("email", ""),
-        "phone": row.contact.get("phone", ""),
-        "custom": {k: _json(v) for k, v in row.custom.items()},
-        "same_as": row.same_as,
-    }
-
-
-def import_preview_run(*, workspace, import_id: int) -> None:
-    """Plan the whole file without writing: the first rows as they will be saved, every
-    refused row with its reason, and how many rows will be created, updated and skipped."""
-    job = RecordImport.objects.of(workspace).select_related("stage").get(pk=import_id)
-    if job.status != ImportStatus.PREVIEWING:
-        return
-    counts = {CREATE: 0, UPDATE: 0, SKIP: 0}
-    preview, refused, done = [], [], 0
-    stage_name = job.stage.name if job.stage else ""
-    for rows, bad in plan_batches(job):
-        for row in rows:
-            counts[row.action] += 1
-            if len(preview) < PREVIEW_ROWS:
-                preview.append(preview_row(row, stage_name))
-        refused.extend(bad)
-        done += len(rows) + len(bad)
-        _progress(job, done)
-    RecordImport.objects.of(workspace).filter(pk=job.pk).update(
-        status=ImportStatus.PREVIEWED,
-        preview=preview,
-        refused=refused,
-        total_rows=done,
-        created_count=counts[CREATE],
-        updated_count=counts[UPDATE],
-        skipped_count=counts[SKIP],
-    )
 
 
 # --- the import -----------------------------------------------------------------------------
@@ -181,7 +130,7 @@ def _import(workspace, job: RecordImport) -> None:
         _write(run, rows)
         refused.extend(bad)
         done += len(rows) + len(bad)
-        _progress(job, done)
+        report_progress(job, done)
     insert_objects(ImportedRecord, list(run.changed.values()))
     RecordImport.objects.of(workspace).filter(pk=job.pk).update(
         status=ImportStatus.DONE,
@@ -207,10 +156,10 @@ def _import(workspace, job: RecordImport) -> None:
             "refused": len(refused),
         },
     )
-    _rescore_after_commit(workspace.pk, run.touched)
+    rescore_after_commit(workspace.pk, run.touched)
 
 
-def _rescore_after_commit(workspace_id: int, ids) -> None:
+def rescore_after_commit(workspace_id: int, ids) -> None:
     ids = sorted(ids)
     if not ids:
         return
@@ -381,8 +330,8 @@ def _update_record(record: Record, row: PlannedRow, policy: str, log: ImportedRe
     for field, value in values.items():
         current = getattr(record, field)
         if _differs(policy, current, value) and current != value:
-            log.before.setdefault(field, _json(current))
-            log.after[field] = _json(value)
+            log.before.setdefault(field, json_value(current))
+            log.after[field] = json_value(value)
             setattr(record, field, value)
             changed.add(field)
     custom = dict(record.custom_fields or {})
@@ -396,106 +345,3 @@ def _update_record(record: Record, row: PlannedRow, policy: str, log: ImportedRe
     record.custom_fields = custom
     record._import_fields = changed
     return bool(changed)
-
-
-# --- undo -----------------------------------------------------------------------------------
-
-
-def _from_json(field: str, value):
-    if value is None:
-        return None
-    internal = Record._meta.get_field(field).get_internal_type()
-    if internal == "DecimalField":
-        return Decimal(value)
-    if internal == "DateField":
-        return date.fromisoformat(value)
-    return value
-
-
-@transaction.atomic
-def import_undo(*, workspace, record_import: RecordImport, actor) -> dict:
-    """Soft-delete every record the import created and put back every field it changed (when
-    nobody changed it again since), remove the contacts it added to existing records and restore
-    the ones it changed. Refused unless the import is done (and not undone already)."""
-    job = RecordImport.objects.of(workspace).select_for_update().get(pk=record_import.pk)
-    if job.status != ImportStatus.DONE:
-        raise ValidationError("Only a finished import can be undone, once.")
-    now = timezone.now()
-    logs = ImportedRecord.objects.of(workspace).filter(record_import=job)
-    deleted = (
-        Record.objects.of(workspace)
-        .live()
-        .filter(pk__in=logs.filter(created=True).values("record_id"))
-        .update(deleted_at=now, deleted_by=actor)
-    )
-    restored, touched = 0, set()
-    changes = list(logs.filter(created=False))
-    records = {
-        r.pk: r for r in Record.objects.of(workspace).filter(pk__in=[c.record_id for c in changes])
-    }
-    contact_ids = {int(i) for c in changes for i in c.contacts_before}
-    contacts = {c.pk: c for c in Contact.objects.of(workspace).filter(pk__in=contact_ids)}
-    to_save, contact_fields = [], set()
-    for change in changes:
-        record = records.get(change.record_id)
-        if record is None:
-            continue
-        fields = _restore_record(record, change)
-        if fields:
-            record._undo_fields = fields
-            to_save.append(record)
-            restored += 1
-            touched.add(record.pk)
-        for contact_id, before in change.contacts_before.items():
-            contact = contacts.get(int(contact_id))
-            if contact is not None:
-                for f, value in before.items():
-                    setattr(contact, f, value)
-                    contact_fields.add(f)
-    fields = sorted({f for r in to_save for f in r._undo_fields})
-    for record in to_save:
-        record.version += 1
-        record.updated_at = now
-    update_objects(Record, workspace.pk, to_save, [*fields, "version", "updated_at"])
-    if contact_fields:
-        update_objects(Contact, workspace.pk, list(contacts.values()), sorted(contact_fields))
-    added = [pk for c in changes for pk in c.contacts_added]
-    removed = Contact.objects.of(workspace).filter(pk__in=added).delete()[0] if added else 0
-    RecordImport.objects.of(workspace).filter(pk=job.pk).update(
-        status=ImportStatus.UNDONE, undone_at=now
-    )
-    result = {"deleted": deleted, "restored": restored, "contacts removed": removed}
-    audit_record(
-        workspace=workspace,
-        actor=actor,
-        kind=AuditKind.IMPORT,
-        target=job,
-        detail={"what": "Records CSV undone", **result},
-    )
-    _rescore_after_commit(workspace.pk, touched)
-    return result
-
-
-def _restore_record(record: Record, change: ImportedRecord) -> set[str]:
-    """Put back the values the import changed, each only while it still holds what the import
-    wrote (a later edit by a person wins)."""
-    fields = set()
-    custom = dict(record.custom_fields or {})
-    for name, before in change.before.items():
-        after = change.after.get(name)
-        if name.startswith("custom."):
-            key = name.removeprefix("custom.")
-            if custom.get(key) == after:
-                if before is None:
-                    custom.pop(key, None)
-                else:
-                    custom[key] = before
-                fields.add("custom_fields")
-            continue
-        attname = Record._meta.get_field(name).attname if name != "owner_id" else "owner_id"
-        if _json(getattr(record, attname)) == after:
-            value = before if name == "owner_id" else _from_json(name, before)
-            setattr(record, attname, value)
-            fields.add(attname)
-    record.custom_fields = custom
-    return fields

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dataio import selectors
 from dataio.forms import ConfigureForm, UploadForm
 from dataio.models import ImportStatus
-from dataio.services import run, wizard
+from dataio.services import undo, wizard
 from pipeline.models import StageDefinition
 from playbook.access import require_roles
 from playbook.csvio import csv_response
@@ -114,7 +114,7 @@ def import_action(request, record_import_id, action):
         elif action == "edit":
             wizard.import_edit(workspace=request.workspace, record_import=job)
         elif action == "undo":
-            result = run.import_undo(
+            result = undo.import_undo(
                 workspace=request.workspace, record_import=job, actor=request.user
             )
             messages.success(

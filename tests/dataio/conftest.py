@@ -1,7 +1,7 @@
 import pytest
 
 from dataio.models import RecordImport
-from dataio.services import run, wizard
+from dataio.services import preview, run, wizard
 from tests.factories import StageDefinitionFactory
 
 
@@ -27,7 +27,7 @@ def do_import(workspace, admin, stage):
             owner_rule=owner_rule,
             duplicates=duplicates,
         )
-        run.import_preview_run(workspace=workspace, import_id=job.pk)
+        preview.import_preview_run(workspace=workspace, import_id=job.pk)
         if preview_only:
             return RecordImport.objects.get(pk=job.pk)
         wizard.import_start(workspace=workspace, record_import=job)

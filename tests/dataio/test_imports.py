@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from dataio import mapping
 from dataio.models import ImportColumnMemory, ImportedRecord, ImportStatus
-from dataio.services import run, wizard
+from dataio.services import run, undo, wizard
 from pipeline.models import StageTransition
 from playbook.models import AuditEvent, AuditKind
 from records.models import Contact, Record
@@ -246,7 +246,7 @@ class TestPreviewAndUndo:
         before = _snapshot(workspace)
         job = do_import(self.TEXT, duplicates="overwrite")
         assert _snapshot(workspace) != before
-        result = run.import_undo(workspace=workspace, record_import=job, actor=admin.user)
+        result = undo.import_undo(workspace=workspace, record_import=job, actor=admin.user)
         assert result == {"deleted": 1, "restored": 1, "contacts removed": 1}
         after = _snapshot(workspace)
         assert after == before
@@ -255,12 +255,12 @@ class TestPreviewAndUndo:
         other.refresh_from_db()
         assert other.deleted_at is None
         with pytest.raises(ValidationError):
-            run.import_undo(workspace=workspace, record_import=job, actor=admin.user)
+            undo.import_undo(workspace=workspace, record_import=job, actor=admin.user)
 
     def test_undo_keeps_a_later_edit(self, workspace, existing, admin, do_import):
         job = do_import(self.TEXT, duplicates="overwrite")
         Record.objects.filter(pk=existing.pk).update(industry="Edited by hand")
-        run.import_undo(workspace=workspace, record_import=job, actor=admin.user)
+        undo.import_undo(workspace=workspace, record_import=job, actor=admin.user)
         existing.refresh_from_db()
         assert existing.industry == "Edited by hand" and existing.name == "Acme Old"
 
