@@ -94,9 +94,11 @@ def _term_end(workspace, pk, auto_renew, term_end, today, grace) -> tuple[int, i
         return 0, 0
     # Since 2026-11-23 (both jobs): a subscription already churned at this term end, kept
     # active by a row dated after it, is not churned again (movement_one_lapse_per_term_end).
-    if MrrMovement.objects.of(workspace).filter(
-        subscription_id=pk, action=MovementAction.LAPSE, effective_on=term_end
-    ).exists():
+    if (
+        MrrMovement.objects.of(workspace)
+        .filter(subscription_id=pk, action=MovementAction.LAPSE, effective_on=term_end)
+        .exists()
+    ):
         return 0, 0
     subscription_cancel(
         workspace=workspace,
