@@ -1,10 +1,14 @@
 """Celery's signals, turned into job_follow calls for every workspace task (those whose first
 argument is the workspace: playbook.tenancy.workspace_task)."""
 
+import logging
+
 from celery import signals
 from celery.exceptions import Retry
 
 from jobs.models import JobStatus
+
+log = logging.getLogger(__name__)
 
 
 def _workspace_of(task, args, kwargs) -> int | None:
@@ -17,19 +21,29 @@ def _workspace_of(task, args, kwargs) -> int | None:
 
 
 def _follow(task, task_id, args, kwargs, status, error="") -> None:
+    """Record the run; never let the record keeping break the task itself (a run for a
+    workspace deleted since it was queued has no workspace to record it in)."""
+    from django.db import DatabaseError
+
     from jobs.services import job_follow
+    from playbook.models import Workspace
 
     workspace_id = _workspace_of(task, args, kwargs)
     if workspace_id is None or task_id is None:
         return
-    job_follow(
-        workspace_id=workspace_id,
-        celery_id=task_id,
-        task=task.name,
-        args=args,
-        status=status,
-        error=error,
-    )
+    if not Workspace.objects.filter(pk=workspace_id).exists():
+        return
+    try:
+        job_follow(
+            workspace_id=workspace_id,
+            celery_id=task_id,
+            task=task.name,
+            args=args,
+            status=status,
+            error=error,
+        )
+    except DatabaseError as exc:
+        log.warning("could not record %s of task %s: %s", status, task_id, exc)
 
 
 def started(sender=None, task_id=None, task=None, args=None, kwargs=None, **_):

@@ -5,23 +5,21 @@ them under the workspace's row-level security, and nothing of another workspace 
 import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from dataio import tasks
 from dataio.models import ImportStatus, RecordImport
 from dataio.services import wizard
 from pipeline.models import StageTransition
-from playbook.celery import app
 from records.models import Contact, Record
 from tests.factories import MembershipFactory, RecordFactory, StageDefinitionFactory
+from tests.workers import running_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def celery_worker():
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+    with running_worker() as worker:
         yield worker
 
 

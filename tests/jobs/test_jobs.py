@@ -194,3 +194,12 @@ def test_hand_over_uses_the_registered_task_so_eager_mode_runs_it_in_place(works
         app.conf.task_always_eager = before
     job.refresh_from_db()
     assert (job.status, job.runs) == (JobStatus.DONE, 1)
+
+
+def test_a_run_for_a_workspace_deleted_since_is_not_recorded(workspace):
+    gone = workspace.pk
+    workspace.delete()
+    request = SimpleNamespace(id="late", args=[gone], kwargs={})
+    lifecycle.retrying(sender=pipeline_tasks.sla_reminders, request=request, reason="busy")
+    lifecycle.started(task_id="late", task=pipeline_tasks.sla_reminders, args=[gone], kwargs={})
+    assert not Job.objects.filter(celery_id="late").exists()

@@ -5,7 +5,6 @@ database and its result travels back through the result backend."""
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.utils import timezone
 
@@ -13,14 +12,14 @@ from playbook.celery import app
 from playbook.models import Invitation
 from playbook.tasks import invitations_expire
 from tests.factories import InvitationFactory, WorkspaceFactory
+from tests.workers import running_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def celery_worker():
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+    with running_worker() as worker:
         yield worker
 
 

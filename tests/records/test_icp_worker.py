@@ -2,20 +2,18 @@
 test_celery_worker.py): queued by saving the profile, run by the worker, idempotent."""
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
-from playbook.celery import app
 from records.models import IcpProfile, Record
 from records.tasks import icp_recompute
 from tests.factories import RecordFactory, WorkspaceFactory
+from tests.workers import running_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def celery_worker():
-    app.conf.task_always_eager = False
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
+    with running_worker() as worker:
         yield worker
 
 
