@@ -1,5 +1,6 @@
 """Every write to jobs: ask for work (the outbox), hand it to the broker, follow it, retry it."""
 
+import importlib
 import logging
 from datetime import timedelta
 
@@ -32,28 +33,45 @@ def job_enqueue(*, workspace, task, args: list | None = None) -> Job:
     return job
 
 
-def job_send(*, workspace_id: int, job_id: int) -> bool:
-    """Hand a waiting job to the broker; False (and the job keeps waiting, with the reason) when
-    the broker cannot take it. Claimed first, so a relay and a commit never both send it."""
+def job_send(*, workspace_id: int, job_id: int) -> str | None:
+    """Hand a waiting job to the broker. Returns what became of it: QUEUED; WAITING (with the
+    reason) when the broker cannot take it; FAILED when no task of that name exists any more (a
+    job asked for before a release renamed it: waiting would never end); None when it was not
+    waiting. Claimed first, so a relay and a commit never both send it."""
     with workspace_scope(workspace_id):
         now = timezone.now()
-        claimed = (
-            Job.objects.of(workspace_id)
-            .filter(pk=job_id, status=JobStatus.WAITING)
-            .update(status=JobStatus.QUEUED, queued_at=now, send_attempts=F("send_attempts") + 1)
+        jobs = Job.objects.of(workspace_id)
+        claimed = jobs.filter(pk=job_id, status=JobStatus.WAITING).update(
+            status=JobStatus.QUEUED, queued_at=now, send_attempts=F("send_attempts") + 1
         )
         if not claimed:
-            return False
-        job = Job.objects.of(workspace_id).get(pk=job_id)
+            return None
+        job = jobs.get(pk=job_id)
+        if not _task_exists(job.task):
+            jobs.filter(pk=job_id).update(
+                status=JobStatus.FAILED, finished_at=now, error=f"No task named {job.task}."
+            )
+            return JobStatus.FAILED
         try:
             hand_over(job.task, job.args, job.celery_id)
         except Exception as exc:
             log.warning("job %s could not be queued: %s", job.pk, exc)
-            Job.objects.of(workspace_id).filter(pk=job_id, status=JobStatus.QUEUED).update(
+            jobs.filter(pk=job_id, status=JobStatus.QUEUED).update(
                 status=JobStatus.WAITING, queued_at=None, error=f"Broker unavailable: {exc}"[:2000]
             )
+            return JobStatus.WAITING
+        return JobStatus.QUEUED
+
+
+def _task_exists(name: str) -> bool:
+    """Whether Celery knows the task, importing its module first: a process registers a task
+    only once something imported it (the worker imports them all at start)."""
+    if name not in current_app.tasks:
+        try:
+            importlib.import_module(name.rpartition(".")[0])
+        except ImportError:
             return False
-        return True
+    return name in current_app.tasks
 
 
 def hand_over(name: str, args: list, task_id: str) -> None:
@@ -79,9 +97,10 @@ def jobs_relay(*, workspace_id: int, now=None) -> int:
         ).delete()
     sent = 0
     for job_id in waiting:
-        if not job_send(workspace_id=workspace_id, job_id=job_id):
+        outcome = job_send(workspace_id=workspace_id, job_id=job_id)
+        if outcome == JobStatus.WAITING:
             break  # the broker is still down: the next relay tries again
-        sent += 1
+        sent += outcome == JobStatus.QUEUED
     return sent
 
 

@@ -67,7 +67,9 @@ def test_work_asked_for_while_the_broker_is_down_waits_and_the_relay_hands_it_ov
 def test_the_relay_stops_at_the_first_refusal_and_forgets_old_finished_jobs(workspace):
     old = timezone.now() - timedelta(days=40)
     for _ in range(3):
-        Job.objects.create(workspace=workspace, task="x.y", created_at=old)
+        Job.objects.create(
+            workspace=workspace, task="targets.tasks.metrics_rebuild", created_at=old
+        )
     Job.objects.create(workspace=workspace, task="x.done", status=JobStatus.DONE, finished_at=old)
     with mock.patch(SEND, side_effect=broker_down) as send:
         assert services.jobs_relay(workspace_id=workspace.pk) == 0
@@ -203,3 +205,21 @@ def test_a_run_for_a_workspace_deleted_since_is_not_recorded(workspace):
     lifecycle.retrying(sender=pipeline_tasks.sla_reminders, request=request, reason="busy")
     lifecycle.started(task_id="late", task=pipeline_tasks.sla_reminders, args=[gone], kwargs={})
     assert not Job.objects.filter(celery_id="late").exists()
+
+
+def test_a_job_whose_task_no_longer_exists_fails_instead_of_blocking_the_relay(workspace):
+    old = timezone.now() - timedelta(days=1)
+    renamed = Job.objects.create(workspace=workspace, task="targets.tasks.renamed", created_at=old)
+    after = Job.objects.create(
+        workspace=workspace, task="targets.tasks.metrics_rebuild", created_at=old
+    )
+    with mock.patch(SEND) as send:
+        assert services.jobs_relay(workspace_id=workspace.pk) == 1
+    send.assert_called_once()
+    renamed.refresh_from_db()
+    after.refresh_from_db()
+    assert (renamed.status, renamed.error) == (
+        JobStatus.FAILED,
+        "No task named targets.tasks.renamed.",
+    )
+    assert after.status == JobStatus.QUEUED
