@@ -11,6 +11,7 @@ from playbook.models import AuditKind
 from records import selectors
 from records.selectors.export import export_header, export_rows
 from records.views.records import list_filters
+from records.views.saved_views import list_state
 
 
 def export_filter_detail(request, *, rows: int, what: str) -> dict:
@@ -24,7 +25,9 @@ def export_filter_detail(request, *, rows: int, what: str) -> dict:
 def record_export(request):
     workspace = request.workspace
     definitions = selectors.custom_field_definitions(workspace)
-    filterset, sort, descending = list_filters(request, definitions)
+    # The page's own reading of the address: the same view, filters and columns.
+    state = list_state(request, definitions)
+    filterset, sort, descending = list_filters(request, definitions, state.params)
     if not filterset.is_valid():
         # The page leaves a bad filter out and says so; a file must not silently hold more
         # than was asked for.
@@ -42,8 +45,7 @@ def record_export(request):
         kind=AuditKind.EXPORT,
         detail=export_filter_detail(request, rows=queryset.count(), what="records"),
     )
-    rows = export_rows(
-        workspace, queryset, sort=sort, descending=descending, definitions=definitions
-    )
+    rows = export_rows(workspace, queryset, sort=sort, descending=descending, columns=state.columns)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_response(f"records-{workspace.slug}-{stamp}.csv", export_header(definitions), rows)
+    header = export_header(state.columns)
+    return csv_response(f"records-{workspace.slug}-{stamp}.csv", header, rows)
