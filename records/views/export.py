@@ -5,26 +5,21 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from playbook.audit import audit_record
+from playbook.audit import audit_export
 from playbook.csvio import csv_response
-from playbook.models import AuditKind
 from records import selectors
 from records.selectors.export import export_header, export_rows
 from records.views.records import list_filters
-
-
-def export_filter_detail(request, *, rows: int, what: str) -> dict:
-    """The audit event's detail of an export: what, the filter (the query string) and how many
-    rows."""
-    query = request.GET.urlencode()
-    return {"list": what, "filter": query[:500] or "none", "rows": rows}
+from records.views.saved_views import list_state
 
 
 @require_GET
 def record_export(request):
     workspace = request.workspace
     definitions = selectors.custom_field_definitions(workspace)
-    filterset, sort, descending = list_filters(request, definitions)
+    # The page's own reading of the address: the same view, filters and columns.
+    state = list_state(request, definitions)
+    filterset, sort, descending = list_filters(request, definitions, state.params)
     if not filterset.is_valid():
         # The page leaves a bad filter out and says so; a file must not silently hold more
         # than was asked for.
@@ -37,13 +32,8 @@ def record_export(request):
             content_type="text/plain; charset=utf-8",
         )
     queryset = filterset.qs
-    audit_record(
-        workspace=workspace,
-        kind=AuditKind.EXPORT,
-        detail=export_filter_detail(request, rows=queryset.count(), what="records"),
-    )
-    rows = export_rows(
-        workspace, queryset, sort=sort, descending=descending, definitions=definitions
-    )
+    audit_export(request, what="records", rows=queryset.count())
+    rows = export_rows(workspace, queryset, sort=sort, descending=descending, columns=state.columns)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_response(f"records-{workspace.slug}-{stamp}.csv", export_header(definitions), rows)
+    header = export_header(state.columns)
+    return csv_response(f"records-{workspace.slug}-{stamp}.csv", header, rows)
