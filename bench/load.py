@@ -7,8 +7,8 @@ logs in a fixed number of users (several roles, each its own session), runs them
 time for a fixed time with locust as a library (headless, no web UI), stops by itself, stops
 gunicorn and prints
 
-    RESULT users=.. seconds=.. requests=.. rps=.. p50_ms=.. p95_ms=.. errors=.. conflicts=.. refusals=..
-    cpu_ms_per_req=.. db_cpu_ms_per_req=.. load=..
+    RESULT users=.. seconds=.. requests=.. rps=.. p50_ms=.. p95_ms=.. errors=.. conflicts=..
+    refusals=.. cpu_ms_per_req=.. db_cpu_ms_per_req=.. workers=.. load=..
 
 `cpu_ms_per_req` is the gunicorn workers' CPU time (user + system, from /proc through psutil)
 over the measured window divided by the requests answered in it: what a request costs the web
