@@ -166,3 +166,22 @@ def test_every_column_draws_a_labelled_cell_with_and_without_a_value(
     assert '<time datetime="2030-03-01">1 Mar 2030</time>' in body
     assert 'data-label="VIP">Yes</td>' in body
     assert 'data-label="Employees"><span class="muted">—</span></td>' in body
+
+
+def test_the_chooser_is_a_page_and_an_htmx_fragment(admin_client, workspace, admin, url):
+    CustomFieldDefinitionFactory(workspace=workspace, key="seats", label="Seats", kind="number")
+    view = services.saved_view_create(
+        workspace=workspace,
+        member=admin,
+        name="Mine",
+        shared=False,
+        params=QueryDict(),
+        columns=["icp"],
+    )
+    page = admin_client.get(url("columns", query=f"?view={view.pk}&next=/elsewhere/"))
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    fragment = admin_client.get(url("columns", query=f"?view={view.pk}"), HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert body.lstrip().startswith("<form") and "<html" not in body
+    assert 'value="icp" id="col-icp" checked' in body and 'value="cf_seats"' in body
+    assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
