@@ -28,6 +28,10 @@ class Column:
     numeric: bool = False
     definition: CustomFieldDefinition | None = None  # custom field columns
 
+    @property
+    def is_stage(self) -> bool:
+        return self.key == "stage"
+
 
 NAME = Column("name", "Name", (("Name", "name"), ("Domain", "domain")), sort="name")
 

@@ -294,6 +294,7 @@ def list_context(request, state: ListState) -> dict:
     return {
         "state": state,
         "list_columns": state.columns,
+        "row_columns": state.columns[1:],  # after the name, which every row starts with
         "here": here,
         "columns_url": reverse("records:columns", args=[request.workspace.slug])
         + query_string(QueryDict(mutable=True), view=state.view_value, next=here),

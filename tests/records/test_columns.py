@@ -140,3 +140,48 @@ def test_query_count_is_constant_in_rows_and_columns(
         assert response.status_code == 200
         assert len(response.context["page"].items) == rows
         assert len(response.context["headers"]) == len(every) + 1
+
+
+def test_every_column_draws_a_labelled_cell_with_and_without_a_value(
+    admin_client, workspace, admin, url
+):
+    CustomFieldDefinitionFactory(workspace=workspace, key="vip", label="VIP", kind="boolean")
+    RecordFactory(
+        workspace=workspace,
+        name="Full",
+        owner=admin.user,
+        expected_arr="12000.00",
+        expected_close_date="2030-03-01",
+        employee_count=250,
+        icp_score=81,
+        custom_fields={"vip": True},
+    )
+    RecordFactory(workspace=workspace, name="Bare", country="", industry="")
+    every = list(cols.available([CustomFieldDefinitionFactory.build(key="vip")]))
+    admin_client.post(url("columns"), {"columns": every})
+    body = admin_client.get(url("list", query="?sort=name")).content.decode()
+    for column in cols.STANDARD.values():
+        assert f'data-label="{column.label}"' in body, column.key
+    assert '<td class="num" data-label="Expected ARR">12,000</td>' in body
+    assert '<time datetime="2030-03-01">1 Mar 2030</time>' in body
+    assert 'data-label="VIP">Yes</td>' in body
+    assert 'data-label="Employees"><span class="muted">—</span></td>' in body
+
+
+def test_the_chooser_is_a_page_and_an_htmx_fragment(admin_client, workspace, admin, url):
+    CustomFieldDefinitionFactory(workspace=workspace, key="seats", label="Seats", kind="number")
+    view = services.saved_view_create(
+        workspace=workspace,
+        member=admin,
+        name="Mine",
+        shared=False,
+        params=QueryDict(),
+        columns=["icp"],
+    )
+    page = admin_client.get(url("columns", query=f"?view={view.pk}&next=/elsewhere/"))
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    fragment = admin_client.get(url("columns", query=f"?view={view.pk}"), HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert body.lstrip().startswith("<form") and "<html" not in body
+    assert 'value="icp" id="col-icp" checked' in body and 'value="cf_seats"' in body
+    assert fragment["Vary"] and "HX-Request" in fragment["Vary"]
