@@ -20,7 +20,7 @@ from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import IcpProfile
+from records.models import ContactChange, IcpProfile
 from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
@@ -63,6 +63,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    ContactChange.objects.create(workspace=workspace, record=record, kind="added", name="Ada")
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
