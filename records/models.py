@@ -458,47 +458,7 @@ class IcpProfile(TenantModel):
         return min(100, self.recompute_done * 100 // self.recompute_total)
 
 
-class ContactChangeKind(models.TextChoices):
-    ADDED = "added", "Added a contact"
-    EDITED = "edited", "Edited a contact"
-    REMOVED = "removed", "Removed a contact"
-    ERASED = "erased", "Erased a contact's personal data"
-
-
-class ContactChange(TenantModel):
-    """One line of a record's timeline about its contacts (contacts have no field history):
-    who added, edited, removed or erased which contact, and for an edit each field's old and
-    new value. Erasing a contact blanks the values and names of its earlier lines (ADR 0109),
-    so the timeline keeps that something changed, never the person's data."""
-
-    workspace = models.ForeignKey(
-        "playbook.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="+")
-    # Kept after the contact is removed (its lines stay on the timeline).
-    contact = models.ForeignKey(
-        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    kind = models.CharField(max_length=8, choices=ContactChangeKind.choices)
-    name = models.CharField(max_length=201)  # the contact's name then ("Erased contact" after)
-    # [[label, old, new], ...] in words a person reads (records.contact_changes).
-    changes = models.JSONField(default=list, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        indexes = [
-            # The timeline reads a record's lines newest first; erasure finds a contact's.
-            models.Index(fields=["workspace", "record", "-at", "-id"], name="contact_change_ws_at"),
-            models.Index(
-                fields=["workspace", "contact"],
-                name="contact_change_ws_contact",
-                condition=Q(contact__isnull=False),
-            ),
-        ]
+# Contact changes on the timeline, and saved views, role defaults and column choices, live in
+# modules of their own (this one is long).
+from records.contact_change_models import ContactChange, ContactChangeKind  # noqa: E402, F401
+from records.list_models import ColumnChoice, RoleDefaultView, SavedView  # noqa: E402, F401

@@ -26,7 +26,7 @@ RECORD_WORDS = (
 CONTACT_WORDS = (
     f"to_tsvector('simple'::regconfig, translate(({{t}}email)::text, '{PUNCTUATION}', '{SPACES}'))"
 )
-# The words of a contact's name (migration 0014): the contacts list and the quick search.
+# The words of a contact's name (migration 0015): the contacts list and the quick search.
 CONTACT_NAME_WORDS = (
     "to_tsvector('simple'::regconfig, translate((({t}first_name)::text || ' ' || "
     f"({{t}}last_name)::text), '{PUNCTUATION}', '{SPACES}'))"

@@ -20,7 +20,7 @@ from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import ContactChange, IcpProfile
+from records.models import ColumnChoice, ContactChange, IcpProfile, RoleDefaultView, SavedView
 from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
@@ -63,11 +63,18 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    shared_view = SavedView.objects.create(
+        workspace=workspace, owner=user, name="Shared", shared=True, params={"owner": ["me"]}
+    )
+    private_view = SavedView.objects.create(workspace=workspace, owner=user, name="Mine")
+    RoleDefaultView.objects.create(workspace=workspace, role=Role.SDR, view=shared_view)
+    ColumnChoice.objects.create(workspace=workspace, user=user, columns=["stage"])
     ContactChange.objects.create(workspace=workspace, record=record, kind="added", name="Ada")
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
         "record_id": (record.pk, deleted.pk),
+        "view_id": (shared_view.pk, private_view.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,

@@ -201,5 +201,5 @@ def test_the_name_words_expression_is_the_indexed_one():
 
     from records import search
 
-    migration = importlib.import_module("records.migrations.0014_contacts_list_indexes")
+    migration = importlib.import_module("records.migrations.0015_contacts_list_indexes")
     assert search.CONTACT_NAME_WORDS.format(t="") == migration.CONTACT_NAME_WORDS

@@ -39,7 +39,7 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("records", "0013_contact_changes")]
+    dependencies = [("records", "0014_contact_changes")]
 
     operations = [
         migrations.AddIndex(
