@@ -124,6 +124,11 @@ PAGES = [
         lambda b: f"/w/{b.slug}/records/?view={b.view_id}",
     ),
     ("record detail", lambda b: f"/w/{b.slug}/records/{b.next_record_id()}/"),
+    # The whole workspace's contacts, and the navigation's quick search as it answers a keystroke.
+    ("contacts list", lambda b: f"/w/{b.slug}/contacts/"),
+    ("contacts list, search", lambda b: f"/w/{b.slug}/contacts/?q={b.sample_name}"),
+    ("quick search, as you type", lambda b: f"/w/{b.slug}/search/?q={b.sample_name}"),
+    ("notifications", lambda b: f"/w/{b.slug}/notifications/"),
     ("My tasks", lambda b: f"/w/{b.slug}/tasks/"),
     # Pipeline (docs/pipeline.md): the board, a record page with its checklist, the queues.
     ("pipeline board", lambda b: f"/w/{b.slug}/pipeline/board/"),
@@ -154,7 +159,7 @@ TARGETS_MS = {
     "pipeline board right after a move": 300,
 }
 # Requests that htmx makes (the dashboard panels): sent with HX-Request, answered as fragments.
-HTMX_PAGES: set[str] = set()
+HTMX_PAGES: set[str] = {"quick search, as you type"}
 HOME_TARGET_MS = 100
 
 
