@@ -12,6 +12,7 @@ from datetime import date
 from django.apps import apps
 from django.utils import timezone
 
+from bulk.models import BulkAction, BulkItem
 from customers.services.ledger import subscription_start
 from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
 from jobs.models import Job, JobStatus
@@ -62,9 +63,12 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    bulk = BulkAction.objects.create(workspace=workspace, kind="delete", actor=user, total=1)
+    BulkItem.objects.create(workspace=workspace, bulk=bulk, record=record)
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
+        "bulk_id": bulk.pk,
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,

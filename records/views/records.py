@@ -53,17 +53,19 @@ def _tidy_url(request) -> str | None:
     return request.path + query_string(params, **drop).rstrip("?")
 
 
-def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bool]:
-    """The records list's filters and sort as the URL gives them (the page and its export)."""
+def list_filters(request, definitions, params=None) -> tuple[RecordFilter, selectors.Sort, bool]:
+    """The records list's filters and sort as the URL gives them (the page and its export), or
+    as `params` (a QueryDict) carries them (a bulk action on "all matching")."""
     workspace = request.workspace
+    params = request.GET if params is None else params
     filterset = RecordFilter(
-        with_default_owner(request.GET, request.membership),
+        with_default_owner(params, request.membership),
         queryset=selectors.live_records(workspace),
         workspace=workspace,
         definitions=definitions,
         request=request,
     )
-    sort, descending = selectors.parse_sort(request.GET.get("sort"))
+    sort, descending = selectors.parse_sort(params.get("sort"))
     return filterset, sort, descending
 
 
@@ -276,7 +278,7 @@ def record_timeline(request, record_id):
 def record_delete(request, record_id):
     record = selectors.record_detail(request.workspace, record_id)
     if not permissions.can_delete_record(request.membership, record):
-        raise PermissionDenied("Only admins, leaders and the record's owner can delete it.")
+        raise PermissionDenied(permissions.DELETE_REFUSED)
     try:
         services.record_delete(record=record, actor=request.user)
     except ValidationError as exc:
