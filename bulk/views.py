@@ -10,6 +10,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from bulk import selectors, services
 from bulk.forms import FORMS
@@ -73,6 +74,8 @@ def _list_url(request, filters: str = "") -> str:
 def bulk_start(request):
     """Step two (the action's form) and, with `confirm`, running it."""
     kind = request.POST.get("kind", "")
+    if kind == "merge":
+        return _merge_two(request)
     if kind not in BulkKind.values:
         return _refuse(request, "Choose an action for the selected records.")
     selection, problem = _selection(request)
@@ -108,6 +111,17 @@ def bulk_start(request):
         "in_background": selection.count > services.inline_limit(),
     }
     return render_page(request, "bulk/start.html", context, partial="panel", status=status)
+
+
+def _merge_two(request):
+    """Exactly two ticked records open the merge confirmation (records.views.merge)."""
+    selection, problem = _selection(request)
+    if selection is None:
+        return _refuse(request, problem)
+    if selection.scope == "all" or len(selection.ids) != 2:
+        return _refuse(request, "Tick exactly two records to merge them.")
+    url = reverse("records:merge_confirm", args=[request.workspace.slug, *selection.ids])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _refuse(request, message: str):

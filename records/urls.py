@@ -3,7 +3,7 @@ the custom fields under settings/fields/, the ICP profile under settings/icp/.""
 
 from django.urls import path
 
-from records.views import activities, contacts, custom_fields, export, icp, records
+from records.views import activities, contacts, custom_fields, export, icp, merge, records
 
 app_name = "records"
 
@@ -17,6 +17,12 @@ urlpatterns = [
     path("records/<int:record_id>/delete/", records.record_delete, name="delete"),
     path("records/<int:record_id>/restore/", records.record_restore, name="restore"),
     path("records/<int:record_id>/timeline/", records.record_timeline, name="timeline"),
+    path("records/<int:record_id>/merge/", merge.merge_search, name="merge"),
+    path(
+        "records/<int:record_id>/merge/<int:other_id>/",
+        merge.merge_confirm,
+        name="merge_confirm",
+    ),
     path("records/<int:record_id>/contacts/", contacts.contacts_section, name="contacts"),
     path("records/<int:record_id>/contacts/new/", contacts.contact_create, name="contact_create"),
     path(

@@ -70,6 +70,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         "record_import_id": record_import.pk,
         "bulk_id": bulk.pk,
         "record_id": (record.pk, deleted.pk),
+        "other_id": deleted.pk,  # the other record of a merge
         "stage_id": stage.pk,
         "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
