@@ -38,6 +38,8 @@ workspace_patterns = [
     path("", include("bulk.urls")),
     # Settings › Jobs: background jobs, failed ones first.
     path("", include("jobs.urls")),
+    # The member's notifications (and the bell's count) under notifications/.
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

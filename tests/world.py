@@ -16,6 +16,7 @@ from bulk.models import BulkAction, BulkItem
 from customers.services.ledger import subscription_start
 from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
 from jobs.models import Job, JobStatus
+from notifications.models import Notification, NotificationKind
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
@@ -85,6 +86,9 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         "target_id": TargetFactory(workspace=workspace).pk,
         "job_id": Job.objects.create(
             workspace=workspace, task="targets.tasks.metrics_rebuild", status=JobStatus.FAILED
+        ).pk,
+        "notification_id": Notification.objects.create(
+            workspace=workspace, recipient=user, record=record, kind=NotificationKind.HANDOFF
         ).pk,
         # Dashboards are addressed by the names of a home and its panel (dashboards.registry).
         "home": "leader",
