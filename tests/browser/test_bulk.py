@@ -1,6 +1,6 @@
 """Bulk actions in a real browser: tick records on the list, move them to a stage, and read the
 summary that names the refused record and why; with the mouse at 1366 px and the keyboard at
-390 px."""
+390 px; and merging two duplicates from a record's page."""
 
 import pytest
 from django.utils import timezone
@@ -82,4 +82,34 @@ def test_a_bulk_move_names_the_refused_record_and_its_reason(page, setup, width)
         f"() => document.querySelector('#record-{records['Ready Co'].pk} .stage-cell')"
         ".textContent.includes('MQL')"
     )
+    assert_no_browser_problems(page)
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_merging_two_duplicates_from_the_record_page(page, workspace, width):
+    admin = MembershipFactory(workspace=workspace, role=Role.ADMIN)
+    keep = RecordFactory(workspace=workspace, name="Northwind", domain="", owner=admin.user)
+    gone = RecordFactory(workspace=workspace, name="Northwind Traders", domain="northwind.example")
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, admin.user.email)
+    page.goto(f"/w/{workspace.slug}/records/{keep.pk}/")
+    page.get_by_role("link", name="Merge with…").click()
+    page.get_by_label("Search records").fill("northwind")
+    page.get_by_role("link", name="Merge with Northwind Traders").click()
+    assert "Domain" in page.locator(f"#fills-{keep.pk}").inner_text()
+    # The keyboard picks the survivor: the first record is chosen; arrow to the other and back.
+    page.get_by_label("Keep Northwind", exact=True).focus()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    assert page.get_by_label("Keep Northwind", exact=True).is_checked()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("button", name="Merge the two records").click()
+    page.wait_for_url(f"**/records/{keep.pk}/")
+    assert "was merged into Northwind" in page.content()
+    assert page.locator(".merged-from").first.is_visible()
+    page.goto(f"/w/{workspace.slug}/records/{gone.pk}/")
+    page.get_by_role("link", name="Northwind").click()
+    page.wait_for_url(f"**/records/{keep.pk}/")
+    assert Record.objects.get(pk=gone.pk).merged_into_id == keep.pk
+    assert Record.objects.get(pk=keep.pk).domain == "northwind.example"
     assert_no_browser_problems(page)

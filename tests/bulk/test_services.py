@@ -235,3 +235,16 @@ def test_roles_matter_not_the_bulk(pipeline_ws, team, make_record, member_factor
     records = [make_record("lead", owner=team["ae"].user) for _ in range(2)]
     bulk = run(start(pipeline_ws, marketer, "delete", {}, records))
     assert {o for o, _ in outcomes(bulk).values()} == {ItemOutcome.REFUSED}
+
+
+def test_bulk_assign_notifies_each_new_owner_as_a_single_change_does(
+    pipeline_ws, team, make_record, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    records = [make_record("lead", owner=team["admin"].user) for _ in range(2)]
+    params = {"owner_id": team["csm"].user.pk}
+    with django_capture_on_commit_callbacks(execute=True):
+        run(start(pipeline_ws, team["admin"], "assign", params, records))
+    notified = Notification.objects.filter(recipient=team["csm"].user)
+    assert sorted(notified.values_list("record_id", flat=True)) == sorted(r.pk for r in records)
