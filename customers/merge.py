@@ -1,4 +1,4 @@
-"""Merging records (records.services.merge, ADR 0112) leaves billed customers alone: MRR history
+"""Merging records (records.services.merge, ADR 0113) leaves billed customers alone: MRR history
 belongs to the record that was billed, so a record with subscriptions is never merged away."""
 
 from customers.models import Subscription

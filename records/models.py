@@ -161,7 +161,7 @@ class Record(TenantModel):
         related_name="+",
         db_index=False,  # never looked up by; deleting a user (rare) may scan
     )
-    # Set when this record was merged into another (records.services.merge, ADR 0112): it is
+    # Set when this record was merged into another (records.services.merge, ADR 0113): it is
     # soft-deleted, its page points there, and the survivor's timeline reads its history.
     merged_into = models.ForeignKey(
         "self",
@@ -470,3 +470,7 @@ class IcpProfile(TenantModel):
         if not self.recompute_total:
             return 0 if self.is_recomputing else 100
         return min(100, self.recompute_done * 100 // self.recompute_total)
+
+
+# Saved views, role defaults and column choices live in their own module (this one is long).
+from records.list_models import ColumnChoice, RoleDefaultView, SavedView  # noqa: E402, F401

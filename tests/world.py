@@ -21,7 +21,7 @@ from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import IcpProfile
+from records.models import ColumnChoice, IcpProfile, RoleDefaultView, SavedView
 from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
@@ -64,6 +64,12 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    shared_view = SavedView.objects.create(
+        workspace=workspace, owner=user, name="Shared", shared=True, params={"owner": ["me"]}
+    )
+    private_view = SavedView.objects.create(workspace=workspace, owner=user, name="Mine")
+    RoleDefaultView.objects.create(workspace=workspace, role=Role.SDR, view=shared_view)
+    ColumnChoice.objects.create(workspace=workspace, user=user, columns=["stage"])
     bulk = BulkAction.objects.create(workspace=workspace, kind="delete", actor=user, total=1)
     BulkItem.objects.create(workspace=workspace, bulk=bulk, record=record)
     return {
@@ -72,6 +78,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         "bulk_id": bulk.pk,
         "record_id": (record.pk, deleted.pk),
         "other_id": deleted.pk,  # the other record of a merge
+        "view_id": (shared_view.pk, private_view.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,

@@ -95,7 +95,7 @@ def _activities(workspace, record, cursor, size):
 
 def merged_away(workspace, record) -> dict[int, str]:
     """The records merged into `record`, directly or through one another: id -> name. Their
-    stage history and field history are part of the survivor's timeline (docs/adr/0112)."""
+    stage history and field history are part of the survivor's timeline (docs/adr/0113)."""
     found, frontier = {}, [record.pk]
     while frontier:
         rows = list(

@@ -1,4 +1,4 @@
-"""Merging two duplicate records into one (docs/adr/0112).
+"""Merging two duplicate records into one (docs/adr/0113).
 
 The survivor keeps its own fields, stage, owner and history; its empty fields are filled from the
 other record; the other's contacts and activities move to it; the other is soft-deleted and

@@ -1,6 +1,6 @@
 """Merging two duplicate records: "Merge with…" on a record's page finds the other record with
 the list's search; the confirmation shows both side by side, lets the user pick the survivor and
-says which empty fields the other fills (docs/adr/0112)."""
+says which empty fields the other fills (docs/adr/0113)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied

@@ -180,3 +180,25 @@ def test_the_summary_page_has_a_bounded_number_of_queries(
         return len(ctx)
 
     assert summary_queries(2) == summary_queries(3) <= 12
+
+
+def test_all_matching_on_a_saved_view_takes_the_views_filters(
+    admin_client, start_url, pipeline_ws, team, make_record
+):
+    import html as html_lib
+    import re
+
+    from records.list_models import SavedView
+
+    germans = [make_record("lead", country="Germany") for _ in range(2)]
+    french = make_record("lead", country="France")
+    view = SavedView.objects.create(
+        workspace=pipeline_ws, owner=team["admin"].user, name="DE", params={"country": ["Germany"]}
+    )
+    page = admin_client.get(reverse("records:list", args=[pipeline_ws.slug]) + f"?view={view.pk}")
+    filters = re.search(r'name="filters" value="([^"]*)"', page.content.decode()).group(1)
+    data = {"kind": "delete", "scope": "all", "filters": html_lib.unescape(filters)}
+    admin_client.post(start_url, {**data, "confirm": "1"})
+    deleted = Record.objects.filter(deleted_at__isnull=False).values_list("pk", flat=True)
+    assert sorted(deleted) == sorted(r.pk for r in germans)
+    assert Record.objects.get(pk=french.pk).deleted_at is None

@@ -1,5 +1,5 @@
 """Merging two duplicate records: what moves, what is filled, what is kept, refusals, the
-survivor's timeline with both histories, and the pages (docs/adr/0112)."""
+survivor's timeline with both histories, and the pages (docs/adr/0113)."""
 
 from datetime import timedelta
 
