@@ -270,3 +270,16 @@ def test_the_survivors_page_has_a_bounded_number_of_queries(admin_client, url, w
     # One query finds the merged records; then one more per merged record at most (the diff
     # base of its oldest history row in the page).
     assert one <= none + 2 and three <= none + 4
+
+
+def test_a_rep_who_may_delete_neither_record_is_403(client, url, pair, rep):
+    keep, gone = pair  # both owned by the admin
+    client.force_login(rep.user)
+    assert client.get(url("merge_confirm", keep.pk, gone.pk)).status_code == 403
+    response = client.post(
+        url("merge_confirm", keep.pk, gone.pk),
+        {"survivor": keep.pk, f"version_{keep.pk}": keep.version, f"version_{gone.pk}": 1},
+    )
+    assert response.status_code == 400
+    assert "only admins, leaders and its owner" in response.content.decode()
+    assert Record.objects.get(pk=gone.pk).deleted_at is None
