@@ -3,7 +3,6 @@
 from django import forms
 
 from bulk.models import BulkKind
-from pipeline.models import StageDefinition
 from playbook.forms import BaseForm
 
 
@@ -41,7 +40,7 @@ class TaskForm(BaseForm):
 class MoveForm(BaseForm):
     stage = forms.ModelChoiceField(
         label="Move to",
-        queryset=StageDefinition.objects.none(),
+        queryset=None,
         help_text="Each record's entry rules are checked as on the board; a record that does "
         "not meet them stays where it is, and the summary says why.",
     )

@@ -35,7 +35,7 @@ class Summary:
 
 def bulk_of(workspace, bulk_id: int) -> BulkAction:
     return get_for_workspace_or_404(
-        workspace, BulkAction.objects.select_related("actor"), pk=bulk_id
+        workspace, BulkAction.objects.of(workspace).select_related("actor"), pk=bulk_id
     )
 
 
