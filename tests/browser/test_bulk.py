@@ -93,7 +93,7 @@ def test_merging_two_duplicates_from_the_record_page(page, workspace, width):
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page, admin.user.email)
     page.goto(f"/w/{workspace.slug}/records/{keep.pk}/")
-    page.get_by_role("link", name="Merge with…").click()
+    page.get_by_role("button", name="Merge with…").click()
     page.get_by_label("Search records").fill("northwind")
     page.get_by_role("link", name="Merge with Northwind Traders").click()
     assert "Domain" in page.locator(f"#fills-{keep.pk}").inner_text()

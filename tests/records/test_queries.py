@@ -64,9 +64,10 @@ PAGES = [
     ("edit form", "edit", True, "", False, 9),
     # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the
     # customers panel (the Customer row with its next renewal), 3 the ICP explanation (profile,
-    # contacts, activities).
-    ("detail", "detail", True, "", False, 22),
-    ("timeline more", "timeline", True, "", True, 11),
+    # contacts, activities), 1 the records merged into this one (their history is on its
+    # timeline, ADR 0113).
+    ("detail", "detail", True, "", False, 23),
+    ("timeline more", "timeline", True, "", True, 12),
     ("contacts", "contacts", True, "", True, 7),
     ("my tasks", "tasks", False, "", False, 7),
     ("deleted", "deleted", False, "", False, 7),
@@ -129,7 +130,8 @@ def _actions(url, record, admin):
             True,
             15,
         ),
-        ("activity logged", "post", url("activity_create", record.pk), due, True, 18),
+        # +1 since merges: the records merged into this one (their history is on its timeline).
+        ("activity logged", "post", url("activity_create", record.pk), due, True, 19),
         ("done in timeline", "post", url("activity_done", task.pk), {}, True, 13),
         (
             "reopened in my tasks",
