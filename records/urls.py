@@ -5,11 +5,13 @@ from django.urls import path
 
 from records.views import (
     activities,
+    contact_list,
     contacts,
     custom_fields,
     export,
     icp,
     merge,
+    quick_search,
     records,
     saved_views,
 )
@@ -70,6 +72,9 @@ urlpatterns = [
         name="activity_reopen",
     ),
     path("tasks/", activities.my_tasks, name="tasks"),
+    # The workspace's contacts, and the navigation's quick search over records and contacts.
+    path("contacts/", contact_list.contact_list, name="contact_list"),
+    path("search/", quick_search.quick_search, name="quick_search"),
     path("settings/fields/", custom_fields.field_list, name="fields"),
     path("settings/fields/<int:field_id>/", custom_fields.field_edit, name="field_edit"),
     path("settings/fields/<int:field_id>/delete/", custom_fields.field_delete, name="field_delete"),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('pipeline', '0012_stage_totals'),
         ('playbook', '0006_audit_bulk_actions_and_merges'),
-        ('records', '0013_saved_views'),
+        ('records', '0015_contacts_list_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
