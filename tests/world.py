@@ -13,7 +13,13 @@ from django.apps import apps
 from django.utils import timezone
 
 from customers.services.ledger import subscription_start
-from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
+from dataio.models import (
+    ImportColumnMemory,
+    ImportedRecord,
+    RecordImport,
+    WebForm,
+    WebFormSubmission,
+)
 from jobs.models import Job, JobStatus
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
@@ -62,9 +68,17 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    webform = WebForm.objects.create(
+        workspace=workspace, name="Demo request", key=f"key-{workspace.pk}", source="demo_request",
+        activity_kind="note", fields=[{"name": "email", "required": True}],
+    )  # fmt: skip
+    WebFormSubmission.objects.create(
+        workspace=workspace, form=webform, record=record, data={"email": "a@example.com"}
+    )
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
+        "webform_id": webform.pk,
         "record_id": (record.pk, deleted.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,
