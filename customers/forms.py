@@ -4,6 +4,7 @@ wrong value gets the same message through a form as through an import or a shell
 from django import forms
 
 from customers.models import ChurnReason
+from playbook.csvio import decode_upload
 from playbook.forms import BaseForm
 
 PER_CHOICES = [("month", "per month (MRR)"), ("year", "per year (ARR)")]
@@ -194,11 +195,9 @@ class CsvUploadForm(BaseForm):
     file = forms.FileField(label="CSV file")
 
     def text(self) -> str:
-        raw = self.cleaned_data["file"].read()
-        try:
-            return raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError("The file is not UTF-8 text.") from None
+        """The file's text; ValidationError when it is not a UTF-8 CSV file (a workbook, a PDF,
+        another encoding), with what to do (playbook.csvio, like the records import)."""
+        return decode_upload(self.cleaned_data["file"].read())
 
 
 HEALTH_CHOICES = [

@@ -38,6 +38,11 @@ urlpatterns = [
     ),
     path("pipeline/queues/mqls/", queues.mql_queue, name="mql_queue"),
     path("pipeline/queues/my-pipeline/", queues.my_pipeline, name="my_pipeline"),
+    path(
+        "pipeline/queues/my-pipeline/export/",
+        queues.my_pipeline_export,
+        name="my_pipeline_export",
+    ),
     path("pipeline/definitions/", queues.definitions, name="definitions"),
     path("settings/stages/", settings.stage_list, name="stage_list"),
     path("settings/stages/new/", settings.stage_create, name="stage_create"),

@@ -88,6 +88,18 @@ def audit_record(
     return event
 
 
+def audit_export(request, *, what: str, rows: int) -> AuditEvent:
+    """An export of `request.workspace`'s data: which list, its filter (the query string, as the
+    page had it) and how many rows the file holds."""
+    query = request.GET.urlencode()
+    return audit_record(
+        workspace=request.workspace,
+        kind=AuditKind.EXPORT,
+        detail={"list": what, "filter": query[:500] or "none", "rows": rows},
+        request=request,
+    )
+
+
 def security_record(*, user: User, kind: str, request=None) -> SecurityEvent:
     """Append one event of an account (log-in, failed log-in, lockout, password change)."""
     request = request if request is not None else _current_request.get()

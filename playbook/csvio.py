@@ -110,15 +110,16 @@ def scoped_batches(workspace_id: int, fetch: Callable[[object], tuple[list, obje
 #
 #     table = read_csv(upload_bytes)          # ValidationError: why the file cannot be read
 #     table.header                            # the first line's names, trimmed
-#     for n, cells in table.rows():           # n: the spreadsheet's row number (header is 1)
+#     for n, cells, problem in table.rows():  # n: the spreadsheet's row number (header is 1)
 #         ...                                 # cells: as many as the header, text, trimmed
+#     table.dicts()                           # the same with cells by column name
 #
 # Reads UTF-8 (with or without a byte-order mark), comma-, semicolon- or tab-separated (the
 # first line decides), quoted fields with separators and line breaks inside. What stops the
 # whole file, with a message for the person who uploaded it: not text (a spreadsheet workbook,
 # a PDF), not UTF-8 (or two encodings mixed), empty, no header line, too many columns. What
 # stops one row is the caller's business (`cells` too long, bad values); a row with more cells
-# than the header is reported by `rows()` as `None` cells with the reason in `table.bad_rows`.
+# than the header is reported by `rows()` as `None` cells and the reason.
 
 MAX_COLUMNS = 200
 MAX_CELL = 10_000  # characters; longer cells are refused row by row (cell_problem)
@@ -160,6 +161,11 @@ class CsvTable:
             cells = [c.strip() for c in cells[:width]]
             yield n, cells + [""] * (width - len(cells)), ""
 
+    def dicts(self) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+        """rows() with each row's cells by column name (a repeated name: its last cell)."""
+        for n, cells, problem in self.rows():
+            yield n, None if cells is None else dict(zip(self.header, cells, strict=True)), problem
+
     def row_count(self) -> int:
         return sum(1 for _ in self.rows())
 
@@ -194,7 +200,8 @@ def _separator(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _decode(data: bytes) -> str:
+def decode_upload(data: bytes) -> str:
+    """An uploaded file's text, or ValidationError saying why it is not a UTF-8 CSV file."""
     for signature, what in _SIGNATURES.items():
         if data.startswith(signature):
             raise ValidationError(
@@ -216,9 +223,10 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def read_csv(data: bytes, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
-    """The file as a CsvTable, or ValidationError saying why it cannot be read at all."""
-    text = _decode(data)
+def read_csv(data: bytes | str, *, max_columns: int = MAX_COLUMNS) -> CsvTable:
+    """The file (its bytes, or its text once decode_upload read it) as a CsvTable, or
+    ValidationError saying why it cannot be read at all."""
+    text = data.removeprefix(BOM) if isinstance(data, str) else decode_upload(data)
     if not text.strip():
         raise ValidationError("The file is empty.")
     first_line = text.lstrip("\r\n").split("\n", 1)[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from django.db import transaction
 from customers.models import SurveyKind, SurveyResponse
 from customers.services.imports import audit_import
 from customers.services.ledger import check_may_change
+from playbook.csvio import read_csv
 from records.matching import match_records
 from records.models import Contact
 
@@ -115,11 +114,16 @@ def surveys_import(
     adds the second one (counted like the billing import's rows of one date)."""
     check_may_change(membership)
     today = today or workspace.today()
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in SURVEY_COLUMNS if c not in (reader.fieldnames or [])]
+    table = read_csv(text)
+    missing = [c for c in SURVEY_COLUMNS if c not in table.header]
     if missing:
         raise ValidationError(f"The file has no column {', '.join(missing)}.")
-    rows = list(reader)
+    lines = list(table.dicts())
+    unreadable = [f"Row {n}: {problem}" for n, row, problem in lines if row is None]
+    if unreadable:
+        raise ValidationError(unreadable)
+    numbers = [n for n, _, _ in lines]
+    rows = [row for _, row, _ in lines]
     if progress:
         progress(0, len(rows))
     records = match_records(workspace, [(r.get("customer"), r.get("domain")) for r in rows])
@@ -131,7 +135,7 @@ def surveys_import(
         .values_list("pk", "record_id", "email")
     }
     errors, responses = [], []
-    for n, (row, record_id) in enumerate(zip(rows, records, strict=True), start=2):
+    for n, row, record_id in zip(numbers, rows, records, strict=True):
         row_errors = []
         if record_id is None:
             row_errors.append(("customer", f"No record named “{row.get('customer')}”."))

@@ -17,10 +17,8 @@ from customers.selectors.export import (
 )
 from customers.views.lists import customer_filters
 from playbook import selectors as playbook_selectors
-from playbook.audit import audit_record
+from playbook.audit import audit_export
 from playbook.csvio import csv_response
-from playbook.models import AuditKind
-from records.views.export import export_filter_detail
 
 
 def _filename(workspace, what: str) -> str:
@@ -42,11 +40,7 @@ def customer_export(request):
     today = workspace.today()
     engagement_days = settings_or_defaults(workspace).engagement_days
     count = customer_rows(workspace, filters, today=today, engagement_days=engagement_days).count()
-    audit_record(
-        workspace=workspace,
-        kind=AuditKind.EXPORT,
-        detail=export_filter_detail(request, rows=count, what="customers"),
-    )
+    audit_export(request, what="customers", rows=count)
     rows = customer_export_rows(workspace, filters, today=today, engagement_days=engagement_days)
     return csv_response(_filename(workspace, "customers"), CUSTOMER_HEADER, rows)
 
@@ -54,10 +48,6 @@ def customer_export(request):
 @require_GET
 def ledger_export(request):
     workspace = request.workspace
-    audit_record(
-        workspace=workspace,
-        kind=AuditKind.EXPORT,
-        detail={"list": "MRR ledger", "filter": "none", "rows": ledger_row_count(workspace)},
-    )
+    audit_export(request, what="MRR ledger", rows=ledger_row_count(workspace))
     rows = ledger_export_rows(workspace)
     return csv_response(_filename(workspace, "mrr-ledger"), LEDGER_HEADER, rows)

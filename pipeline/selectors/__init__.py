@@ -37,10 +37,13 @@ from pipeline.selectors.configuration import (
 )
 from pipeline.selectors.queues import (
     CLOSE_ORDER,
+    DEAL_EXPORT_HEADER,
     PIPELINE_SALT,
     QUEUE_PAGE_SIZE,
     Pipeline,
+    deal_export_rows,
     deal_stages,
+    deals,
     is_deal,
     my_pipeline,
     open_deals,
@@ -52,6 +55,7 @@ from pipeline.selectors.queues import (
 __all__ = [
     "CARD_FIELDS",
     "CLOSE_ORDER",
+    "DEAL_EXPORT_HEADER",
     "PAGE_SIZE",
     "PIPELINE_SALT",
     "QUEUE_PAGE_SIZE",
@@ -69,7 +73,9 @@ __all__ = [
     "card",
     "column_page",
     "column_totals",
+    "deal_export_rows",
     "deal_stages",
+    "deals",
     "definitions",
     "is_deal",
     "lost_reasons",

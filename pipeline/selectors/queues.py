@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from pipeline.models import StageDefinition, StageTotal, StageTransition
 from pipeline.selectors.configuration import sla_of, stages, team_members
+from playbook.csvio import scoped_batches
 from playbook.models import Membership, Team
 from records import keyset
-from records.models import Record, RecordStatus
+from records.models import ForecastCategory, Record, RecordStatus
 
 QUEUE_PAGE_SIZE = 50
 
@@ -231,3 +232,55 @@ def transitions_of(workspace, record_id) -> list[StageTransition]:
         .select_related("from_stage", "to_stage", "actor", "to_owner")
         .order_by("-at", "-id")
     )
+
+
+DEAL_EXPORT_HEADER = [
+    "Company",
+    "Domain",
+    "Owner",
+    "Stage",
+    "Forecast category",
+    "Close date",
+    "Expected ARR",
+    "Probability %",
+    "Weighted ARR",
+    "Over SLA",
+    "Last activity",
+]
+DEAL_EXPORT_BATCH = 2000
+
+
+def deal_export_rows(workspace, filters: DealFilters, *, now=None):
+    """Every deal My pipeline lists under `filters`, in its order (soonest close date first),
+    as CSV cells: read in keyset batches, each in the workspace's scope, for csv_response."""
+    now = now or timezone.now()
+    categories = dict(ForecastCategory.choices)
+    ordered = (
+        deals(workspace, filters, now=now)
+        .select_related("stage", "owner")
+        .order_by(*CLOSE_ORDER.order_by())
+    )
+
+    def fetch(after):
+        rows = ordered if after is None else ordered.filter(CLOSE_ORDER.after(*after))
+        batch = list(rows[:DEAL_EXPORT_BATCH])
+        cells = [
+            [
+                r.name,
+                r.domain,
+                r.owner.email if r.owner else None,
+                r.stage.name,
+                categories.get(r.forecast_category, r.forecast_category),
+                r.expected_close_date,
+                r.expected_arr,
+                r.stage.probability,
+                _weighted(r),
+                sla_of(r.stage, r.stage_entered_at, r.status, now).breached,
+                r.last_activity_at,
+            ]
+            for r in batch
+        ]
+        last = batch[-1] if len(batch) == DEAL_EXPORT_BATCH else None
+        return cells, (last.expected_close_date, last.pk) if last else None
+
+    return scoped_batches(workspace.pk, fetch)

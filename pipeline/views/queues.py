@@ -1,10 +1,13 @@
 """Work queues: the SDRs' "MQLs to qualify" and the AEs' "My pipeline"; and the printable
 stage definitions."""
 
+from dataclasses import replace
 from datetime import date
 
 from django import forms
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from pipeline import selectors
@@ -12,6 +15,8 @@ from pipeline.models import StageDefinition
 from pipeline.permissions import oversees
 from pipeline.selectors.queues import STALE_DAYS, DealFilters, month_bounds
 from playbook.access import get_for_workspace_or_404
+from playbook.audit import audit_export
+from playbook.csvio import csv_response
 from playbook.forms import BaseForm
 from records.models import ForecastCategory
 
@@ -114,24 +119,39 @@ class PipelineFilterForm(BaseForm):
         return int(value) if value else user.pk
 
 
-@require_GET
-def my_pipeline(request):
-    """The viewer's open deals by close date with weighted values, filtered by stage, forecast
-    category, "closing this month" and "stale". Admins and leaders may look at any seller's
-    pipeline, or everyone's (?owner=all)."""
+def _pipeline_filters(request):
+    """My pipeline's filter form read from the query string, and the seller it shows: the page
+    and its export read the same filters the same way."""
     owners = selectors.sales_owners(request.workspace) if oversees(request.membership) else []
     data = request.GET.copy()
     if not owners:
         data.pop("owner", None)  # others always see their own, whatever they ask for
     form = PipelineFilterForm(data, owners=owners, stages=selectors.deal_stages(request.workspace))
-    context = {"owners": owners, "form": form}
     if not form.is_valid():
-        context["error"] = "Check the filters: " + "; ".join(
-            f"{form.fields[name].label or name}: {' '.join(errors)}"
-            for name, errors in form.errors.items()
+        return (
+            owners,
+            form,
+            None,
+            "Check the filters: "
+            + "; ".join(
+                f"{form.fields[name].label or name}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+            ),
         )
-        return render(request, "pipeline/queue_pipeline.html", context, status=400)
     owner_id = form.owner_id(request.user) if owners else request.user.pk
+    return owners, form, owner_id, None
+
+
+@require_GET
+def my_pipeline(request):
+    """The viewer's open deals by close date with weighted values, filtered by stage, forecast
+    category, "closing this month" and "stale". Admins and leaders may look at any seller's
+    pipeline, or everyone's (?owner=all)."""
+    owners, form, owner_id, error = _pipeline_filters(request)
+    context = {"owners": owners, "form": form}
+    if error:
+        context["error"] = error
+        return render(request, "pipeline/queue_pipeline.html", context, status=400)
     try:
         pipeline = selectors.my_pipeline(
             request.workspace,
@@ -156,6 +176,30 @@ def my_pipeline(request):
         else "pipeline/queue_pipeline.html"
     )
     return render(request, template, context)
+
+
+@require_GET
+def my_pipeline_export(request):
+    """My pipeline as a CSV: every deal its filters select (not one page), in its order, with
+    the weighted values; audited like the records list's export."""
+    _owners, form, owner_id, error = _pipeline_filters(request)
+    if error:
+        # A file must not silently hold more than was asked for.
+        return HttpResponse(
+            f"{error}. Fix them on My pipeline and export again.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    filters = replace(form.filters(today=request.workspace.today()), owner_id=owner_id)
+    audit_export(
+        request, what="my pipeline", rows=selectors.deals(request.workspace, filters).count()
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return csv_response(
+        f"pipeline-{request.workspace.slug}-{stamp}.csv",
+        selectors.DEAL_EXPORT_HEADER,
+        selectors.deal_export_rows(request.workspace, filters),
+    )
 
 
 @require_GET

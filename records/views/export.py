@@ -5,19 +5,11 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from playbook.audit import audit_record
+from playbook.audit import audit_export
 from playbook.csvio import csv_response
-from playbook.models import AuditKind
 from records import selectors
 from records.selectors.export import export_header, export_rows
 from records.views.records import list_filters
-
-
-def export_filter_detail(request, *, rows: int, what: str) -> dict:
-    """The audit event's detail of an export: what, the filter (the query string) and how many
-    rows."""
-    query = request.GET.urlencode()
-    return {"list": what, "filter": query[:500] or "none", "rows": rows}
 
 
 @require_GET
@@ -37,11 +29,7 @@ def record_export(request):
             content_type="text/plain; charset=utf-8",
         )
     queryset = filterset.qs
-    audit_record(
-        workspace=workspace,
-        kind=AuditKind.EXPORT,
-        detail=export_filter_detail(request, rows=queryset.count(), what="records"),
-    )
+    audit_export(request, what="records", rows=queryset.count())
     rows = export_rows(
         workspace, queryset, sort=sort, descending=descending, definitions=definitions
     )

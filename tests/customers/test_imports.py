@@ -88,6 +88,28 @@ def test_one_bad_row_saves_nothing_and_every_bad_row_is_listed(pipeline_ws, stag
         _import(pipeline_ws, "customer,subscription,date\n")
 
 
+def test_billing_files_are_read_like_every_import(pipeline_ws, stages):
+    """The shared reader (playbook.csvio): a semicolon-separated export imports; a row wider
+    than the header, and a header that is data, are refused with the reason."""
+    result = _import(pipeline_ws, GOOD.replace(",", ";"))
+    assert result.added == 5
+    with pytest.raises(ValidationError) as refused:
+        _import(pipeline_ws, HEADER + "Acme,acme.com,sub_1,Pro,12,2026-01-03,100,9\n")
+    assert refused.value.messages == ["Row 2, row: has 8 cells; the header names 7 columns."]
+    with pytest.raises(ValidationError, match="must name the columns"):
+        _import(pipeline_ws, "Acme,acme.com,sub_1,12,2026-01-03,100\n")
+
+
+def test_the_upload_refuses_a_workbook_with_what_to_do(client, pipeline_ws, member_factory):
+    login_as(client, member_factory(pipeline_ws, "admin"))
+    url = reverse("customers:import", args=[pipeline_ws.slug])
+    workbook = SimpleUploadedFile("billing.xlsx", b"PK\x03\x04" + b"\x00" * 40)
+    answer = client.post(url, {"file": workbook})
+    assert answer.status_code == 400
+    assert "Save it as “CSV UTF-8”" in answer.content.decode()
+    assert not ImportJob.objects.exists()
+
+
 def test_the_command(pipeline_ws, stages, tmp_path, capsys):
     path = tmp_path / "billing.csv"
     path.write_text(GOOD.replace("2026-", "2025-"))

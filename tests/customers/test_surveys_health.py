@@ -111,6 +111,20 @@ def test_survey_import_is_all_or_nothing_and_lists_every_bad_row(workspace):
     assert SurveyResponse.objects.filter(record=acme, contact__email="ana@acme.com").count() == 1
 
 
+def test_survey_files_are_read_like_every_import(workspace):
+    """The shared reader (playbook.csvio): semicolons, a byte-order mark, blank lines; a row
+    wider than the header is refused by its spreadsheet row number."""
+    _paying(workspace, "10", name="Acme", domain="acme.com")
+    text = "\ufeffcustomer;kind;score;date\n\nAcme;nps;9;2026-06-01\n"
+    done = services.surveys_import(workspace=workspace, text=text, actor=None, today=TODAY)
+    assert (done.rows, done.added) == (1, 1)
+    with pytest.raises(ValidationError) as refused:
+        services.surveys_import(
+            workspace=workspace, text=text + "Acme;nps;8;2026-06-02;extra\n", actor=None
+        )
+    assert refused.value.messages == ["Row 4: has 5 cells; the header names 4 columns."]
+
+
 def test_reimporting_answers_adds_nothing_and_reports_its_progress(workspace):
     from playbook.models import AuditEvent
 

@@ -1,5 +1,7 @@
 """The SDR queue, the AE pipeline and the printable definitions."""
 
+import csv
+import io
 import re
 from datetime import date
 from decimal import Decimal
@@ -8,7 +10,11 @@ import pytest
 from django.urls import reverse
 
 from pipeline import services
+from pipeline.selectors import queues as queue_selectors
+from playbook.csvio import BOM
+from playbook.models import AuditEvent, AuditKind
 from tests.conftest import login_as
+from tests.factories import RecordFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -205,3 +211,63 @@ def test_my_pipeline_filters_by_stage_category_closing_and_staleness(
     login_as(client, team["leader"])
     html = client.get(url + "?owner=all&category=commit").content.decode()
     assert names(html) == ["Commit now", "Theirs"] and "Total (2 deals)" in html
+
+
+def _csv(response):
+    assert response.status_code == 200 and response.streaming
+    text = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(text.removeprefix(BOM))))
+
+
+def test_my_pipeline_exports_every_filtered_deal_in_its_order(
+    client, pipeline_ws, other_workspace, make_record, team, monkeypatch
+):
+    monkeypatch.setattr(queue_selectors, "DEAL_EXPORT_BATCH", 2)
+    login_as(client, team["ae"])
+    ae = team["ae"].user
+    for i, month in enumerate([5, 1, 3]):
+        make_record(
+            "opportunity",
+            name=f"Deal {month}",
+            owner=ae,
+            expected_arr=Decimal(1000 * (i + 1)),
+            expected_close_date=date(2031, month, 1),
+        )
+    make_record("opportunity", name="=HYPERLINK(1)", owner=ae, expected_arr=None)
+    make_record("opportunity", name="Not mine", owner=team["se"].user, expected_arr=1)
+    make_record("won", name="Closed", owner=ae, expected_arr=Decimal("70000"))
+    RecordFactory(workspace=other_workspace, name="Theirs")
+    url = reverse("pipeline:my_pipeline_export", args=[pipeline_ws.slug])
+    rows = _csv(client.get(url))
+    assert rows[0] == queue_selectors.DEAL_EXPORT_HEADER
+    assert [r[0] for r in rows[1:]] == ["Deal 1", "Deal 3", "Deal 5", "'=HYPERLINK(1)"]
+    # Deal 1: 2,000 at the Opportunity stage's 40%.
+    assert rows[1][5:9] == ["2031-01-01", "2000.00", "40", "800"]
+    assert rows[1][2] == ae.email and rows[1][9] == "no"
+    filtered = _csv(client.get(url + "?closing=year&category=&stage="))
+    assert len(filtered) == 1  # no deal closes by the end of this year
+    event = AuditEvent.objects.filter(workspace=pipeline_ws, kind=AuditKind.EXPORT).latest("pk")
+    assert event.detail == {
+        "list": "my pipeline",
+        "filter": "closing=year&category=&stage=",
+        "rows": 0,
+    }
+    assert client.get(url + "?stage=abc").status_code == 400
+    page = client.get(reverse("pipeline:my_pipeline", args=[pipeline_ws.slug]) + "?stale=on")
+    assert url.encode() + b"?stale=on" in page.content
+
+
+def test_a_leaders_export_follows_the_chosen_seller(client, pipeline_ws, make_record, team):
+    make_record("opportunity", name="AE deal", owner=team["ae"].user, expected_arr=5000)
+    make_record("opportunity", name="SE deal", owner=team["se"].user, expected_arr=5000)
+    url = reverse("pipeline:my_pipeline_export", args=[pipeline_ws.slug])
+    login_as(client, team["leader"])
+    rows = _csv(client.get(url + f"?owner={team['ae'].user_id}"))
+    assert [r[0] for r in rows[1:]] == ["AE deal"]
+    assert sorted(r[0] for r in _csv(client.get(url + "?owner=all"))[1:]) == [
+        "AE deal",
+        "SE deal",
+    ]
+    # Others always export their own, whatever they ask for.
+    login_as(client, team["sdr"])
+    assert _csv(client.get(url + f"?owner={team['ae'].user_id}"))[1:] == []

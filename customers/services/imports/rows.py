@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -11,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 
 from customers.services.ledger import MAX_MRR
+from playbook.csvio import read_csv
 from records.matching import normalize_domain
 
 REQUIRED = ("customer", "subscription", "date", "mrr")
@@ -35,14 +34,15 @@ class Row:
 
 def parse_rows(text: str, today: date, errors: list) -> list[Row]:
     """The file's good rows; each bad one adds (row number, column, reason) to `errors`."""
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip() for c in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in columns]
+    table = read_csv(text)
+    missing = [c for c in REQUIRED if c not in table.header]
     if missing:
         raise ValidationError(f"The file has no column {', '.join(missing)}.")
     rows = []
-    for n, raw in enumerate(reader, start=2):
-        raw = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    for n, raw, problem in table.dicts():
+        if raw is None:
+            errors.append((n, "row", problem))
+            continue
         bad = []
         for column in ("customer", "subscription"):
             if not raw.get(column):
