@@ -59,7 +59,9 @@ class WebFormForm(BaseForm):
     """A web form's settings: its name, what it asks (one choice per field), the source and
     activity it records, who owns new records, and what the visitor sees after sending."""
 
-    name = forms.CharField(max_length=120, help_text="For you: the form's name in Playbook.")
+    name = forms.CharField(
+        max_length=120, help_text="The heading of its public page, and its name in Playbook."
+    )
     source = forms.ChoiceField(
         label="Source of new records", choices=Source.choices, initial=Source.CONTENT_DOWNLOAD
     )

@@ -23,6 +23,7 @@ from dataio.services.run import json_value
 from dataio.webform_fields import EMAIL, catalog
 from pipeline.models import StageDefinition
 from pipeline.services.moves import next_in_rotation
+from playbook.integrity import refused_as
 from playbook.models import Membership, User, Workspace
 from records.contact_data import parse_email
 from records.matching import match_contacts, match_records, normalize_domain
@@ -53,12 +54,12 @@ _RECORD_TARGETS = {
 _CONTACT_TARGETS = ("first_name", "last_name", "email", "phone", "job_title")
 # The service's error keys back to the posted names.
 _POSTED = {"name": "company", "employee_count": "employees"}
-# What each source logs on the timeline unless the admin chose otherwise.
-DEFAULT_ACTIVITY = {
-    Source.WEBINAR: WebFormActivity.WEBINAR,
-    Source.CONTENT_DOWNLOAD: WebFormActivity.CONTENT,
-    Source.EVENT: WebFormActivity.EVENT,
-}
+
+
+THANK_YOU_MAX = 1000
+REDIRECT_MAX = 500
+NAME_TAKEN = "Another form of this workspace has this name."
+_NAME_TAKEN = ValidationError({"name": NAME_TAKEN})
 
 
 def new_key() -> str:
@@ -81,13 +82,13 @@ def _clean(workspace, *, name, fields, source, activity_kind, owner_rule, owner,
         if instance is not None:
             same = same.exclude(pk=instance.pk)
         if same.exists():
-            errors["name"] = "Another form of this workspace has this name."
+            errors["name"] = NAME_TAKEN
     definitions = CustomFieldDefinition.objects.of(workspace).order_by("position", "id")
     offered = {f.name for f in catalog(definitions)}
     names = [f["name"] for f in fields]
     unknown = [n for n in names if n not in offered]
     if unknown or len(set(names)) != len(names):
-        errors["name" if not unknown else "__all__"] = "Choose the fields from the list."
+        errors["__all__"] = "Choose each field once, from the list."
     fields = [{"name": EMAIL, "required": True}] + [
         {"name": f["name"], "required": bool(f.get("required"))}
         for f in fields
@@ -108,8 +109,13 @@ def _clean(workspace, *, name, fields, source, activity_kind, owner_rule, owner,
             errors["owner"] = "Choose the active member who owns the form's new records."
     else:
         owner_id = None
+    thank_you = (thank_you or "").strip()
+    if len(thank_you) > THANK_YOU_MAX:
+        errors["thank_you"] = f"Keep the message under {THANK_YOU_MAX} characters."
     redirect_url = (redirect_url or "").strip()
-    if redirect_url:
+    if len(redirect_url) > REDIRECT_MAX:
+        errors["redirect_url"] = f"Keep the address under {REDIRECT_MAX} characters."
+    elif redirect_url:
         try:
             URLValidator(schemes=["http", "https"])(redirect_url)
         except ValidationError:
@@ -124,14 +130,18 @@ def _clean(workspace, *, name, fields, source, activity_kind, owner_rule, owner,
         "owner_rule": owner_rule,
         "owner_id": owner_id,
         "redirect_url": redirect_url,
-        "thank_you": (thank_you or "").strip(),
+        "thank_you": thank_you,
     }
 
 
 @transaction.atomic
 def webform_create(*, workspace: Workspace, actor: User | None, **settings) -> WebForm:
     values = _clean(workspace, **settings)
-    return WebForm.objects.create(workspace=workspace, key=new_key(), created_by=actor, **values)
+    # Two admins naming two forms alike at the same moment: the constraint answers the second.
+    with refused_as({"webform_unique_name": _NAME_TAKEN}):
+        return WebForm.objects.create(
+            workspace=workspace, key=new_key(), created_by=actor, **values
+        )
 
 
 @transaction.atomic
@@ -139,7 +149,8 @@ def webform_update(*, webform: WebForm, **settings) -> WebForm:
     values = _clean(webform.workspace_id, instance=webform, **settings)
     for name, value in values.items():
         setattr(webform, name, value)
-    webform.save()
+    with refused_as({"webform_unique_name": _NAME_TAKEN}):
+        webform.save()
     return webform
 
 
@@ -223,16 +234,17 @@ def _custom_updates(values: dict) -> dict:
     return {name.removeprefix("cf_"): v for name, v in values.items() if name.startswith("cf_")}
 
 
-def _body(webform: WebForm, values: dict, labels: dict) -> str:
+def _body(values: dict, labels: dict) -> str:
     lines = [f"{labels.get(name, name)}: {json_value(value)}" for name, value in values.items()]
     message = values.get("message")
     return "\n\n".join(part for part in (message, "\n".join(lines)) if part)
 
 
 @transaction.atomic
-def webform_submit(*, webform: WebForm, values: dict) -> WebFormSubmission:
-    """Save one accepted submission (`values`: the cleaned fields by posted name, non-empty).
-    Raises ValidationError keyed by posted names; then nothing is saved."""
+def webform_submit(*, webform: WebForm, values: dict, definitions=None) -> WebFormSubmission:
+    """Save one accepted submission (`values`: the cleaned fields by posted name, non-empty;
+    `definitions`: the workspace's custom fields, if the caller read them already). Raises
+    ValidationError keyed by posted names; then nothing is saved."""
     workspace = webform.workspace
     email_value = (values.get(EMAIL) or "").strip()
     email = parse_email(email_value)
@@ -246,7 +258,8 @@ def webform_submit(*, webform: WebForm, values: dict) -> WebFormSubmission:
     record_id = known[0] if known else None
     if record_id is None and domain:
         record_id = match_records(workspace, [("", domain)])[0]
-    definitions = list(CustomFieldDefinition.objects.of(workspace).order_by("position", "id"))
+    if definitions is None:
+        definitions = CustomFieldDefinition.objects.of(workspace).order_by("position", "id")
     labels = {f.name: f.label for f in catalog(definitions)}
     note = f"Web form “{webform.name}”"
     try:
@@ -259,7 +272,7 @@ def webform_submit(*, webform: WebForm, values: dict) -> WebFormSubmission:
             actor=None,
             kind=webform.activity_kind,
             subject=f"{note} sent"[:200],
-            body=_body(webform, values, labels),
+            body=_body(values, labels),
         )
     except ValidationError as exc:
         raise _posted(exc) from exc

@@ -100,7 +100,7 @@ def webform_public(request, key):
         if not form.is_valid():
             return _page(request, webform, form, status=400)
         try:
-            webform_submit(webform=webform, values=form.values())
+            webform_submit(webform=webform, values=form.values(), definitions=definitions)
         except ValidationError as exc:
             apply_service_error(form, exc)
             return _page(request, webform, form, status=400)

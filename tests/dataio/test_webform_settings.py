@@ -96,6 +96,7 @@ def test_create_then_edit_a_form(admin_client, workspace):
         ({"source": "carrier-pigeon"}, "source", "Select a valid choice"),
         ({"owner_rule": "member", "owner": ""}, "owner", "active member"),
         ({"ask_phone": "maybe"}, "ask_phone", "Select a valid choice"),
+        ({"thank_you": "x" * 1001}, "thank_you", "at most 1000 characters"),
     ],
 )
 def test_bad_settings_are_refused_beside_their_field(
@@ -193,3 +194,20 @@ def test_submissions_page_pages_by_cursor_and_refuses_a_bad_one(admin_client, wo
     assert "Older submissions" in page
     assert admin_client.get(url, {"cursor": "forged"}).status_code == 400
     assert admin_client.get(url, {"day": "not-a-day"}).status_code == 404
+
+
+def test_the_service_refuses_fields_not_offered_or_twice(workspace, webform):
+    from django.core.exceptions import ValidationError
+
+    from dataio.services.webforms import webform_update
+
+    settings = {
+        "name": webform.name, "source": "webinar", "activity_kind": "webinar",
+        "owner_rule": "nobody", "owner": None, "thank_you": "",
+        "redirect_url": "https://example.com/" + "a" * 500,
+    }  # fmt: skip
+    for fields in ([{"name": "password"}], [{"name": "phone"}, {"name": "phone"}]):
+        with pytest.raises(ValidationError) as refused:
+            webform_update(webform=webform, fields=fields, **settings)
+        assert "Choose each field once" in str(refused.value)
+        assert "under 500 characters" in str(refused.value)
