@@ -44,7 +44,7 @@ import bench.benchenv  # noqa: F401  (settings and django.setup())
 from playbook import tenancy
 from playbook.models import Membership, Workspace
 from records import keyset
-from records.models import Activity, ActivityKind, Record
+from records.models import Activity, ActivityKind, Record, SavedView
 from records.selectors.records import LIST_SALT
 
 TARGET_P95_MS = 150
@@ -62,6 +62,7 @@ class Bench:
     sample_name: str
     users: dict = field(default_factory=dict)  # role -> the user to look at role pages as
     deal_ids: list[int] = field(default_factory=list)  # open records with a next stage
+    view_id: int = 0  # a shared saved view: the built-in "Open opportunities"
     _next_record: object = field(default=None, repr=False)
     _next_deal: object = field(default=None, repr=False)
     _moved: tuple | None = field(default=None, repr=False)  # (id, stage, clock) to move back
@@ -117,6 +118,11 @@ PAGES = [
     ("records list, search a word", lambda b: f"/w/{b.slug}/records/?q=summit"),
     ("records list, deep page", lambda b: f"/w/{b.slug}/records/?cursor={b.deep_cursor}"),
     ("records list, by ICP", lambda b: f"/w/{b.slug}/records/?sort=-icp"),
+    # Everyone's open opportunities (records.view_defaults), with the result count.
+    (
+        "records list with a saved view applied (count shown)",
+        lambda b: f"/w/{b.slug}/records/?view={b.view_id}",
+    ),
     ("record detail", lambda b: f"/w/{b.slug}/records/{b.next_record_id()}/"),
     ("My tasks", lambda b: f"/w/{b.slug}/tasks/"),
     # Pipeline (docs/pipeline.md): the board, a record page with its checklist, the queues.
@@ -134,6 +140,7 @@ PAGES = [
 ]
 # Pages seen as a member of a given role (the others as the bench user).
 PAGE_ROLES = {
+    "records list with a saved view applied (count shown)": "admin",
     "pipeline board": "admin",
     "pipeline board, one team": "admin",
     "pipeline board right after a move": "admin",
@@ -211,6 +218,11 @@ def _prepare(workspace) -> Bench:
     bench.users = _users_by_role(workspace, members)
     deals = live.filter(status="open", stage__key__in=["mql", "sql", "opportunity"])
     bench.deal_ids = list(deals.order_by("id").values_list("id", flat=True)[::50][:200]) or ids
+    views = SavedView.objects.of(workspace).filter(shared=True)
+    view = views.filter(builtin="open_opportunities").first() or views.order_by("id").first()
+    if view is None:
+        sys.exit(f"Workspace {slug} has no shared saved view: run migrate (records 0013).")
+    bench.view_id = view.pk
     return bench
 
 

@@ -22,6 +22,9 @@ from playbook.validation import EMAIL_MAX_LENGTH, single_line
 # Sent inside the creating transaction, so other apps can give a new workspace its defaults
 # (the pipeline app seeds the default stages) without this app importing them.
 workspace_created = Signal()
+# Sent right after workspace_created, for defaults built on other apps' defaults (the records
+# list's saved views name the pipeline's default stages), whatever order the apps load in.
+workspace_set_up = Signal()
 
 RESERVED_SLUGS = {"admin", "static", "new", "settings", "api", "w"}
 SLUG_TAKEN = "That workspace address is already taken."
@@ -70,6 +73,7 @@ def workspace_create(*, name: str, slug: str, owner: User) -> Workspace:
     with tenancy.workspace_scope(workspace):
         Membership.objects.create(workspace=workspace, user=owner, role=Role.ADMIN)
         workspace_created.send(sender=Workspace, workspace=workspace, owner=owner)
+        workspace_set_up.send(sender=Workspace, workspace=workspace, owner=owner)
     return workspace
 
 

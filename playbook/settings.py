@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "targets",
     "dashboards",
     "jobs",
+    "notifications",
 ]
 
 MIDDLEWARE = [

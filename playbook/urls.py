@@ -37,6 +37,8 @@ workspace_patterns = [
     path("", include("dashboards.urls")),
     # Settings › Jobs: background jobs, failed ones first.
     path("", include("jobs.urls")),
+    # The member's notifications (and the bell's count) under notifications/.
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

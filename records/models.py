@@ -457,3 +457,7 @@ class IcpProfile(TenantModel):
         if not self.recompute_total:
             return 0 if self.is_recomputing else 100
         return min(100, self.recompute_done * 100 // self.recompute_total)
+
+
+# Saved views, role defaults and column choices live in their own module (this one is long).
+from records.list_models import ColumnChoice, RoleDefaultView, SavedView  # noqa: E402, F401

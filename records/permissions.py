@@ -5,7 +5,8 @@ create and edit them. Changing an existing record's owner is for its current own
 admins (and the pipeline's handoffs): ownership decides who may move and delete a record, so
 taking it over must not be open to everyone. Deleting is for admins, leaders and the record's
 owner; seeing and restoring deleted records, and defining custom fields, is for admins. The ICP
-profile is edited by admins and leaders and read by everyone.
+profile is edited by admins and leaders and read by everyone. A saved view is its owner's to
+change; shared ones are also the admins', who choose each role's default view.
 """
 
 from playbook.access import has_role, require_roles
@@ -66,8 +67,24 @@ def can_edit_icp(membership) -> bool:
     return has_role(membership, Role.ADMIN, Role.LEADER)
 
 
+def can_change_view(membership, view) -> bool:
+    """A saved view is changed (renamed, updated, deleted) by its owner; a shared one also by
+    admins, who look after the workspace's shared and built-in views."""
+    if membership is None:
+        return False
+    if view.owner_id is not None and view.owner_id == membership.user_id:
+        return True
+    return view.shared and has_role(membership, Role.ADMIN)
+
+
+def can_set_role_defaults(membership) -> bool:
+    """Which view each role opens the records list on is an admin's choice."""
+    return has_role(membership, Role.ADMIN)
+
+
 # View decorators (403 for other roles; non-members already got 404 from the middleware).
 contact_erase_access = require_roles(Role.ADMIN)
 deleted_records_access = require_roles(Role.ADMIN)
 custom_fields_access = require_roles(Role.ADMIN)
 icp_edit_access = require_roles(Role.ADMIN, Role.LEADER)
+role_defaults_access = require_roles(Role.ADMIN)

@@ -3,7 +3,7 @@ the custom fields under settings/fields/, the ICP profile under settings/icp/.""
 
 from django.urls import path
 
-from records.views import activities, contacts, custom_fields, export, icp, records
+from records.views import activities, contacts, custom_fields, export, icp, records, saved_views
 
 app_name = "records"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("records/new/", records.record_create, name="create"),
     path("records/export/", export.record_export, name="export"),
     path("records/deleted/", records.deleted_list, name="deleted"),
+    path("records/views/new/", saved_views.view_create, name="view_create"),
+    path("records/views/<int:view_id>/update/", saved_views.view_update, name="view_update"),
+    path("records/views/<int:view_id>/edit/", saved_views.view_edit, name="view_edit"),
+    path("records/views/<int:view_id>/delete/", saved_views.view_delete, name="view_delete"),
+    path("records/columns/", saved_views.columns_choose, name="columns"),
     path("records/<int:record_id>/", records.record_detail, name="detail"),
     path("records/<int:record_id>/edit/", records.record_edit, name="edit"),
     path("records/<int:record_id>/delete/", records.record_delete, name="delete"),
@@ -53,6 +58,7 @@ urlpatterns = [
     path("settings/fields/", custom_fields.field_list, name="fields"),
     path("settings/fields/<int:field_id>/", custom_fields.field_edit, name="field_edit"),
     path("settings/fields/<int:field_id>/delete/", custom_fields.field_delete, name="field_delete"),
+    path("settings/views/", saved_views.role_defaults, name="role_defaults"),
     path("settings/icp/", icp.icp_settings, name="icp"),
     path("settings/icp/progress/", icp.icp_progress, name="icp_progress"),
     path("settings/icp/weights/", icp.icp_weights, name="icp_weights"),

@@ -21,11 +21,12 @@ from dataio.models import (
     WebFormSubmission,
 )
 from jobs.models import Job, JobStatus
+from notifications.models import Notification, NotificationKind
 from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import IcpProfile
+from records.models import ColumnChoice, IcpProfile, RoleDefaultView, SavedView
 from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
@@ -75,11 +76,18 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     WebFormSubmission.objects.create(
         workspace=workspace, form=webform, record=record, data={"email": "a@example.com"}
     )
+    shared_view = SavedView.objects.create(
+        workspace=workspace, owner=user, name="Shared", shared=True, params={"owner": ["me"]}
+    )
+    private_view = SavedView.objects.create(workspace=workspace, owner=user, name="Mine")
+    RoleDefaultView.objects.create(workspace=workspace, role=Role.SDR, view=shared_view)
+    ColumnChoice.objects.create(workspace=workspace, user=user, columns=["stage"])
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
         "webform_id": webform.pk,
         "record_id": (record.pk, deleted.pk),
+        "view_id": (shared_view.pk, private_view.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,
         "rule_id": QualificationRuleFactory(stage=stage).pk,
@@ -94,6 +102,9 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
         "target_id": TargetFactory(workspace=workspace).pk,
         "job_id": Job.objects.create(
             workspace=workspace, task="targets.tasks.metrics_rebuild", status=JobStatus.FAILED
+        ).pk,
+        "notification_id": Notification.objects.create(
+            workspace=workspace, recipient=user, record=record, kind=NotificationKind.HANDOFF
         ).pk,
         # Dashboards are addressed by the names of a home and its panel (dashboards.registry).
         "home": "leader",

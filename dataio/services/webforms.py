@@ -30,6 +30,7 @@ from records.matching import match_contacts, match_records, normalize_domain
 from records.models import Contact, CustomFieldDefinition, Record, Source
 from records.services.activities import activity_log
 from records.services.contacts import contact_create, contact_update
+from records.services.ownership import owner_changed
 from records.services.records import normalize_domain as checked_domain
 from records.services.records import record_create, record_update
 
@@ -305,6 +306,15 @@ def _create(webform, workspace, values, email, domain, note) -> tuple[Record, Co
         first_contact=contact,
         stage_note=note,
     )
+    if record.owner_id is not None:  # one lead, one line in its new owner's notifications
+        owner_changed(
+            record=record,
+            from_owner_id=None,
+            to_owner_id=record.owner_id,
+            actor=None,
+            reason="assigned",
+            detail=f"came in through the web form “{webform.name}”",
+        )
     found = Contact.objects.of(workspace).filter(record=record).first()
     return record, found
 

@@ -21,6 +21,7 @@ from pipeline.permissions import can_move, move_refusal
 from pipeline.selectors.handoff import rotation_pick
 from playbook.models import Membership
 from records.models import Activity, ActivityKind, Record, RecordStatus
+from records.services.ownership import owner_changed
 
 HANDOFF_TASK_SUBJECT = "Follow up on handoff"
 
@@ -161,6 +162,7 @@ def _write(
     restart_clock: bool = True,
     task_subject: str = HANDOFF_TASK_SUBJECT,
     handoff_task: bool = True,
+    withdraws: str = "",
 ) -> StageTransition:
     """Append the transition and update the record; leave a task when the owner changed."""
     record, now, from_stage = move.record, move.now, move.current
@@ -203,7 +205,25 @@ def _write(
     )
     if handoff_task and record.owner_id is not None and record.owner_id != from_owner_id:
         _handoff_task(move, transition, task_subject)
+    owner_changed(
+        record=record,
+        from_owner_id=from_owner_id,
+        to_owner_id=record.owner_id,
+        actor=move.actor,
+        reason="handoff",
+        detail=_handoff_detail(kind, to_stage),
+        key=f"handoff:{transition.pk}",
+        withdraws=withdraws,
+    )
     return transition
+
+
+def _handoff_detail(kind: str, to_stage: StageDefinition) -> str:
+    if kind == TransitionKind.BACK:
+        return f"moved back to {to_stage.name} and is yours again"
+    if kind == TransitionKind.NURTURE:
+        return f"went back to {to_stage.name} for nurture and is now yours"
+    return f"entered {to_stage.name} and is now yours"
 
 
 def _handoff_task(move: _Move, transition: StageTransition, subject: str) -> None:
@@ -503,4 +523,5 @@ def record_undo_move(*, workspace, transition, actor, membership, version) -> St
         note=f"Undo of the move to {done.to_stage.name}.",
         owner_id=restored_owner,
         handoff_task=False,  # the owner it had before gets it back, no new work
+        withdraws=f"handoff:{done.pk}",  # nor news of a handover that did not last
     )

@@ -1,5 +1,5 @@
 """The records list as a CSV: the same filters and sort as the page, every matching row (not
-only one page), the columns the list shows and the workspace's custom fields.
+only one page), and the columns the page shows (records.columns, the one definition of both).
 
 Rows are read in keyset batches in the list's own order (the indexes that serve the page serve
 each batch), never all at once; see playbook/csvio.py for the streaming and the formula guard.
@@ -12,38 +12,16 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from playbook.csvio import scoped_batches
+from records import columns as cols
 from records import keyset
-from records.models import ICP_SORT, CustomFieldDefinition, CustomFieldKind, Record, RecordStatus
-from records.models import Source as RecordSource
+from records.models import ICP_SORT, Record
 from records.selectors.records import Sort
 
 BATCH = 2000
-COLUMNS = [
-    ("name", "Name"),
-    ("domain", "Domain"),
-    ("stage__name", "Stage"),
-    ("owner__email", "Owner"),
-    ("source", "Source"),
-    ("country", "Country"),
-    ("icp_score", "ICP"),
-    ("status", "Status"),
-    ("created_at", "Created"),
-    ("updated_at", "Last activity"),
-]
-_SOURCES = dict(RecordSource.choices)
-_STATUSES = dict(RecordStatus.choices)
 
 
-def export_header(definitions: list[CustomFieldDefinition]) -> list[str]:
-    return [label for _, label in COLUMNS] + [d.label for d in definitions]
-
-
-def _custom_cell(definition: CustomFieldDefinition, value):
-    if value is None or value == "":
-        return None
-    if definition.kind == CustomFieldKind.BOOLEAN:
-        return bool(value)
-    return value  # numbers stay numbers, dates are ISO text already, text is text
+def export_header(columns: list[cols.Column]) -> list[str]:
+    return cols.export_header(columns)
 
 
 def export_rows(
@@ -52,7 +30,7 @@ def export_rows(
     *,
     sort: Sort,
     descending: bool,
-    definitions: list[CustomFieldDefinition],
+    columns: list[cols.Column],
 ) -> Iterator[list]:
     """Every record of `queryset` (live_records(workspace) narrowed by the filters) as a list of
     cells in export_header's order, in the list's sort order. A generator: it queries as it is
@@ -61,22 +39,14 @@ def export_rows(
     queryset = queryset.of(workspace)
     if sort.field == "icp_sort":
         queryset = queryset.annotate(icp_sort=ICP_SORT)
-    fields = [f for f, _ in COLUMNS] + ["id", "custom_fields", sort.field]
+    fields = [*cols.export_fields(columns), "id", sort.field]
     ordered = queryset.order_by(*order.order_by()).values(*dict.fromkeys(fields))
 
     def fetch(after):
         rows = ordered if after is None else ordered.filter(order.after(*after))
         batch = list(rows[:BATCH])
         last = batch[-1] if len(batch) == BATCH else None  # a short batch is the last one
-        cells = [_cells(row, definitions) for row in batch]
+        cells = [cols.export_cells(columns, row) for row in batch]
         return cells, (last[sort.field], last["id"]) if last else None
 
     return scoped_batches(workspace.pk, fetch)
-
-
-def _cells(row: dict, definitions) -> list:
-    cells = [row[field] for field, _ in COLUMNS]
-    cells[4] = _SOURCES.get(row["source"], row["source"])
-    cells[7] = _STATUSES.get(row["status"], row["status"])
-    custom = row["custom_fields"] or {}
-    return cells + [_custom_cell(d, custom.get(d.key)) for d in definitions]

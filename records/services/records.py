@@ -21,6 +21,7 @@ from records import permissions
 from records.changes import EDITABLE_FIELDS, delta_between, describe, display, field_label
 from records.models import Activity, CustomFieldDefinition, Record
 from records.services.icp import icp_rescore_after_commit
+from records.services.ownership import owner_changed
 
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 # Everything the history keeps except the fields a person edits: checked by full_clean only
@@ -147,6 +148,15 @@ def record_create(
                 {f"contact.{field}": messages for field, messages in exc.message_dict.items()}
             ) from exc
     record_place_in_first_stage(record=record, actor=actor, note=stage_note)
+    if actor is not None:  # the system's creations (imports, demo data) announce nothing
+        owner_changed(
+            record=record,
+            from_owner_id=None,
+            to_owner_id=record.owner_id,
+            actor=actor,
+            reason="assigned",
+            detail="was created with you as its owner",
+        )
     icp_rescore_after_commit(workspace_id=workspace.pk, record_id=record.pk)
     return record
 
@@ -188,6 +198,15 @@ def record_update(
     current.version += 1
     current._history_user = actor
     current.save()
+    if "owner" in changed:
+        owner_changed(
+            record=current,
+            from_owner_id=before["owner"],
+            to_owner_id=current.owner_id,
+            actor=actor,
+            reason="assigned",
+            detail="is now yours",
+        )
     icp_rescore_after_commit(workspace_id=current.workspace_id, record_id=current.pk)
     return current
 

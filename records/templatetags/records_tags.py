@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 
 from records.contact_data import country_names, format_phone
+from records.custom_fields import display_value
 
 register = template.Library()
 
@@ -21,3 +22,11 @@ def country_datalist():
     once per process (as select widgets they cost a list page a tenth of its time)."""
     options = format_html_join("", '<option value="{}">', ((n,) for n in country_names()))
     return format_html('<datalist id="countries">{}</datalist>', options)
+
+
+@register.simple_tag
+def custom_cell(record, column) -> str:
+    """A custom field column's cell: the value the record's own row carries (custom_fields is
+    read with the page's one query), as the record page shows it."""
+    definition = column.definition
+    return display_value(definition, (record.custom_fields or {}).get(definition.key))

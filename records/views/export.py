@@ -10,13 +10,16 @@ from playbook.csvio import csv_response
 from records import selectors
 from records.selectors.export import export_header, export_rows
 from records.views.records import list_filters
+from records.views.saved_views import list_state
 
 
 @require_GET
 def record_export(request):
     workspace = request.workspace
     definitions = selectors.custom_field_definitions(workspace)
-    filterset, sort, descending = list_filters(request, definitions)
+    # The page's own reading of the address: the same view, filters and columns.
+    state = list_state(request, definitions)
+    filterset, sort, descending = list_filters(request, definitions, state.params)
     if not filterset.is_valid():
         # The page leaves a bad filter out and says so; a file must not silently hold more
         # than was asked for.
@@ -30,8 +33,7 @@ def record_export(request):
         )
     queryset = filterset.qs
     audit_export(request, what="records", rows=queryset.count())
-    rows = export_rows(
-        workspace, queryset, sort=sort, descending=descending, definitions=definitions
-    )
+    rows = export_rows(workspace, queryset, sort=sort, descending=descending, columns=state.columns)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return csv_response(f"records-{workspace.slug}-{stamp}.csv", export_header(definitions), rows)
+    header = export_header(state.columns)
+    return csv_response(f"records-{workspace.slug}-{stamp}.csv", header, rows)

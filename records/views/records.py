@@ -14,6 +14,7 @@ from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
 from records.selectors.icp import icp_explanation, icp_fields
 from records.views.common import query_string, render_page
+from records.views.saved_views import ALL, list_context, list_state
 
 TIMELINE_PAGE = 20
 
@@ -22,7 +23,7 @@ def _url(request, name, *args):
     return reverse(f"records:{name}", args=[request.workspace.slug, *args])
 
 
-def _sort_columns(request, sort, descending):
+def _sort_columns(params, sort, descending):
     """Each sortable column's header link: the same filters, sorted by it (a click on the
     current column flips the direction)."""
     columns = {}
@@ -31,7 +32,7 @@ def _sort_columns(request, sort, descending):
         flip = (not descending) if current else option.first_descending
         columns[key] = {
             "label": option.label,
-            "url": query_string(request.GET, sort=f"{'-' if flip else ''}{key}", cursor=None),
+            "url": query_string(params, sort=f"{'-' if flip else ''}{key}", cursor=None),
             "aria_sort": ("descending" if descending else "ascending") if current else None,
         }
     return columns
@@ -43,7 +44,8 @@ def _tidy_url(request) -> str | None:
     tidy already."""
     params = request.GET
     drop = {}
-    if params.get("sort") == selectors.DEFAULT_SORT_VALUE:
+    # With a view, the sort stays: ?view=<id> alone means the view's own query.
+    if params.get("sort") == selectors.DEFAULT_SORT_VALUE and params.get("view") in (None, "", ALL):
         drop["sort"] = None
     if params.get("owner") == OWNER_ANY and not mine_by_default(request.membership):
         drop["owner"] = None  # "Anyone" is this role's default already
@@ -53,17 +55,18 @@ def _tidy_url(request) -> str | None:
     return request.path + query_string(params, **drop).rstrip("?")
 
 
-def list_filters(request, definitions) -> tuple[RecordFilter, selectors.Sort, bool]:
-    """The records list's filters and sort as the URL gives them (the page and its export)."""
+def list_filters(request, definitions, params) -> tuple[RecordFilter, selectors.Sort, bool]:
+    """The records list's filters and sort from `params` (the address's query, or the saved
+    view's: ListState.params), for the page and its export."""
     workspace = request.workspace
     filterset = RecordFilter(
-        with_default_owner(request.GET, request.membership),
+        with_default_owner(params, request.membership),
         queryset=selectors.live_records(workspace),
         workspace=workspace,
         definitions=definitions,
         request=request,
     )
-    sort, descending = selectors.parse_sort(request.GET.get("sort"))
+    sort, descending = selectors.parse_sort(params.get("sort"))
     return filterset, sort, descending
 
 
@@ -73,11 +76,12 @@ def record_list(request):
     tidy = _tidy_url(request)
     if tidy is not None and not request.htmx:
         return redirect(tidy)
-    filterset, sort, descending = list_filters(
-        request, selectors.custom_field_definitions(workspace)
-    )
-    size = selectors.clamp_page_size(request.GET.get("size"))
-    cursor = request.GET.get("cursor") or None
+    definitions = selectors.custom_field_definitions(workspace)
+    state = list_state(request, definitions)
+    params = state.params
+    filterset, sort, descending = list_filters(request, definitions, params)
+    size = selectors.clamp_page_size(params.get("size"))
+    cursor = params.get("cursor") or None
     status, cursor_error = 200, ""
     if not filterset.is_valid():
         status = 400
@@ -87,6 +91,7 @@ def record_list(request):
         )
     except InvalidCursor as exc:
         page, cursor_error, status = Page(items=[], next_cursor=None), str(exc), 400
+    sort_links = _sort_columns(params, sort, descending)
     context = {
         "filterset": filterset,
         "page": page,
@@ -97,20 +102,21 @@ def record_list(request):
             else None
         ),
         "sort_value": f"{'-' if descending else ''}{sort.key}",
-        "columns": _sort_columns(request, sort, descending),
+        # The table's header: each shown column with its sort link, if it sorts.
+        "headers": [(column, sort_links.get(column.sort)) for column in state.columns],
         "cursor": cursor,
         "cursor_error": cursor_error,
-        "size": request.GET.get("size") and size,
-        "first_url": query_string(request.GET, cursor=None),
-        "next_url": query_string(request.GET, cursor=page.next_cursor)
-        if page.next_cursor
-        else None,
-        "clear_url": request.path,
+        "size": params.get("size") and size,
+        "first_url": query_string(params, cursor=None),
+        "next_url": query_string(params, cursor=page.next_cursor) if page.next_cursor else None,
+        # Without a filter; "?view=all" where the bare list would open the role's default view.
+        "clear_url": request.path + (f"?view={ALL}" if state.has_role_default else ""),
         "can_import": permissions.can_import(request.membership),
-        "export_url": _url(request, "export") + query_string(request.GET, cursor=None, size=None),
+        "export_url": _url(request, "export") + query_string(params, cursor=None, size=None),
         "workspace_is_empty": not page.items
         and not cursor
         and not selectors.workspace_has_records(workspace),
+        **list_context(request, state),
     }
     response = render_page(request, "records/list.html", context, partial="results", status=status)
     if tidy is not None:

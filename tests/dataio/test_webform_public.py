@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from dataio.models import WebForm, WebFormSubmission
 from dataio.services.webforms import webform_update
+from notifications.models import Notification
 from pipeline.models import StageTransition
 from playbook import tenancy
 from playbook.models import Role
@@ -82,6 +83,8 @@ def test_a_submission_creates_a_scored_lead_with_contact_activity_and_history(
         record, contact, True,
     )  # fmt: skip
     assert submission.data["company"] == "Acme Corp"
+    note = Notification.objects.get(recipient=marketer.user)  # the new owner hears of it
+    assert note.record == record and "web form “Whitepaper”" in note.detail
 
 
 def test_dedupe_by_domain_adds_the_contact_to_the_existing_record(browser, url, workspace):

@@ -67,8 +67,17 @@ class TestExport:
             icp_score=72,
             custom_fields={"seats": -5, "vip": True},
         )
+        # The export has the columns the list shows: the default set has no custom field...
+        header, _ = read(admin_client.get(url("export")))
+        assert "Seats" not in header and header[:3] == ["Name", "Domain", "Stage"]
+        # ...and once they are chosen, it has them, in the chosen order.
+        chosen = ["owner", "country", "source", "icp", "status", "cf_seats", "cf_vip"]
+        admin_client.post(url("columns"), {"columns": chosen})
         header, row = read(admin_client.get(url("export")))
-        assert header[-2:] == ["Seats", "VIP"]
+        assert header == [
+            *["Name", "Domain", "Owner", "Country", "Source", "ICP", "Status"],
+            *["Seats", "VIP"],
+        ]
         got = dict(zip(header, row, strict=True))
         assert got["Name"] == "Acme" and got["Domain"] == "acme.com"
         assert got["Owner"] == admin.user.email and got["Country"] == "Germany"

@@ -54,10 +54,12 @@ PAGES = [
     # The list's filter bar reads the workspace's stages for its "Stage" filter (one query);
     # the result count is one capped COUNT (over a LIMIT subquery), on PostgreSQL inside a
     # savepoint with its own time budget (+4: savepoint, timeout, reset, release).
-    ("list", "list", False, "", False, 16),
-    ("list partial", "list", False, "", True, 14),
-    ("list filtered", "list", False, "?source=webinar&cf_seats__min=1&overdue=on&q=com", False, 17),
-    ("list sorted", "list", False, "?sort=-icp&size=100", False, 16),
+    # +2: the saved views the member sees (with the role's default and their column choice for
+    # each, in one query) and their column choice for the list without a view.
+    ("list", "list", False, "", False, 18),
+    ("list partial", "list", False, "", True, 16),
+    ("list filtered", "list", False, "?source=webinar&cf_seats__min=1&overdue=on&q=com", False, 19),
+    ("list sorted", "list", False, "?sort=-icp&size=100", False, 18),
     ("create form", "create", False, "", False, 8),
     ("edit form", "edit", True, "", False, 9),
     # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("pipeline", "0012_stage_totals"),
         ("playbook", "0005_audit_log"),
-        ("records", "0012_deal_index_and_no_single_column_fk_indexes"),
+        ("records", "0013_saved_views"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
