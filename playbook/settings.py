@@ -98,10 +98,23 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # owner (MIGRATION_DATABASE_URL); migrate grants it row access. The test suite logs in as a
 # superuser, so fixtures can build several workspaces, and switches to this role per scope.
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="")
+# Django's connection pool (psycopg_pool), per process, when set: the number of connections a
+# process may hold (gunicorn sync workers: 1; threaded: one per thread). Off (0) by default so
+# tests and development keep one plain connection; docs/SCALING.md sizes it.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections suit gunicorn's sync workers; health checks drop dead ones.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_POOL_SIZE:
+        from playbook.dbpool import pool_options
+
+        # The pool keeps the connections; Django returns its connection at each request's end.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool_options(
+            max_size=DATABASE_POOL_SIZE, timeout=env.float("DATABASE_POOL_TIMEOUT", default=10)
+        )
+    else:
+        # Persistent connections suit gunicorn's sync workers; health checks drop dead ones.
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 else:
     # SQLite (the embedded default) shares the file with the Celery worker: WAL lets readers
     # run beside a writer, IMMEDIATE transactions and a timeout make writers wait, not fail.
@@ -231,6 +244,20 @@ CONTENT_SECURITY_POLICY = {
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # Redis down: handing a job to Celery (jobs.services.hand_over, after a request's commit)
+    # first subscribes to the task's result, and Celery's default retries that 20 times a second
+    # apart: a request asking for a job waited ~20 s and held its worker (bench/load.py
+    # --redis-outage). Two quick retries, then the job waits in the outbox for the relay. Results
+    # are not what the app follows (jobs.lifecycle records runs from Celery's signals).
+    CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+        "retry_policy": {
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.2,
+        }
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
 else:
     # Embedded broker: kombu's filesystem transport, so `make run` needs no server and jobs
     # still run in a real worker process.

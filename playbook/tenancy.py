@@ -7,6 +7,8 @@ sets it:
 - per request: `WorkspaceMiddleware` calls `begin_request()` first, `enter()` once it has
   resolved the member, and `end_request()` last, even when the view raised, so a connection
   reused by the next request (CONN_MAX_AGE > 0) never starts with the previous one's workspace;
+  with the connection pool (DATABASE_POOL_SIZE), the pool also resets every connection it takes
+  back (playbook.dbpool), so not even a request that never reached its end can leak one;
 - per task and in any code that works for one workspace outside a request:
   `with workspace_scope(workspace_id): ...`, or `@workspace_task` on a Celery task whose first
   argument is `workspace_id`. Scopes nest and each restores what was there before.
@@ -64,12 +66,10 @@ def _usable(raw) -> bool:
     return raw.info.transaction_status != TransactionStatus.INERROR
 
 
-def _apply(state: dict) -> None:
-    connection.ensure_connection()
-    raw = connection.connection
-    if not _usable(raw):
-        return
-    raw.execute(
+def scope_statement(state: dict) -> tuple[str, list]:
+    """The one statement that puts a connection in `state` (also the pool's reset,
+    playbook.dbpool)."""
+    return (
         "SELECT set_config('role', %s, false), set_config(%s, %s, false), "
         "set_config(%s, %s, false), set_config(%s, %s, false), set_config(%s, %s, false)",
         [
@@ -84,6 +84,14 @@ def _apply(state: dict) -> None:
             state[WEBFORM_SETTING],
         ],
     )
+
+
+def _apply(state: dict) -> None:
+    connection.ensure_connection()
+    raw = connection.connection
+    if not _usable(raw):
+        return
+    raw.execute(*scope_statement(state))
 
 
 def _top() -> dict:

@@ -9,8 +9,10 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from pipeline import selectors
+from playbook.rowurls import row_url
 from records.models import Record
 
 register = template.Library()
@@ -64,10 +66,37 @@ def _stages(context, record) -> dict:
 
 @register.simple_tag(takes_context=True)
 def record_url(context, record):
-    """The record's page (the Records app's detail page)."""
-    from pipeline.views.common import record_page_url
+    """The record's page (the Records app's detail page), as `{% url 'records:detail' %}`."""
+    return row_url("records:detail", context["request"].workspace.slug, record.pk)
 
-    return record_page_url(context["request"], record)
+
+@register.simple_tag
+def card_move_url(workspace, record):
+    """A board card's move endpoint, as `{% url 'pipeline:record_move' %}`."""
+    return row_url("pipeline:record_move", workspace.slug, record.pk)
+
+
+_OPTIONS_ATTR = "_pipeline_move_options"
+
+
+@register.simple_tag(takes_context=True)
+def move_options(context, stages, current_stage_id):
+    """The `<option>`s of a card's "Move to…" menu: every stage but the card's own. Built once
+    per stage and request, not once per card (a board has ~120 cards over 6 stages)."""
+    request = context.get("request")
+    cache = getattr(request, _OPTIONS_ATTR, None)
+    if cache is None:
+        cache = {}
+        if request is not None:
+            setattr(request, _OPTIONS_ATTR, cache)
+    key = (id(stages), current_stage_id)
+    if key not in cache:
+        cache[key] = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((stage.pk, stage.name) for stage in stages if stage.pk != current_stage_id),
+        )
+    return cache[key]
 
 
 @register.filter

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,3 +224,19 @@ def test_a_job_whose_task_no_longer_exists_fails_instead_of_blocking_the_relay(w
         "No task named targets.tasks.renamed.",
     )
     assert after.status == JobStatus.QUEUED
+
+
+@pytest.mark.skipif(
+    not str(getattr(settings, "CELERY_RESULT_BACKEND", "")).startswith("redis"),
+    reason="the Redis result store's reconnect policy",
+)
+def test_handing_over_with_redis_down_gives_up_at_once_not_after_twenty_retries():
+    """hand_over subscribes to the task's result first; with Redis down Celery's default retries
+    that 20 times, a second apart, inside the request that asked for the job (bench/load.py
+    --redis-outage measured 19.5 s). The policy allows two quick retries; the job then waits
+    in the outbox for the relay."""
+    from celery import current_app
+
+    policy = current_app.backend.retry_policy
+    assert policy["max_retries"] <= 2
+    assert policy["interval_max"] <= 0.2

@@ -209,3 +209,23 @@ def test_every_role_sees_the_board(client, pipeline_ws, member_factory):
     for role in Role.values:
         login_as(client, member_factory(pipeline_ws, role))
         assert client.get(board_url(pipeline_ws)).status_code == 200
+
+
+def test_two_drops_of_one_card_on_one_stage_the_second_is_a_409_not_a_400(
+    client, pipeline_ws, make_record, team, stages
+):
+    """Two people drop the same card (as both saw it: the same version) on the same column. The
+    second finds it already moved: a 409 the board shows ("someone else changed it"), not the
+    400 "already in <stage>" that a drop without its version gets (the load bench's 400 under
+    contention, docs/PERFORMANCE.md)."""
+    record = make_record("sql", owner=team["ae"].user)
+    seen = {"to_stage": stages["mql"].pk, "version": record.version}
+    login_as(client, team["admin"])
+    assert client.post(move_url(pipeline_ws, record), seen, **HTMX).status_code == 200
+    login_as(client, team["leader"])
+    second = client.post(move_url(pipeline_ws, record), seen, **HTMX)
+    assert second.status_code == 409
+    assert "Someone else changed" in second.content.decode()
+    without_version = client.post(move_url(pipeline_ws, record), {"to_stage": seen["to_stage"]})
+    assert without_version.status_code == 400
+    assert StageTransition.objects.filter(record=record).count() == 1
