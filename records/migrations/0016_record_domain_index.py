@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("pipeline", "0012_stage_totals"),
         ("playbook", "0005_audit_log"),
-        ("records", "0013_saved_views"),
+        ("records", "0015_contacts_list_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
