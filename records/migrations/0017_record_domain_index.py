@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("pipeline", "0012_stage_totals"),
         ("playbook", "0005_audit_log"),
-        ("records", "0015_contacts_list_indexes"),
+        ("records", "0016_record_merged_into"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
