@@ -7,14 +7,16 @@ domain, country, employees, industry, contact name, e-mail and phone), uploads i
 wizard's service, previews it and imports it. The import runs in a child process (as a worker
 would, nothing else loaded in it), so its peak resident memory is the import's. Then the whole
 records list is exported through the view (the test client, streaming): the time to the first
-chunk and to the end.
+chunk and to the end. Last, web-form submissions are posted into the imported workspace
+(bench/webforms.py, `--webform-posts`, default 300): p50 and p95 per post.
 
     createdb -h 127.0.0.1 pb_bench_import
     export DATABASE_URL=postgres://root@127.0.0.1:5432/pb_bench_import
     DEBUG=true .venv/bin/python manage.py migrate
     nice .venv/bin/python bench/import_export.py [--rows 100000]
 
-The last line is `RESULT import_rows=... import_s=... export_s=...` with every figure.
+The last line is `RESULT import_rows=... import_s=... export_s=... webform_p95_ms=...` with every
+figure.
 """
 
 import argparse
@@ -31,6 +33,7 @@ from django.test import Client
 from django.urls import reverse
 
 import bench.benchenv  # noqa: F401  (settings and django.setup())
+from bench import webforms
 from dataio import tasks
 from dataio.models import RecordImport
 from dataio.services import preview, run, wizard
@@ -92,6 +95,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--workspace", default="bench-import")
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--webform-posts", type=int, default=300)
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -144,11 +148,17 @@ def main():
     print(f"import: {job.created_count} created, {len(job.refused)} refused: {figures}")
     first_s, export_s, exported = export(workspace, admin)
     print(f"export: {exported} rows, first chunk {first_s * 1000:.0f} ms, all {export_s:.1f} s")
+    form = webforms.measure(workspace, args.webform_posts)
+    print(
+        f"web form: {form['posts']} posts, p50 {form['p50_ms']:.1f} ms, p95 {form['p95_ms']:.1f} ms"
+    )
     print(
         f"RESULT import_rows={args.rows} created={job.created_count} refused={len(job.refused)} "
         f"upload_s={upload_s:.1f} preview_s={preview_s:.1f} import_s={figures['import_s']} "
         f"import_rss_mb={figures['rss_mb']} export_rows={exported} "
-        f"export_first_ms={first_s * 1000:.0f} export_s={export_s:.1f}"
+        f"export_first_ms={first_s * 1000:.0f} export_s={export_s:.1f} "
+        f"webform_posts={form['posts']} webform_p50_ms={form['p50_ms']:.1f} "
+        f"webform_p95_ms={form['p95_ms']:.1f}"
     )
 
 

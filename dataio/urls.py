@@ -1,8 +1,10 @@
-"""Included at the workspace root (/w/<slug>/): the records CSV import under records/import/."""
+"""Included at the workspace root (/w/<slug>/): the records CSV import under records/import/
+and the web forms' settings under settings/forms/. A form's public URL (/f/<key>/) is outside
+the workspace: playbook/urls.py."""
 
 from django.urls import path
 
-from dataio.views import imports
+from dataio.views import imports, webforms
 
 app_name = "dataio"
 
@@ -21,4 +23,14 @@ urlpatterns = [
         )
         for action in ("start", "edit", "undo")
     ],
+    path("settings/forms/", webforms.webform_list, name="webforms"),
+    path("settings/forms/new/", webforms.webform_create, name="webform_create"),
+    path("settings/forms/<int:webform_id>/", webforms.webform_page, name="webform"),
+    path("settings/forms/<int:webform_id>/edit/", webforms.webform_edit, name="webform_edit"),
+    path("settings/forms/<int:webform_id>/active/", webforms.webform_active, name="webform_active"),
+    path(
+        "settings/forms/<int:webform_id>/submissions/",
+        webforms.webform_submissions,
+        name="webform_submissions",
+    ),
 ]

@@ -14,14 +14,17 @@ ADR 0006 has the whole design.
 from django.db import migrations
 
 SETTING = "app.workspace_id"
-# Two narrower keys, each for one lookup that comes before any workspace is known: a user's own
-# memberships (the middleware finding the member) and an invitation by its token's hash.
+# Narrower keys, each for one lookup that comes before any workspace is known: a user's own
+# memberships (the middleware finding the member), an invitation by its token's hash, and a
+# public web form by its key (ADR 0017).
 USER_SETTING = "app.user_id"
 INVITATION_SETTING = "app.invitation_token_hash"
+WEBFORM_SETTING = "app.webform_key"
 POLICY = "tenant_isolation"
 CURRENT_WORKSPACE = f"NULLIF(current_setting('{SETTING}', true), '')::bigint"
 CURRENT_USER = f"NULLIF(current_setting('{USER_SETTING}', true), '')::bigint"
 CURRENT_INVITATION = f"NULLIF(current_setting('{INVITATION_SETTING}', true), '')"
+CURRENT_WEBFORM = f"NULLIF(current_setting('{WEBFORM_SETTING}', true), '')"
 
 
 def enable_sql(table: str, also_readable: str = "") -> list[str]:
@@ -50,8 +53,8 @@ class TenantRowLevelSecurity(migrations.operations.base.Operation):
     """Enable + force RLS on one tenant table with the workspace policy (PostgreSQL only).
 
     `also_readable` is an SQL condition under which rows of other workspaces may be read (never
-    written): Membership's `user_id = CURRENT_USER`, Invitation's token hash. Nothing else
-    should need one."""
+    written): Membership's `user_id = CURRENT_USER`, Invitation's token hash, a web form's key.
+    Nothing else should need one."""
 
     reduces_to_sql = True
     reversible = True

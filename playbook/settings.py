@@ -183,6 +183,12 @@ AXES_VERBOSE = False
 # Behind one TLS-terminating proxy, set 1: the client is the last address that proxy added.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# --- public web forms (/f/<key>/, ADR 0017) ---------------------------------------------------
+# Posts accepted per minute from one address and per form, and the largest body read.
+WEBFORM_POSTS_PER_IP = env.int("WEBFORM_POSTS_PER_IP", default=10)
+WEBFORM_POSTS_PER_FORM = env.int("WEBFORM_POSTS_PER_FORM", default=120)
+WEBFORM_MAX_BYTES = env.int("WEBFORM_MAX_BYTES", default=65536)
+
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

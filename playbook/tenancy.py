@@ -32,10 +32,16 @@ from functools import wraps
 from django.conf import settings
 from django.db import connection
 
-from playbook.rls import INVITATION_SETTING, SETTING, USER_SETTING
+from playbook.rls import INVITATION_SETTING, SETTING, USER_SETTING, WEBFORM_SETTING
 
 # The connection as it logged in: its own role, nothing in scope.
-IDLE = {"role": "none", SETTING: "", USER_SETTING: "", INVITATION_SETTING: ""}
+IDLE = {
+    "role": "none",
+    SETTING: "",
+    USER_SETTING: "",
+    INVITATION_SETTING: "",
+    WEBFORM_SETTING: "",
+}
 
 
 def _enabled() -> bool:
@@ -65,7 +71,7 @@ def scope_statement(state: dict) -> tuple[str, list]:
     playbook.dbpool)."""
     return (
         "SELECT set_config('role', %s, false), set_config(%s, %s, false), "
-        "set_config(%s, %s, false), set_config(%s, %s, false)",
+        "set_config(%s, %s, false), set_config(%s, %s, false), set_config(%s, %s, false)",
         [
             state["role"],
             SETTING,
@@ -74,6 +80,8 @@ def scope_statement(state: dict) -> tuple[str, list]:
             state[USER_SETTING],
             INVITATION_SETTING,
             state[INVITATION_SETTING],
+            WEBFORM_SETTING,
+            state[WEBFORM_SETTING],
         ],
     )
 
@@ -158,6 +166,11 @@ def user_scope(user):
 def invitation_scope(token_hash: str):
     """The invitation with this token hash becomes visible, whatever its workspace."""
     return _scope(**{INVITATION_SETTING: token_hash})
+
+
+def webform_scope(key: str):
+    """The web form with this public key becomes visible, whatever its workspace (ADR 0017)."""
+    return _scope(**{WEBFORM_SETTING: key})
 
 
 def workspace_task(task):

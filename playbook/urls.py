@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from dashboards.views import landing
+from dataio.views.public import webform_public
 from playbook import views
 from playbook.forms import PasswordResetForm
 
@@ -26,7 +27,7 @@ workspace_patterns = [
     path("", include("records.urls")),
     # The pipeline's pages live under pipeline/ and its settings under settings/stages/.
     path("", include("pipeline.urls")),
-    # The records CSV import lives under records/import/.
+    # The records CSV import lives under records/import/, the web forms under settings/forms/.
     path("", include("dataio.urls")),
     # Subscriptions, renewals and the customer list live under customers/.
     path("", include("customers.urls")),
@@ -85,6 +86,8 @@ urlpatterns = [
     ),
     path("workspaces/", views.workspace_list, name="workspace_list"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    # A web form's public page and endpoint: the form's key finds it (ADR 0017).
+    path("f/<str:key>/", webform_public, name="webform_public"),
     path("w/<slug:workspace_slug>/", include(workspace_patterns)),
     path("django-admin/", admin.site.urls),
     path("favicon.ico", views.favicon),

@@ -212,6 +212,9 @@ class Record(TenantModel):
                 name="record_ws_owner_close",
                 condition=Q(status="open", deleted_at__isnull=True),
             ),
+            # Matching by domain (records.matching): a web-form submission looks up one domain
+            # per post, which without this read every live record of the workspace.
+            models.Index(fields=["workspace", "domain"], name="record_ws_domain", condition=LIVE),
             models.Index(fields=["workspace", "source"], name="record_ws_source"),
             models.Index(fields=["workspace", "status"], name="record_ws_status"),
             # "No activity since ...": stale deals, customers gone quiet.

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from bulk.models import BulkAction, BulkItem
 from customers.services.ledger import subscription_start
-from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
+from dataio.models import (
+    ImportColumnMemory,
+    ImportedRecord,
+    RecordImport,
+    WebForm,
+    WebFormSubmission,
+)
 from jobs.models import Job, JobStatus
 from notifications.models import Notification, NotificationKind
 from pipeline.services import icp_calibration_refresh
@@ -64,6 +70,13 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     )  # fmt: skip
     ImportedRecord.objects.create(workspace=workspace, record_import=record_import, record=record)
     ImportColumnMemory.objects.create(workspace=workspace, column="company", target="record.name")
+    webform = WebForm.objects.create(
+        workspace=workspace, name="Demo request", key=f"key-{workspace.pk}", source="demo_request",
+        activity_kind="note", fields=[{"name": "email", "required": True}],
+    )  # fmt: skip
+    WebFormSubmission.objects.create(
+        workspace=workspace, form=webform, record=record, data={"email": "a@example.com"}
+    )
     shared_view = SavedView.objects.create(
         workspace=workspace, owner=user, name="Shared", shared=True, params={"owner": ["me"]}
     )
@@ -76,6 +89,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
+        "webform_id": webform.pk,
         "bulk_id": bulk.pk,
         "record_id": (record.pk, deleted.pk),
         "other_id": deleted.pk,  # the other record of a merge

@@ -439,9 +439,10 @@ def record_reopen(*, workspace, record, actor, membership, version=None, note: s
 
 
 @transaction.atomic
-def record_place_in_first_stage(*, record, actor=None) -> StageTransition | None:
+def record_place_in_first_stage(*, record, actor=None, note: str = "") -> StageTransition | None:
     """A new Record enters the workspace's first active stage (normally Lead); the entry is the
-    first row of its stage history. Without stages configured the record stays unstaged."""
+    first row of its stage history (`note` says where it came from, e.g. a web form). Without
+    stages configured the record stays unstaged."""
     first = (
         StageDefinition.objects.of(record.workspace_id)
         .filter(is_retired=False)
@@ -464,6 +465,7 @@ def record_place_in_first_stage(*, record, actor=None) -> StageTransition | None
         actor=actor,
         to_owner=record.owner,
         at=now,
+        note=note,
     )
 
 

@@ -126,9 +126,11 @@ def record_create(
     actor: User | None,
     custom_fields: dict | None = None,
     first_contact: dict | None = None,
+    stage_note: str = "",
     **fields,
 ) -> Record:
-    """A new Record (optionally with its first contact) placed in the first pipeline stage.
+    """A new Record (optionally with its first contact) placed in the first pipeline stage;
+    `stage_note` goes on that first stage-history row (where the record came from).
 
     Errors of `first_contact` come keyed "contact.<field>"."""
     _check_fields(fields)
@@ -145,7 +147,7 @@ def record_create(
             raise ValidationError(
                 {f"contact.{field}": messages for field, messages in exc.message_dict.items()}
             ) from exc
-    record_place_in_first_stage(record=record, actor=actor)
+    record_place_in_first_stage(record=record, actor=actor, note=stage_note)
     if actor is not None:  # the system's creations (imports, demo data) announce nothing
         owner_changed(
             record=record,

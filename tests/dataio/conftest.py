@@ -35,3 +35,38 @@ def do_import(workspace, admin, stage):
         return RecordImport.objects.get(pk=job.pk)
 
     return make
+
+
+@pytest.fixture
+def webform(workspace, admin, stage):
+    """A live web form of `workspace` asking name, company, domain and phone (e-mail always)."""
+    from dataio.services.webforms import webform_create
+
+    return webform_create(
+        workspace=workspace,
+        actor=admin.user,
+        name="Whitepaper",
+        fields=[
+            {"name": "first_name", "required": True},
+            {"name": "last_name", "required": False},
+            {"name": "company", "required": False},
+            {"name": "domain", "required": False},
+            {"name": "phone", "required": False},
+            {"name": "message", "required": False},
+        ],
+        source="content_download",
+        activity_kind="content",
+        owner_rule="round_robin",
+        owner=None,
+        redirect_url="",
+        thank_you="Thanks, the paper is on its way.",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # The web forms' counters live in the cache (Redis when REDIS_URL is set) and outlive a
+    # test; each test starts with none counted.
+    from django.core.cache import cache
+
+    cache.clear()
