@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from pipeline import selectors
@@ -23,6 +24,7 @@ from pipeline.models import StageTransition, TransitionKind
 from playbook.bulkload import secondary_indexes_dropped
 from playbook.demo import DemoContext
 from playbook.models import Role, Team
+from playbook.sql import AnyOf
 from records.demo import foreign_keys_checked_once, insert_rows, update_rows
 from records.models import Activity, ActivityKind, Contact, Record, RecordStatus
 
@@ -271,7 +273,7 @@ def _walk_all(ctx: DemoContext, journey: _Journey, now) -> None:
         insert_rows(StageTransition, TRANSITION_COLUMNS, transitions)
         insert_rows(Activity, DEMO_ACTIVITY_COLUMNS, demos)
         # A record marketing qualified has a reachable primary contact (the MQL rules say so).
-        primary = Contact.objects.of(ws).filter(record_id__in=qualified, is_primary=True)
+        primary = Contact.objects.of(ws).filter(AnyOf(F("record_id"), qualified), is_primary=True)
         primary.filter(phone_valid=False).update(
             phone_valid=True, phone="+14155550100", phone_raw="+1 415 555 0100"
         )

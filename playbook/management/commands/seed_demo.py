@@ -12,23 +12,24 @@ from records.demo import foreign_keys_checked_once
 from records.models import Record
 
 # Each app's demo data, in dependency order; each module has `seed(ctx: DemoContext)`. ICP scores
-# come from the profile before the pipeline walks (its journeys follow the score) and again after
-# (its demo activities count for engagement). Customers follow the won records; targets are
-# planned from the history all of them leave.
+# come from the profile before the pipeline walks (its journeys follow the score) and again at
+# the end, once for what the pipeline's demos and qualification flags and the customers'
+# engagements changed. Customers follow the won records; targets are planned from the history
+# all of them leave.
 APP_SEEDERS = [
     "records.demo",
     "records.icp_demo",
     "pipeline.demo",
-    "records.icp_demo",
     "customers.demo",
+    "records.icp_demo",
     "targets.demo",
 ]
 # The seeders that write every record (its row, its score, its stage, its score again): they run
 # with records_record's secondary indexes dropped (built once when they are done: each of those
-# full-table updates would otherwise write an entry into all 16 indexes per record) and the
-# stage totals' triggers off (counted once at the end), its foreign keys checked once by a join
-# each rather than per updated row. They read records by primary key only.
-RECORD_WRITERS = 4
+# full-table updates would otherwise write an entry into all 16 indexes per record), its foreign
+# keys checked once by a join each rather than per updated row, and the stage totals' triggers
+# off (counted once at the end). They read records by primary key or whole.
+RECORD_WRITERS = 5
 
 
 def _run(self, ctx, seeders) -> None:
