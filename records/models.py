@@ -269,6 +269,8 @@ class Contact(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "record"], name="contact_ws_record"),
             models.Index(fields=["workspace", "email"], name="contact_ws_email"),
+            # The workspace's contacts list, by name (keyset on first_name, id).
+            models.Index(fields=["workspace", "first_name", "id"], name="contact_ws_name"),
         ]
 
     def __str__(self):
@@ -456,5 +458,7 @@ class IcpProfile(TenantModel):
         return min(100, self.recompute_done * 100 // self.recompute_total)
 
 
-# Saved views, role defaults and column choices live in their own module (this one is long).
+# Contact changes on the timeline, and saved views, role defaults and column choices, live in
+# modules of their own (this one is long).
+from records.contact_change_models import ContactChange, ContactChangeKind  # noqa: E402, F401
 from records.list_models import ColumnChoice, RoleDefaultView, SavedView  # noqa: E402, F401

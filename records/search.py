@@ -26,6 +26,11 @@ RECORD_WORDS = (
 CONTACT_WORDS = (
     f"to_tsvector('simple'::regconfig, translate(({{t}}email)::text, '{PUNCTUATION}', '{SPACES}'))"
 )
+# The words of a contact's name (migration 0015): the contacts list and the quick search.
+CONTACT_NAME_WORDS = (
+    "to_tsvector('simple'::regconfig, translate((({t}first_name)::text || ' ' || "
+    f"({{t}}last_name)::text), '{PUNCTUATION}', '{SPACES}'))"
+)
 MAX_WORDS = 8
 _WORD = re.compile(r"[^\W_]+")
 
@@ -60,6 +65,30 @@ def contact_matches(found: list[str], table: str = "records_contact") -> RawSQL:
         [_tsquery(found)],
         output_field=BooleanField(),
     )
+
+
+def contact_name_matches(found: list[str], table: str = "records_contact") -> RawSQL:
+    """The contact's name has a word starting with each of `found` (index-served)."""
+    return RawSQL(
+        f"{CONTACT_NAME_WORDS.format(t=table + '.')} @@ to_tsquery('simple'::regconfig, %s)",
+        [_tsquery(found)],
+        output_field=BooleanField(),
+    )
+
+
+def phone_digits(term: str) -> str | None:
+    """The digits of a term that looks like a phone number in international form ("+49 30
+    901820", "0049 30..."), else None. Stored phones are E.164, so these digits are the start
+    of `phone` after its "+" and a prefix search can use the contact_ws_phone index."""
+    stripped = term.strip()
+    if not stripped or any(ch.isalpha() for ch in stripped):
+        return None
+    digits = "".join(ch for ch in stripped if ch.isdigit())
+    if stripped.startswith("00"):
+        digits = digits[2:]
+    elif not stripped.startswith("+"):
+        return None
+    return digits if len(digits) >= 4 else None
 
 
 def record_or_contact_matches_row_by_row(found: list[str]) -> RawSQL:

@@ -3,7 +3,17 @@ the custom fields under settings/fields/, the ICP profile under settings/icp/.""
 
 from django.urls import path
 
-from records.views import activities, contacts, custom_fields, export, icp, records, saved_views
+from records.views import (
+    activities,
+    contact_list,
+    contacts,
+    custom_fields,
+    export,
+    icp,
+    quick_search,
+    records,
+    saved_views,
+)
 
 app_name = "records"
 
@@ -55,6 +65,9 @@ urlpatterns = [
         name="activity_reopen",
     ),
     path("tasks/", activities.my_tasks, name="tasks"),
+    # The workspace's contacts, and the navigation's quick search over records and contacts.
+    path("contacts/", contact_list.contact_list, name="contact_list"),
+    path("search/", quick_search.quick_search, name="quick_search"),
     path("settings/fields/", custom_fields.field_list, name="fields"),
     path("settings/fields/<int:field_id>/", custom_fields.field_edit, name="field_edit"),
     path("settings/fields/<int:field_id>/delete/", custom_fields.field_delete, name="field_delete"),

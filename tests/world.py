@@ -20,7 +20,7 @@ from pipeline.services import icp_calibration_refresh
 from playbook.audit import audit_record
 from playbook.models import AuditKind, Role, TenantModel, Workspace
 from records.icp_defaults import DEFAULT_CRITERIA
-from records.models import ColumnChoice, IcpProfile, RoleDefaultView, SavedView
+from records.models import ColumnChoice, ContactChange, IcpProfile, RoleDefaultView, SavedView
 from targets.models import MetricSnapshot
 from tests.customers.world import customer_rows
 from tests.factories import (
@@ -69,6 +69,7 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     private_view = SavedView.objects.create(workspace=workspace, owner=user, name="Mine")
     RoleDefaultView.objects.create(workspace=workspace, role=Role.SDR, view=shared_view)
     ColumnChoice.objects.create(workspace=workspace, user=user, columns=["stage"])
+    ContactChange.objects.create(workspace=workspace, record=record, kind="added", name="Ada")
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,

@@ -1,6 +1,7 @@
-"""A record's one timeline: activities, stage transitions and field changes, newest first.
+"""A record's one timeline: activities, stage transitions, field changes and contact changes,
+newest first.
 
-Three sources, each read through its own (workspace, record, time) index, merged by
+Four sources, each read through its own (workspace, record, time) index, merged by
 (time, source rank, id). The cursor is that triple of the last entry shown, so "load more"
 never uses OFFSET. A source that had more rows than fetched sets a floor: entries older than its
 last fetched row wait for the next page, because that source's rows below it are not read yet.
@@ -16,15 +17,15 @@ from pipeline.models import StageTransition
 from playbook.models import User, Workspace
 from records.changes import FieldChange, delta_between, describe, user_ids_in
 from records.keyset import InvalidCursor, Page
-from records.models import Activity, Record
+from records.models import Activity, ContactChange, Record
 
 SALT = "records.timeline"
-ACTIVITY, CHANGE, TRANSITION = 0, 1, 2
+ACTIVITY, CHANGE, TRANSITION, CONTACT = 0, 1, 2, 3
 
 
 @dataclass
 class TimelineEntry:
-    kind: str  # "activity", "transition", "change", "created", "deleted", "restored"
+    kind: str  # "activity", "transition", "change", "created", "deleted", "restored", "contact"
     at: datetime
     rank: int
     pk: int
@@ -32,6 +33,7 @@ class TimelineEntry:
     activity: Activity | None = None
     transition: StageTransition | None = None
     changes: list[FieldChange] = field(default_factory=list)
+    contact_change: ContactChange | None = None
 
     @property
     def key(self) -> tuple:
@@ -108,6 +110,23 @@ def _transitions(workspace, record, cursor, size):
     return entries, len(rows) > size
 
 
+def _contact_changes(workspace, record, cursor, size):
+    rows = list(
+        ContactChange.objects.of(workspace)
+        .filter(record=record)
+        .filter(_older_than(cursor, CONTACT, "at", "id"))
+        .select_related("actor")
+        .order_by("-at", "-id")[: size + 1]
+    )
+    entries = [
+        TimelineEntry(
+            kind="contact", at=c.at, rank=CONTACT, pk=c.pk, actor=c.actor, contact_change=c
+        )
+        for c in rows[:size]
+    ]
+    return entries, len(rows) > size
+
+
 def _changes(workspace, record, cursor, size, definitions):
     # One row more than the page: each change is a diff against the row before it.
     rows = list(
@@ -156,6 +175,7 @@ def record_timeline(
     activities, more_activities = _activities(workspace, record, after, size)
     transitions, more_transitions = _transitions(workspace, record, after, size)
     changes, more_changes, last_change_row = _changes(workspace, record, after, size, definitions)
+    contacts, more_contacts = _contact_changes(workspace, record, after, size)
     floors = []
     if more_activities:
         floors.append(activities[-1].key)
@@ -163,7 +183,11 @@ def record_timeline(
         floors.append(transitions[-1].key)
     if more_changes:
         floors.append((last_change_row.history_date, CHANGE, last_change_row.pk))
-    entries = sorted(activities + transitions + changes, key=lambda e: e.key, reverse=True)
+    if more_contacts:
+        floors.append(contacts[-1].key)
+    entries = sorted(
+        activities + transitions + changes + contacts, key=lambda e: e.key, reverse=True
+    )
     floor = max(floors) if floors else None
     if floor is not None:
         entries = [e for e in entries if e.key >= floor]

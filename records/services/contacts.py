@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from playbook.audit import audit_record
 from playbook.models import AuditKind, User
+from records import contact_changes
 from records.contact_data import parse_email, parse_phone
-from records.models import Contact, Record, Seniority
+from records.models import Contact, ContactChangeKind, Record, Seniority
 from records.services.records import record_touch
 
 CONTACT_FIELDS = (
@@ -25,7 +26,7 @@ CONTACT_FIELDS = (
     "seniority",
     "do_not_contact",
 )
-ERASED_NAME = "Erased contact"
+ERASED_NAME = contact_changes.ERASED_NAME
 
 
 def _lock_record(record: Record) -> Record:
@@ -95,6 +96,7 @@ def contact_create(
     if is_primary or not has_primary:
         _make_primary(contact)
     contact.save()
+    contact_changes.record_change(contact=contact, actor=actor, kind=ContactChangeKind.ADDED)
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
     return contact
 
@@ -112,6 +114,7 @@ def contact_update(
             "Add the person again only if they ask to be in touch."
         )
     was_do_not_contact = contact.do_not_contact
+    before = contact_changes.snapshot(contact)
     _apply(contact, record, data, strict=strict)
     if is_primary and not contact.is_primary:
         _make_primary(contact)
@@ -120,6 +123,9 @@ def contact_update(
             {"is_primary": "A record keeps one primary contact: make another contact primary."}
         )
     contact.save()
+    contact_changes.record_change(
+        contact=contact, actor=actor, kind=ContactChangeKind.EDITED, before=before
+    )
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
     if contact.do_not_contact != was_do_not_contact:
         _audit_do_not_contact(contact, record, actor)
@@ -161,6 +167,9 @@ def contact_erase(*, contact: Contact, actor: User | None) -> Contact:
     contact.do_not_contact = True
     contact.erased_at = timezone.now()
     contact.save()
+    # The timeline's earlier lines about the person lose their values; this one holds none.
+    contact_changes.forget_personal_data(contact)
+    contact_changes.record_change(contact=contact, actor=actor, kind=ContactChangeKind.ERASED)
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
     audit_record(
         workspace=record.workspace_id,
@@ -180,6 +189,7 @@ def contact_delete(*, contact: Contact, actor: User | None) -> Contact | None:
     current = Contact.objects.of(record.workspace_id).filter(pk=contact.pk).first()
     if current is None:
         return None  # removed meanwhile: nothing left to do
+    contact_changes.record_change(contact=current, actor=actor, kind=ContactChangeKind.REMOVED)
     current.delete()
     record_touch(workspace_id=record.workspace_id, record_id=record.pk)
     if not current.is_primary:

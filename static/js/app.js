@@ -79,6 +79,79 @@
       event.stopImmediatePropagation();
     }
   }, true);
+  // The navigation's quick search (a combobox): "/" or Ctrl+K focuses it; htmx fills the
+  // results as you type; ArrowDown/ArrowUp move through them (aria-activedescendant), Enter
+  // opens the chosen one (or, with none chosen, the records list's search: the form's plain
+  // submit), Escape closes them. Results are links, so a mouse or a screen reader works too.
+  function quickSearch() {
+    var input = document.getElementById("quick-search");
+    var box = document.getElementById("quick-search-results");
+    if (!input || !box) { return; }
+    function options() { return Array.prototype.slice.call(box.querySelectorAll("[role=option]")); }
+    function close() {
+      box.innerHTML = "";
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+    }
+    function choose(index) {
+      var all = options();
+      all.forEach(function (o, i) { o.setAttribute("aria-selected", i === index ? "true" : "false"); });
+      if (index >= 0 && all[index]) {
+        input.setAttribute("aria-activedescendant", all[index].id);
+        all[index].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+    function current() {
+      var all = options();
+      for (var i = 0; i < all.length; i++) {
+        if (all[i].getAttribute("aria-selected") === "true") { return i; }
+      }
+      return -1;
+    }
+    box.addEventListener("htmx:afterSwap", function () {
+      input.setAttribute("aria-expanded", options().length ? "true" : "false");
+    });
+    input.addEventListener("keydown", function (event) {
+      var all = options();
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (!all.length) { return; }
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        choose((current() + step + all.length) % all.length);
+      } else if (event.key === "Enter") {
+        var chosen = all[current()];
+        if (chosen) {
+          event.preventDefault();
+          window.location.assign(chosen.querySelector("a").href);
+        }
+      } else if (event.key === "Escape") {
+        if (all.length) { event.preventDefault(); close(); } else { input.blur(); }
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      var target = event.target;
+      var typing = target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+      if ((event.key === "k" || event.key === "K") && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+      } else if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        input.focus();
+        input.select();
+      }
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest(".quick-search")) { close(); }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", quickSearch);
+  } else {
+    quickSearch();
+  }
   // Selects that submit their form on change: <select data-autosubmit>.
   document.addEventListener("change", function (event) {
     var el = event.target.closest("[data-autosubmit]");

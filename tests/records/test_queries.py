@@ -64,9 +64,10 @@ PAGES = [
     ("edit form", "edit", True, "", False, 9),
     # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the
     # customers panel (the Customer row with its next renewal), 3 the ICP explanation (profile,
-    # contacts, activities).
-    ("detail", "detail", True, "", False, 22),
-    ("timeline more", "timeline", True, "", True, 11),
+    # contacts, activities). The timeline reads four sources (activities, transitions, field
+    # history, contact changes), one query each.
+    ("detail", "detail", True, "", False, 23),
+    ("timeline more", "timeline", True, "", True, 12),
     ("contacts", "contacts", True, "", True, 7),
     ("my tasks", "tasks", False, "", False, 7),
     ("deleted", "deleted", False, "", False, 7),
@@ -120,16 +121,18 @@ def _actions(url, record, admin):
         ("contact edit form", "get", url("contact_edit", record.pk, contact.pk), {}, False, 8),
         ("contact edit inline", "get", url("contact_edit", record.pk, contact.pk), {}, True, 7),
         ("field edit form", "get", url("field_edit", field.pk), {}, False, 7),
-        ("contact added", "post", url("contact_create", record.pk), {"first_name": "N"}, True, 14),
+        # A contact write also writes its timeline line (records.contact_changes): +1.
+        ("contact added", "post", url("contact_create", record.pk), {"first_name": "N"}, True, 15),
         (
             "contact saved",
             "post",
             url("contact_edit", record.pk, contact.pk),
             {"first_name": "E", "is_primary": "on"},
             True,
-            15,
+            16,
         ),
-        ("activity logged", "post", url("activity_create", record.pk), due, True, 18),
+        # The redrawn timeline reads its fourth source (contact changes): +1.
+        ("activity logged", "post", url("activity_create", record.pk), due, True, 19),
         ("done in timeline", "post", url("activity_done", task.pk), {}, True, 13),
         (
             "reopened in my tasks",
