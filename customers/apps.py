@@ -12,3 +12,6 @@ class CustomersConfig(AppConfig):
 
         rules.register()
         register_dialog()
+        from customers.merge import register as register_merge_check
+
+        register_merge_check()

@@ -282,6 +282,8 @@ class AuditKind(models.TextChoices):
     RULE_CHANGED = "rule_changed", "Entry rule changed"
     RECORD_DELETED = "record_deleted", "Record deleted"
     RECORD_RESTORED = "record_restored", "Record restored"
+    RECORD_MERGED = "record_merged", "Records merged"
+    BULK_ACTION = "bulk_action", "Bulk action on records"
     CONTACT_ERASED = "contact_erased", "Contact's personal data erased"
     DO_NOT_CONTACT = "do_not_contact", "Do not contact changed"
     EXPORT = "export", "Data exported"

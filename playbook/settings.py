@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dashboards",
     "jobs",
     "notifications",
+    "bulk",
 ]
 
 MIDDLEWARE = [
@@ -312,6 +313,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=0),
     },
 }
+
+# Bulk actions on records (bulk.services): up to this many run in the request, the list's largest
+# page; more run as a job with a progress bar.
+BULK_INLINE_LIMIT = env.int("BULK_INLINE_LIMIT", default=100)
 
 # --- logging ----------------------------------------------------------------------------------
 LOGGING = {

@@ -34,6 +34,8 @@ workspace_patterns = [
     path("", include("targets.urls")),
     # The role homes and their panels live under home/.
     path("", include("dashboards.urls")),
+    # Bulk actions on records live under records/bulk/ (before records' own routes).
+    path("", include("bulk.urls")),
     # Settings › Jobs: background jobs, failed ones first.
     path("", include("jobs.urls")),
     # The member's notifications (and the bell's count) under notifications/.

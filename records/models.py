@@ -161,6 +161,16 @@ class Record(TenantModel):
         related_name="+",
         db_index=False,  # never looked up by; deleting a user (rare) may scan
     )
+    # Set when this record was merged into another (records.services.merge, ADR 0113): it is
+    # soft-deleted, its page points there, and the survivor's timeline reads its history.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # record_ws_merged_into
+    )
 
     # `version` is kept in history so a refused stale save can say what changed since the
     # version the editor read (records.services.records.record_update).
@@ -209,6 +219,12 @@ class Record(TenantModel):
                 fields=["workspace", "last_activity_at", "id"],
                 name="record_ws_last_activity",
                 condition=LIVE,
+            ),
+            # A survivor's timeline finds the records merged into it: a few rows at most.
+            models.Index(
+                fields=["workspace", "merged_into"],
+                name="record_ws_merged_into",
+                condition=Q(merged_into__isnull=False),
             ),
             # The admins' "Deleted records" page: a small index over the deleted rows only.
             models.Index(

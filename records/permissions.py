@@ -26,6 +26,9 @@ def can_delete_record(membership, record) -> bool:
     return membership is not None and record.owner_id == membership.user_id
 
 
+DELETE_REFUSED = "Only admins, leaders and the record's owner can delete it."
+
+
 def can_change_owner(membership, record) -> bool:
     """May `membership` give `record` another owner? (Creating a record with any owner is
     open to every member: a new record grants nobody anything over existing ones.)"""

@@ -10,6 +10,7 @@ from records.views import (
     custom_fields,
     export,
     icp,
+    merge,
     quick_search,
     records,
     saved_views,
@@ -32,6 +33,12 @@ urlpatterns = [
     path("records/<int:record_id>/delete/", records.record_delete, name="delete"),
     path("records/<int:record_id>/restore/", records.record_restore, name="restore"),
     path("records/<int:record_id>/timeline/", records.record_timeline, name="timeline"),
+    path("records/<int:record_id>/merge/", merge.merge_search, name="merge"),
+    path(
+        "records/<int:record_id>/merge/<int:other_id>/",
+        merge.merge_confirm,
+        name="merge_confirm",
+    ),
     path("records/<int:record_id>/contacts/", contacts.contacts_section, name="contacts"),
     path("records/<int:record_id>/contacts/new/", contacts.contact_create, name="contact_create"),
     path(

@@ -12,6 +12,7 @@ from datetime import date
 from django.apps import apps
 from django.utils import timezone
 
+from bulk.models import BulkAction, BulkItem
 from customers.services.ledger import subscription_start
 from dataio.models import ImportColumnMemory, ImportedRecord, RecordImport
 from jobs.models import Job, JobStatus
@@ -69,11 +70,15 @@ def build_world(workspace, user) -> dict[str, int | str | tuple[int, ...]]:
     private_view = SavedView.objects.create(workspace=workspace, owner=user, name="Mine")
     RoleDefaultView.objects.create(workspace=workspace, role=Role.SDR, view=shared_view)
     ColumnChoice.objects.create(workspace=workspace, user=user, columns=["stage"])
+    bulk = BulkAction.objects.create(workspace=workspace, kind="delete", actor=user, total=1)
+    BulkItem.objects.create(workspace=workspace, bulk=bulk, record=record)
     ContactChange.objects.create(workspace=workspace, record=record, kind="added", name="Ada")
     return {
         **customer_rows(workspace, record, subscription, user),
         "record_import_id": record_import.pk,
+        "bulk_id": bulk.pk,
         "record_id": (record.pk, deleted.pk),
+        "other_id": deleted.pk,  # the other record of a merge
         "view_id": (shared_view.pk, private_view.pk),
         "stage_id": stage.pk,
         "transition_id": transition.pk,

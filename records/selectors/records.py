@@ -185,6 +185,16 @@ def record_detail(workspace: Workspace, record_id: int) -> Record:
     )
 
 
+def merged_record(workspace: Workspace, record_id: int) -> Record | None:
+    """The record of that id if it was merged into another (its page points there)."""
+    return (
+        Record.objects.of(workspace)
+        .filter(pk=record_id, merged_into__isnull=False)
+        .select_related("merged_into")
+        .first()
+    )
+
+
 def deleted_record(workspace: Workspace, record_id: int) -> Record:
     return get_for_workspace_or_404(workspace, Record.objects.of(workspace).deleted(), pk=record_id)
 

@@ -33,6 +33,8 @@ class TimelineEntry:
     activity: Activity | None = None
     transition: StageTransition | None = None
     changes: list[FieldChange] = field(default_factory=list)
+    # The name of the record merged into this one that the entry happened on ("" for its own).
+    merged_from: str = ""
     contact_change: ContactChange | None = None
 
     @property
@@ -93,51 +95,107 @@ def _activities(workspace, record, cursor, size):
     return [activity_entry(a) for a in rows[:size]], len(rows) > size
 
 
-def _transitions(workspace, record, cursor, size):
+def merged_away(workspace, record) -> dict[int, str]:
+    """The records merged into `record`, directly or through one another: id -> name. Their
+    stage history and field history are part of the survivor's timeline (docs/adr/0113)."""
+    found, frontier = {}, [record.pk]
+    while frontier:
+        rows = list(
+            Record.objects.of(workspace)
+            .filter(merged_into_id__in=frontier)
+            .exclude(pk__in=[record.pk, *found])
+            .values_list("pk", "name")
+        )
+        found.update(rows)
+        frontier = [pk for pk, _ in rows]
+    return found
+
+
+def _transitions(workspace, record, cursor, size, merged):
     rows = list(
         StageTransition.objects.of(workspace)
-        .filter(record=record)
+        .filter(record_id__in=[record.pk, *merged])
         .filter(_older_than(cursor, TRANSITION, "at", "id"))
         .select_related("from_stage", "to_stage", "actor", "to_owner")
         .order_by("-at", "-id")[: size + 1]
     )
     entries = [
         TimelineEntry(
-            kind="transition", at=t.at, rank=TRANSITION, pk=t.pk, actor=t.actor, transition=t
+            kind="transition",
+            at=t.at,
+            rank=TRANSITION,
+            pk=t.pk,
+            actor=t.actor,
+            transition=t,
+            merged_from=merged.get(t.record_id, ""),
         )
         for t in rows[:size]
     ]
     return entries, len(rows) > size
 
 
-def _contact_changes(workspace, record, cursor, size):
+def _contact_changes(workspace, record, cursor, size, merged):
     rows = list(
         ContactChange.objects.of(workspace)
-        .filter(record=record)
+        .filter(record_id__in=[record.pk, *merged])
         .filter(_older_than(cursor, CONTACT, "at", "id"))
         .select_related("actor")
         .order_by("-at", "-id")[: size + 1]
     )
     entries = [
         TimelineEntry(
-            kind="contact", at=c.at, rank=CONTACT, pk=c.pk, actor=c.actor, contact_change=c
+            kind="contact",
+            at=c.at,
+            rank=CONTACT,
+            pk=c.pk,
+            actor=c.actor,
+            contact_change=c,
+            merged_from=merged.get(c.record_id, ""),
         )
         for c in rows[:size]
     ]
     return entries, len(rows) > size
 
 
-def _changes(workspace, record, cursor, size, definitions):
-    # One row more than the page: each change is a diff against the row before it.
+def _previous_rows(workspace, rows, size) -> dict[int, object]:
+    """Each history row's predecessor of the same record (its diff base). Rows of one record
+    are consecutive in time order, so a predecessor is the next row of that record in `rows`;
+    for the last row of each record in the window, one query per record reads it (a record's
+    own timeline: one record; a survivor's: one more per merged record)."""
+    previous, last_seen = {}, {}
+    for row in reversed(rows):
+        if row.id in last_seen:
+            previous[row.history_id] = last_seen[row.id]
+        last_seen[row.id] = row
+    for row in rows[:size]:
+        if row.history_id in previous or row.history_type == "+":
+            continue
+        previous[row.history_id] = (
+            Record.history.of(workspace)
+            .filter(id=row.id)
+            .filter(_older_than((row.history_date, CHANGE, row.history_id), CHANGE,
+                                "history_date", "history_id"))
+            .order_by("-history_date", "-history_id")
+            .first()
+        )  # fmt: skip
+    return previous
+
+
+def _changes(workspace, record, cursor, size, definitions, merged):
+    # One row more than the page tells whether there is more; each change is a diff against the
+    # record's row before it.
     rows = list(
         Record.history.of(workspace)
-        .filter(id=record.pk)
+        .filter(id__in=[record.pk, *merged])
         .filter(_older_than(cursor, CHANGE, "history_date", "history_id"))
         .select_related("history_user")
         .order_by("-history_date", "-history_id")[: size + 2]
     )
-    pairs = [(row, rows[i + 1] if i + 1 < len(rows) else None) for i, row in enumerate(rows)]
-    pairs = pairs[:size]
+    if merged:
+        previous = _previous_rows(workspace, rows, size)
+    else:
+        previous = {row.history_id: rows[i + 1] for i, row in enumerate(rows[:-1])}
+    pairs = [(row, previous.get(row.history_id)) for row in rows[:size]]
     deltas = {row.pk: delta_between(prev, row) for row, prev in pairs if prev is not None}
     ids = user_ids_in(deltas.values())
     names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)} if ids else {}
@@ -145,7 +203,12 @@ def _changes(workspace, record, cursor, size, definitions):
     entries = []
     for row, prev in pairs:
         entry = TimelineEntry(
-            kind="change", at=row.history_date, rank=CHANGE, pk=row.pk, actor=row.history_user
+            kind="change",
+            at=row.history_date,
+            rank=CHANGE,
+            pk=row.pk,
+            actor=row.history_user,
+            merged_from=merged.get(row.id, ""),
         )
         if row.history_type == "+":
             entry.kind = "created"
@@ -153,7 +216,9 @@ def _changes(workspace, record, cursor, size, definitions):
             continue  # history that starts mid-way (rows imported without it): nothing to diff
         else:
             delta = deltas[row.pk]
-            if "deleted_at" in delta.changed_fields:
+            if row.merged_into_id is not None and prev.merged_into_id is None:
+                entry.kind = "merged"
+            elif "deleted_at" in delta.changed_fields:
                 entry.kind = "restored" if row.deleted_at is None else "deleted"
             entry.changes = describe(delta, user_names=names, definitions=defs)
             if entry.kind == "change" and not entry.changes:
@@ -172,10 +237,13 @@ def record_timeline(
 ) -> Page:
     """One page of the record's timeline. Raises InvalidCursor for a bad cursor."""
     after = _decode(cursor) if cursor else None
+    merged = merged_away(workspace, record)
     activities, more_activities = _activities(workspace, record, after, size)
-    transitions, more_transitions = _transitions(workspace, record, after, size)
-    changes, more_changes, last_change_row = _changes(workspace, record, after, size, definitions)
-    contacts, more_contacts = _contact_changes(workspace, record, after, size)
+    transitions, more_transitions = _transitions(workspace, record, after, size, merged)
+    changes, more_changes, last_change_row = _changes(
+        workspace, record, after, size, definitions, merged
+    )
+    contacts, more_contacts = _contact_changes(workspace, record, after, size, merged)
     floors = []
     if more_activities:
         floors.append(activities[-1].key)

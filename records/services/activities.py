@@ -27,7 +27,10 @@ def activity_log(
     occurred_at: datetime | None = None,
     due_at: datetime | None = None,
     assignee: User | None = None,
+    dedupe_key: str | None = None,
 ) -> Activity:
+    """`dedupe_key` (unique per workspace) lets a job that may run twice create the activity
+    once: the second insert is refused by activity_unique_dedupe_key."""
     errors = {}
     if kind not in ActivityKind.values:
         raise ValidationError({"kind": "Choose one of the listed kinds of activity."})
@@ -65,6 +68,7 @@ def activity_log(
         done_at=occurred_at if done else None,
         actor=actor,
         assignee=assignee,
+        dedupe_key=dedupe_key,
     )
     record_touch(workspace_id=record.workspace_id, record_id=record.pk, activities_changed=True)
     return activity

@@ -304,6 +304,11 @@ def record_restore(*, record: Record, actor: User | None) -> Record:
     current = _locked(record)
     if current is None or current.deleted_at is None:
         raise ValidationError("This record is not deleted.")
+    if current.merged_into_id is not None:
+        raise ValidationError(
+            f"{current.name} was merged into record #{current.merged_into_id}, which has its "
+            "contacts and activities now; it cannot be restored."
+        )
     current.deleted_at, current.deleted_by = None, None
     current.version += 1
     current._history_user = actor

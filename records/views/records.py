@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +14,7 @@ from records.filters import OWNER_ANY, RecordFilter, mine_by_default, with_defau
 from records.forms import ActivityForm, ContactForm, RecordForm
 from records.keyset import InvalidCursor, Page
 from records.selectors.icp import icp_explanation, icp_fields
+from records.selectors.records import merged_record
 from records.views.common import query_string, render_page
 from records.views.saved_views import ALL, list_context, list_state
 
@@ -248,7 +250,13 @@ def detail_context(request, record, **overrides) -> dict:
 
 @require_GET
 def record_detail(request, record_id):
-    record = selectors.record_detail(request.workspace, record_id)
+    try:
+        record = selectors.record_detail(request.workspace, record_id)
+    except Http404:
+        merged = merged_record(request.workspace, record_id)
+        if merged is None:
+            raise
+        return render(request, "records/merged.html", {"record": merged})
     context = detail_context(request, record)
     status = 400 if context["timeline_error"] else 200
     return render(request, "records/detail.html", context, status=status)
@@ -282,7 +290,7 @@ def record_timeline(request, record_id):
 def record_delete(request, record_id):
     record = selectors.record_detail(request.workspace, record_id)
     if not permissions.can_delete_record(request.membership, record):
-        raise PermissionDenied("Only admins, leaders and the record's owner can delete it.")
+        raise PermissionDenied(permissions.DELETE_REFUSED)
     try:
         services.record_delete(record=record, actor=request.user)
     except ValidationError as exc:

@@ -101,3 +101,11 @@ def log_in(page, email, password=PASSWORD):
 
 def assert_no_browser_problems(page):
     assert list(page.problems) == [], "\n".join(page.problems)
+
+
+def settled(page):
+    """Wait until htmx has finished swapping (and wired up) new content."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, "
+        ".htmx-swapping, .htmx-added')"
+    )

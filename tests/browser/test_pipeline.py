@@ -8,7 +8,7 @@ from pipeline import services
 from pipeline.models import QualificationRule, StageDefinition, StageTransition
 from playbook.models import Role
 from records.models import Record
-from tests.browser.conftest import assert_no_browser_problems, log_in
+from tests.browser.conftest import assert_no_browser_problems, log_in, settled
 from tests.factories import ContactFactory, MembershipFactory, RecordFactory
 
 pytestmark = pytest.mark.browser
@@ -21,14 +21,6 @@ def board_setup(workspace):
     MembershipFactory(workspace=workspace, role=Role.SDR)
     stages = {s.key: s for s in StageDefinition.objects.filter(workspace=workspace)}
     return workspace, admin, stages
-
-
-def settled(page):
-    """Wait until htmx has finished swapping (and wired up) new content."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-settling, "
-        ".htmx-swapping, .htmx-added')"
-    )
 
 
 def only_expected_problems(page, status):

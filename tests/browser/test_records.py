@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from playbook.models import Role
 from records.models import Activity, Contact
-from tests.browser.conftest import assert_no_browser_problems, log_in
+from tests.browser.conftest import assert_no_browser_problems, log_in, settled
 from tests.factories import ActivityFactory, MembershipFactory, RecordFactory
 
 pytestmark = pytest.mark.browser
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def member(workspace):
     return MembershipFactory(workspace=workspace, role=Role.ADMIN)
-
-
-def settled(page):
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-settling, "
-        ".htmx-swapping, .htmx-added')"
-    )
 
 
 def test_live_filtering_updates_results_and_url(page, workspace, member):

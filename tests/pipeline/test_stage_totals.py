@@ -1,6 +1,7 @@
 """The board's stage totals (pipeline_stagetotal, kept by database triggers: docs/adr/0206) stay
 equal to a fresh count after every kind of write to records: moves through the services, edits,
-owner changes, soft delete and restore, bulk updates, bulk inserts, raw SQL, hard deletes."""
+owner changes, soft delete and restore, bulk moves and deletes from the records list, merges, bulk
+updates, bulk inserts, raw SQL, hard deletes."""
 
 import contextlib
 import random
@@ -13,12 +14,14 @@ from django.db import connection
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from bulk import services as bulk_services
 from pipeline import selectors, services
 from pipeline.models import LostReason, StageTotal
 from pipeline.selectors import queues
 from pipeline.selectors.board import board_owners
 from playbook.models import Role
 from records.models import Record, RecordStatus
+from records.services.merge import records_merge
 from records.services.records import record_delete, record_restore, record_update
 from tests.factories import RecordFactory
 
@@ -135,8 +138,42 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
         record = pick()
         if record.deleted_at is None:
             record_delete(record=record, actor=admin.user)
-        else:
+        elif record.merged_into_id is None:  # a merged-away record is not restored
             record_restore(record=record, actor=admin.user)
+
+    def bulk_action():
+        # The records list's bulk move or delete (bulk.services), some records refused.
+        ids = [r.pk for r in Record.objects.of(pipeline_ws).live() if rng.random() < 0.4]
+        if not ids:
+            return
+        kind = rng.choice(["move", "delete"])
+        params = {"stage_id": rng.choice(board_stages).pk} if kind == "move" else {}
+        bulk = bulk_services.bulk_start(
+            workspace=pipeline_ws,
+            actor=admin.user,
+            kind=kind,
+            params=params,
+            records=Record.objects.of(pipeline_ws).live().filter(pk__in=ids),
+            selection="",
+        )
+        bulk_services.bulk_run(workspace_id=pipeline_ws.pk, bulk_id=bulk.pk)
+
+    def merge_two():
+        # Merging soft-deletes the merged-away record (records.services.merge).
+        live = list(Record.objects.of(pipeline_ws).live().order_by("pk"))
+        if len(live) < 2:
+            return
+        keep, gone = rng.sample(live, 2)
+        with contextlib.suppress(ValidationError):
+            records_merge(
+                workspace=pipeline_ws,
+                survivor=keep,
+                other=gone,
+                actor=admin.user,
+                membership=admin,
+                survivor_version=keep.version,
+                other_version=gone.version,
+            )
 
     def bulk_update():
         ids = [r.pk for r in Record.objects.of(pipeline_ws) if rng.random() < 0.5]
@@ -184,8 +221,8 @@ def test_totals_equal_a_fresh_count_after_every_random_write(
         RecordFactory(workspace=pipeline_ws, **_random_fields(rng, stage_list, people))
 
     operations = [
-        move, lose_or_reopen, edit, save_owner, soft_delete_or_restore, bulk_update,
-        bulk_create, raw_sql, hard_delete,
+        move, lose_or_reopen, edit, save_owner, soft_delete_or_restore, bulk_action,
+        merge_two, bulk_update, bulk_create, raw_sql, hard_delete,
     ]  # fmt: skip
     for _ in range(60):
         rng.choice(operations)()

@@ -65,9 +65,10 @@ PAGES = [
     # 7 of these are the pipeline's stage panel (stages, rules, members, lost reasons), 1 the
     # customers panel (the Customer row with its next renewal), 3 the ICP explanation (profile,
     # contacts, activities). The timeline reads four sources (activities, transitions, field
-    # history, contact changes), one query each.
-    ("detail", "detail", True, "", False, 23),
-    ("timeline more", "timeline", True, "", True, 12),
+    # history, contact changes), one query each, and 1 finds the records merged into this one
+    # (their history is on its timeline, ADR 0113).
+    ("detail", "detail", True, "", False, 24),
+    ("timeline more", "timeline", True, "", True, 13),
     ("contacts", "contacts", True, "", True, 7),
     ("my tasks", "tasks", False, "", False, 7),
     ("deleted", "deleted", False, "", False, 7),
@@ -131,8 +132,9 @@ def _actions(url, record, admin):
             True,
             16,
         ),
-        # The redrawn timeline reads its fourth source (contact changes): +1.
-        ("activity logged", "post", url("activity_create", record.pk), due, True, 19),
+        # The redrawn timeline reads its fourth source (contact changes) and the records merged
+        # into this one: +2.
+        ("activity logged", "post", url("activity_create", record.pk), due, True, 20),
         ("done in timeline", "post", url("activity_done", task.pk), {}, True, 13),
         (
             "reopened in my tasks",
