@@ -23,9 +23,10 @@ history row exists for the base records only.
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 
 from django.db import connection
+
+from playbook.bulkload import secondary_indexes_dropped
 
 BASE = 100_000
 
@@ -34,28 +35,8 @@ def _tables(models) -> list[str]:
     return [m._meta.db_table for m in models]
 
 
-@contextmanager
-def secondary_indexes_dropped(models):
-    """Drop every index of these tables except primary keys and indexes that back a constraint,
-    and build them again on the way out."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i "
-            "WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary AND NOT EXISTS "
-            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            [_tables(models)],
-        )
-        indexes = cursor.fetchall()
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {name}")
-    yield
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        for _, definition in indexes:
-            cursor.execute(definition)
-        cursor.execute("RESET maintenance_work_mem")
-    print(f"  {len(indexes)} indexes built in {time.monotonic() - started:.0f}s")
+def _report_built(count: int, seconds: float) -> None:
+    print(f"  {count} indexes built in {seconds:.0f}s")
 
 
 def _columns(table: str) -> list[str]:
@@ -113,7 +94,7 @@ def build_demo_records(ctx, records: int, *, base: int = BASE) -> None:
 
     models = [Record, Record.history.model, Contact, Activity]
     ctx.records = min(records, base)
-    with secondary_indexes_dropped(models):
+    with secondary_indexes_dropped(models, built=_report_built):
         started = time.monotonic()
         demo.seed(ctx)
         print(f"  base of {ctx.records:,} records in {time.monotonic() - started:.0f}s")

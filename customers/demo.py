@@ -4,13 +4,15 @@ the win date, upsells and downgrades, renewals at each term end, some cross-sell
 cancelled later), a churn and a return within weeks for a few, and for Expanded records the
 expansion that moved them there. Written in bulk; the ledger stays consistent (mrr and status
 of each subscription = its latest row; Customer.mrr = the sum of its active subscriptions).
-Then their NPS/CSAT answers and CS engagements (customers.demo_voice) and their health scores."""
+Then their NPS/CSAT answers and CS engagements (customers.demo_voice) and their health scores.
+seed_demo rescores ICP after this (the engagements count as recent activity)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from customers.demo_voice import seed_voice
@@ -20,6 +22,8 @@ from customers.terms import add_months
 from pipeline.models import StageTransition
 from playbook.demo import DemoContext
 from playbook.models import Role
+from playbook.sql import AnyOf
+from records.demo import insert_objects
 from records.models import Record, RecordStatus
 
 CENT = Decimal("0.01")
@@ -136,7 +140,7 @@ def seed(ctx: DemoContext) -> None:
     entries = {}
     for record_id, key, at, from_owner in (
         StageTransition.objects.of(ws)
-        .filter(record_id__in=ids, to_stage__is_won=True, kind="forward")
+        .filter(AnyOf(F("record_id"), ids), to_stage__is_won=True, kind="forward")
         .values_list("record_id", "to_stage__key", "at", "from_owner_id")
         .order_by("at")
     ):
@@ -194,8 +198,10 @@ def seed(ctx: DemoContext) -> None:
                 mrr=total,
             )
         )
-    Subscription.objects.bulk_create(subs, batch_size=2000)
-    MrrMovement.objects.bulk_create(
+    # insert_objects: bulk_create without its per-value preparation in Python (ids set alike).
+    insert_objects(Subscription, subs)
+    insert_objects(
+        MrrMovement,
         [
             MrrMovement(
                 workspace=ws,
@@ -209,8 +215,7 @@ def seed(ctx: DemoContext) -> None:
             for sub, rows in zip(subs, rows_of, strict=True)
             for on, mrr, action, reason in rows
         ],
-        batch_size=5000,
     )
-    Customer.objects.bulk_create(customer_rows, batch_size=2000)
+    insert_objects(Customer, customer_rows)
     seed_voice(ctx, voices, today)
     health_recompute(workspace=ws, today=today)

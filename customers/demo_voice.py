@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import F, Max, OuterRef, Subquery
 from django.utils import timezone
 
 from customers.models import SurveyKind, SurveyResponse
+from playbook.sql import AnyOf
 from records.demo import insert_rows
 from records.models import Activity, ActivityKind, Contact, Record
-from records.services.icp import icp_rescore_records
 
 SURVEY_COLUMNS = [
     "workspace",
@@ -94,9 +94,11 @@ def seed_voice(ctx, customers: list[tuple[int, date, bool]], today: date) -> Non
     ws, rng = ctx.workspace, ctx.rng
     ids = [rid for rid, _, _ in customers]
     contacts: dict[int, list[int]] = {}
-    for rid, pk in Contact.objects.of(ws).filter(record_id__in=ids).values_list("record_id", "pk"):
+    for rid, pk in (
+        Contact.objects.of(ws).filter(AnyOf(F("record_id"), ids)).values_list("record_id", "pk")
+    ):
         contacts.setdefault(rid, []).append(pk)
-    owners = dict(Record.objects.of(ws).filter(pk__in=ids).values_list("pk", "owner_id"))
+    owners = dict(Record.objects.of(ws).filter(AnyOf(F("pk"), ids)).values_list("pk", "owner_id"))
     now = timezone.now()
     surveys, engagements = [], []
 
@@ -168,7 +170,6 @@ def seed_voice(ctx, customers: list[tuple[int, date, bool]], today: date) -> Non
         .annotate(last=Max("done_at"))
         .values("last")
     )
-    Record.objects.of(ws).filter(pk__in=ids).update(last_activity_at=Subquery(last_done))
-    # The ICP profile counts recent activities: the engagements change these records' scores
-    # (set-based, as after any bulk change).
-    icp_rescore_records(workspace_id=ws.pk, record_ids=ids)
+    Record.objects.of(ws).filter(AnyOf(F("pk"), ids)).update(last_activity_at=Subquery(last_done))
+    # The ICP profile counts recent activities, so the engagements change these records' scores:
+    # seed_demo rescores every record after this (records.icp_demo), once for all the seeders.

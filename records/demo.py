@@ -2,8 +2,9 @@
 
 This is also how benchmarks get 100k records and 1M activities, so rows are written in bulk:
 PostgreSQL's COPY where available, batched INSERTs elsewhere, with ids assigned here (the
-sequences are moved past them at the end). Run it on a database nobody else writes to at the
-same moment, as seed_demo is.
+sequences are moved past them at the end), into the tables without their secondary indexes
+(built once afterwards). Run it on a database nobody else writes to at the same moment, as
+seed_demo is.
 """
 
 import json
@@ -18,6 +19,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
+from playbook.bulkload import secondary_indexes_dropped
 from playbook.demo import DemoContext
 from playbook.models import Role
 from playbook.sql import array_literal
@@ -188,9 +190,39 @@ def update_objects(model, workspace_id: int, objs: list, fields: list[str]) -> N
     if connection.vendor != "postgresql":
         model.objects.of(workspace_id).bulk_update(objs, fields, batch_size=BATCH)
         return
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    rows = [(obj.pk, *(getattr(obj, a) for a in attnames)) for obj in objs]
+    update_rows(model, workspace_id, fields, rows)
+
+
+def update_rows(model, workspace_id: int, fields: list[str], rows: list[tuple]) -> None:
+    """Set `fields` of many rows of one workspace from tuples (id, *values in `fields` order):
+    on PostgreSQL one UPDATE ... FROM unnest(<one array per field>) per batch, the values
+    rendered by string joins (playbook.sql); elsewhere one UPDATE per row."""
+    if not rows:
+        return
     targets = [model._meta.get_field(name) for name in fields]
     quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
     json_at = {i for i, f in enumerate(targets) if f.get_internal_type() == "JSONField"}
+    if connection.vendor != "postgresql":
+        sets = ", ".join(f"{quote(f.column)} = %s" for f in targets)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE id = %s AND workspace_id = %s",
+                [
+                    [
+                        *(
+                            f.get_db_prep_save(v, connection)
+                            for f, v in zip(targets, row[1:], strict=True)
+                        ),
+                        row[0],
+                        workspace_id,
+                    ]
+                    for row in rows
+                ],
+            )
+        return
     types = ["text" if i in json_at else f.cast_db_type(connection) for i, f in enumerate(targets)]
     arrays = ", ".join(["%s::bigint[]"] + [f"%s::{t}[]" for t in types])
     aliases = ", ".join(["pk"] + [f"c{i}" for i in range(len(targets))])
@@ -198,20 +230,15 @@ def update_objects(model, workspace_id: int, objs: list, fields: list[str]) -> N
         f"{quote(f.column)} = u.c{i}" + ("::jsonb" if i in json_at else "")
         for i, f in enumerate(targets)
     )
-    table = quote(model._meta.db_table)
     sql = (
         f"UPDATE {table} AS t SET {sets} FROM unnest({arrays}) AS u({aliases}) "
         "WHERE t.id = u.pk AND t.workspace_id = %s"
     )
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), UNNEST_BATCH):
-            batch = objs[start : start + UNNEST_BATCH]
-            columns = [[obj.pk for obj in batch]]
-            for i, f in enumerate(targets):
-                values = [getattr(obj, f.attname) for obj in batch]
-                if i in json_at:
-                    values = [None if v is None else json.dumps(v) for v in values]
-                columns.append(values)
+        for start in range(0, len(rows), UNNEST_BATCH):
+            columns = [list(c) for c in zip(*rows[start : start + UNNEST_BATCH], strict=True)]
+            for i in json_at:
+                columns[i + 1] = [None if v is None else json.dumps(v) for v in columns[i + 1]]
             cursor.execute(sql, [*map(array_literal, columns), workspace_id])
 
 
@@ -407,7 +434,10 @@ class _Generator:
 def seed(ctx: DemoContext) -> None:
     _custom_fields(ctx.workspace)
     generator = _Generator(ctx)
-    with foreign_keys_checked_once([Record, Record.history.model, Contact, Activity]):
+    models = [Record, Record.history.model, Contact, Activity]
+    # Indexes built once after the load, not entry by entry (playbook.bulkload); seed_demo
+    # keeps the records' own dropped longer, over the updates that follow.
+    with secondary_indexes_dropped(models), foreign_keys_checked_once(models):
         for start in range(0, ctx.records, BATCH):
             records, histories, contacts, activities = [], [], [], []
             for i in range(start, min(start + BATCH, ctx.records)):

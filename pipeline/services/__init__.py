@@ -1,7 +1,8 @@
 """Every write to stages, rules, lost reasons and stage history.
 
 Split by concern: `moves` (record stage changes, handoffs), `configuration` (stages, rules, lost
-reasons, defaults) and `sla` (reminder tasks). Import from here: `from pipeline import services`.
+reasons, defaults), `sla` (reminder tasks) and `totals` (the board's stage totals around bulk
+loads). Import from here: `from pipeline import services`.
 """
 
 from pipeline.services.calibration import (
@@ -41,6 +42,7 @@ from pipeline.services.moves import (
     record_undo_move,
 )
 from pipeline.services.sla import sla_dedupe_key, sla_reminders_create
+from pipeline.services.totals import stage_totals_deferred, stage_totals_rebuild
 
 __all__ = [
     "HANDOFF_TASK_SUBJECT",
@@ -74,5 +76,7 @@ __all__ = [
     "stage_reorder",
     "stage_restore",
     "stage_retire",
+    "stage_totals_deferred",
+    "stage_totals_rebuild",
     "stage_update",
 ]

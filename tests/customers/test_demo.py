@@ -28,8 +28,8 @@ def seeded(django_db_setup, django_db_blocker):
         records.demo.seed(ctx)
         records.icp_demo.seed(ctx)
         pipeline.demo.seed(ctx)
-        records.icp_demo.seed(ctx)
         customers.demo.seed(ctx)
+        records.icp_demo.seed(ctx)
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()
         ctx.workspace.delete()

@@ -26,8 +26,8 @@ def seeded(django_db_setup, django_db_blocker):
         records.demo.seed(ctx)
         records.icp_demo.seed(ctx)
         pipeline.demo.seed(ctx)
-        records.icp_demo.seed(ctx)
-        customers.demo.seed(ctx)  # Won and Expanded records need their subscriptions
+        customers.demo.seed(ctx)
+        records.icp_demo.seed(ctx)  # Won and Expanded records need their subscriptions
         yield ctx
         Record.objects.filter(workspace=ctx.workspace).delete()  # history rows go with them
         ctx.workspace.delete()

@@ -336,3 +336,50 @@ def test_after_migrate_lost_sqlite_triggers_come_back_and_the_totals_are_recount
     assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)
     RecordFactory(workspace=pipeline_ws, stage=stages["lead"], stage_entered_at=timezone.now())
     assert kept_totals(pipeline_ws, selectors.stages(pipeline_ws)) == fresh_totals(pipeline_ws)
+
+
+def _stored_totals(workspace):
+    rows = StageTotal.objects.of(workspace).values("stage_id").annotate(n=Sum("n"), arr=Sum("arr"))
+    return {r["stage_id"]: (r["n"], r["arr"].quantize(Decimal("0.01"))) for r in rows if r["n"]}
+
+
+def _spread(workspace, stages, people, rng, count):
+    for _ in range(count):
+        RecordFactory(workspace=workspace, **_random_fields(rng, list(stages.values()), people))
+
+
+def test_deferred_totals_are_counted_again_for_the_loaded_workspace_only(
+    pipeline_ws, stages, people, other_workspace
+):
+    """seed_demo loads a workspace with the triggers off and counts its totals once at the end
+    (pipeline.services.stage_totals_deferred)."""
+    rng = random.Random(11)
+    services.pipeline_install_defaults(workspace=other_workspace)
+    other_stage = selectors.stages(other_workspace)[0]
+    RecordFactory(workspace=other_workspace, stage=other_stage, expected_arr=Decimal("5000"))
+    theirs = _stored_totals(other_workspace)
+    _spread(pipeline_ws, stages, people, rng, 5)
+    with services.stage_totals_deferred(workspace_id=pipeline_ws.pk):
+        _spread(pipeline_ws, stages, people, rng, 20)
+        Record.objects.of(pipeline_ws).filter(pk__in=Record.objects.of(pipeline_ws)[:7]).update(
+            stage=stages["sql"], status=RecordStatus.OPEN
+        )
+    assert _stored_totals(pipeline_ws) == fresh_totals(pipeline_ws)
+    assert _stored_totals(other_workspace) == theirs == fresh_totals(other_workspace)
+    # The triggers are on again: the next write is counted as it happens.
+    Record.objects.of(pipeline_ws).filter(status=RecordStatus.OPEN).update(stage=stages["won"])
+    assert _stored_totals(pipeline_ws) == fresh_totals(pipeline_ws)
+    assert not StageTotal.objects.of(pipeline_ws).filter(n=0).exists()
+
+
+def test_a_failed_load_leaves_the_triggers_on(pipeline_ws, stages, people):
+    rng = random.Random(12)
+    with (
+        contextlib.suppress(RuntimeError),
+        services.stage_totals_deferred(workspace_id=pipeline_ws.pk),
+    ):
+        _spread(pipeline_ws, stages, people, rng, 3)
+        raise RuntimeError("the load failed")
+    _spread(pipeline_ws, stages, people, rng, 4)
+    assert _stored_totals(pipeline_ws) == fresh_totals(pipeline_ws)
+    assert Record.objects.of(pipeline_ws).count() == 4  # the failed load's rows rolled back

@@ -59,3 +59,49 @@ def test_the_seeds_analyze_leaves_the_servers_shared_catalogs_alone():
             "AND l.mode = 'ShareUpdateExclusiveLock'"
         )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's catalogs")
+def test_the_seed_puts_back_every_index_key_and_trigger_and_counts_the_totals_exactly():
+    """seed_demo loads with indexes, foreign keys and the stage totals' triggers off."""
+    from django.db.models import Count, Sum
+
+    from pipeline.models import StageTotal
+
+    def schema():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'records_%%' "
+                "OR tablename LIKE 'pipeline_%%' ORDER BY 1"
+            )
+            indexes = cursor.fetchall()
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid::regclass::text LIKE ANY(ARRAY['records_%%', 'pipeline_%%']) "
+                "ORDER BY 1"
+            )
+            constraints = cursor.fetchall()
+            cursor.execute(
+                "SELECT tgname, tgenabled FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1"
+            )
+            return indexes, constraints, cursor.fetchall()
+
+    before = schema()
+    call_command("seed_demo", workspace="acme", records=60)
+    assert schema() == before
+    workspace = Workspace.objects.get(slug="acme")
+    fresh = dict(
+        Record.objects.of(workspace)
+        .live()
+        .filter(status="open", stage__isnull=False)
+        .values("stage_id")
+        .annotate(n=Count("id"))
+        .values_list("stage_id", "n")
+    )
+    kept = dict(
+        StageTotal.objects.of(workspace)
+        .values("stage_id")
+        .annotate(n=Sum("n"))
+        .values_list("stage_id", "n")
+    )
+    assert kept == fresh and sum(fresh.values()) > 0
