@@ -111,50 +111,57 @@ def merged_away(workspace, record) -> dict[int, str]:
     return found
 
 
-def _transitions(workspace, record, cursor, size, merged):
+def _rows_of(queryset, record, cursor, size, merged, *, kind, rank, attr, related):
+    """One source of the timeline that is a table of dated rows per record (the stage history,
+    the contact changes): the newest `size` rows older than `cursor`, on the record and on the
+    records merged into it, as entries holding the row in `attr`; and whether more are left."""
     rows = list(
-        StageTransition.objects.of(workspace)
-        .filter(record_id__in=[record.pk, *merged])
-        .filter(_older_than(cursor, TRANSITION, "at", "id"))
-        .select_related("from_stage", "to_stage", "actor", "to_owner")
+        queryset.filter(record_id__in=[record.pk, *merged])
+        .filter(_older_than(cursor, rank, "at", "id"))
+        .select_related(*related)
         .order_by("-at", "-id")[: size + 1]
     )
     entries = [
         TimelineEntry(
-            kind="transition",
-            at=t.at,
-            rank=TRANSITION,
-            pk=t.pk,
-            actor=t.actor,
-            transition=t,
-            merged_from=merged.get(t.record_id, ""),
+            kind=kind,
+            at=row.at,
+            rank=rank,
+            pk=row.pk,
+            actor=row.actor,
+            merged_from=merged.get(row.record_id, ""),
+            **{attr: row},
         )
-        for t in rows[:size]
+        for row in rows[:size]
     ]
     return entries, len(rows) > size
+
+
+def _transitions(workspace, record, cursor, size, merged):
+    return _rows_of(
+        StageTransition.objects.of(workspace),
+        record,
+        cursor,
+        size,
+        merged,
+        kind="transition",
+        rank=TRANSITION,
+        attr="transition",
+        related=("from_stage", "to_stage", "actor", "to_owner"),
+    )
 
 
 def _contact_changes(workspace, record, cursor, size, merged):
-    rows = list(
-        ContactChange.objects.of(workspace)
-        .filter(record_id__in=[record.pk, *merged])
-        .filter(_older_than(cursor, CONTACT, "at", "id"))
-        .select_related("actor")
-        .order_by("-at", "-id")[: size + 1]
+    return _rows_of(
+        ContactChange.objects.of(workspace),
+        record,
+        cursor,
+        size,
+        merged,
+        kind="contact",
+        rank=CONTACT,
+        attr="contact_change",
+        related=("actor",),
     )
-    entries = [
-        TimelineEntry(
-            kind="contact",
-            at=c.at,
-            rank=CONTACT,
-            pk=c.pk,
-            actor=c.actor,
-            contact_change=c,
-            merged_from=merged.get(c.record_id, ""),
-        )
-        for c in rows[:size]
-    ]
-    return entries, len(rows) > size
 
 
 def _previous_rows(workspace, rows, size) -> dict[int, object]:
