@@ -7,12 +7,16 @@ prints per page the largest tenant-table scans: which index (or a sequential sca
 time. Run it as pages.py is run under RLS, e.g.
 
     DATABASE_URL=postgres://pb_bench_app@127.0.0.1:5432/pb_bench DATABASE_APP_ROLE=playbook_app \\
-        .venv/bin/python bench/rls_explain.py
+        .venv/bin/python bench/rls_explain.py [workspace] [--only LABEL-PART] [--queries]
+
+`--only` explains the pages whose label contains it (as bench/pages.py's `--only`); `--queries`
+also prints each SELECT's execution time and its first characters, slowest first.
 
 The last line is `RESULT ...` with the number of sequential scans of tenant tables over more
 than a thousand rows (none expected).
 """
 
+import argparse
 import json
 import re
 import sys
@@ -53,11 +57,18 @@ def _scans(sql, params):
 
 
 def main() -> None:
-    bench = pages.prepare("demo" if len(sys.argv) < 2 else sys.argv[1])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workspace", nargs="?", default="demo")
+    parser.add_argument("--only", default="")
+    parser.add_argument("--queries", action="store_true")
+    args = parser.parse_args()
+    bench = pages.prepare(args.workspace)
     client = Client()
     seq_scans = 0
     print(f"{'page':<30} {'table':<28} {'scan':<18} {'index':<34} {'rows':>8}")
     for label, builder in pages.PAGES:
+        if args.only not in label:
+            continue
         user = bench.users.get(pages.PAGE_ROLES.get(label), bench.user)
         client.force_login(user)
         url = builder(bench)
@@ -69,8 +80,10 @@ def main() -> None:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(capture):
-            assert client.get(url).status_code == 200, url
+            headers = {"HTTP_HX_REQUEST": "true"} if label in pages.HTMX_PAGES else {}
+            assert client.get(url, **headers).status_code == 200, url
         total_ms = 0.0
+        timed = []
         with tenancy.workspace_scope(bench.workspace), tenancy.user_scope(user):
             for sql, params in captured:
                 if re.search(r'FROM "(django_session|playbook_user|playbook_workspace)"', sql):
@@ -78,11 +91,15 @@ def main() -> None:
                 for table, scan, index, rows in _scans(sql, params):
                     if table == "(query)":
                         total_ms += rows
+                        timed.append((rows, sql))
                         continue
                     big_seq = scan == "Seq Scan" and rows > SEQ_SCAN_ROWS
                     seq_scans += big_seq
                     if rows >= 100 or big_seq:
                         print(f"{label:<30} {table:<28} {scan:<18} {index:<34} {rows:>8}")
+        if args.queries:
+            for ms, sql in sorted(timed, reverse=True):
+                print(f"    {ms:8.1f} ms  {' '.join(sql.split())[:160]}")
         print(f"{label:<30} {len(captured)} SELECTs, {total_ms:.1f} ms of SQL in EXPLAIN ANALYZE")
     print(f"RESULT pages={len(pages.PAGES)} big_seq_scans={seq_scans}")
 

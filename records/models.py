@@ -371,11 +371,14 @@ class Activity(TenantModel):
             models.Index(
                 fields=["workspace", "record", "-occurred_at", "-id"], name="activity_ws_timeline"
             ),
-            # "My tasks" and "has an overdue task": open tasks only, in due order.
+            # "My tasks" and "has an overdue task": open tasks only, in due order. The record
+            # rides along so a member's task counts are an index-only scan anti-joined to the
+            # few deleted records (records.selectors.tasks.open_tasks).
             models.Index(
                 fields=["workspace", "assignee", "due_at", "id"],
                 name="activity_ws_tasks",
                 condition=Q(kind="task", done=False),
+                include=["record"],
             ),
             models.Index(
                 fields=["workspace", "record", "due_at"],
