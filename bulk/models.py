@@ -44,6 +44,9 @@ class BulkAction(TenantModel):
     # Said on the summary: "all 1,200 records matching ..." or "7 selected records".
     selection = models.CharField(max_length=300, blank=True)
     total = models.PositiveIntegerField(default=0)
+    # Ticked records that no longer existed when the action was asked for (deleted or merged
+    # away meanwhile): not acted on, and said so on the summary instead of failing the request.
+    skipped = models.PositiveIntegerField(default=0)
     in_background = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=BulkStatus.choices, default=BulkStatus.RUNNING)
     created_at = models.DateTimeField(auto_now_add=True)

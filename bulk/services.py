@@ -58,10 +58,12 @@ def bulk_start(
     params: dict,
     records: QuerySet,
     selection: str,
+    ticked: int = 0,
 ) -> BulkAction:
     """Ask for `kind` on `records` (a queryset of the workspace's live records, as selected or
-    filtered). Small selections are left for the caller to run now (bulk_run); larger ones
-    are handed to a job in this transaction."""
+    filtered). `ticked`: how many ids the user ticked (0 for "all matching"); those of them
+    that are no longer live records are counted as skipped. Small selections are left for
+    the caller to run now (bulk_run); larger ones are handed to a job in this transaction."""
     if kind not in BulkKind.values:
         raise ValidationError("Choose one of the listed actions.")
     bulk = BulkAction.objects.create(
@@ -71,8 +73,11 @@ def bulk_start(
     if total == 0:
         raise ValidationError("No records are selected.")
     bulk.total = total
+    # Counted when the selection is copied, so a record deleted after the form was shown is
+    # skipped too.
+    bulk.skipped = max(ticked - total, 0)
     bulk.in_background = total > inline_limit()
-    bulk.save(update_fields=["total", "in_background"])
+    bulk.save(update_fields=["total", "skipped", "in_background"])
     if bulk.in_background:
         from bulk import tasks
 
@@ -151,6 +156,7 @@ def _finish(bulk: BulkAction) -> BulkAction:
             "done": counts[ItemOutcome.DONE],
             "unchanged": counts[ItemOutcome.UNCHANGED],
             "refused": counts[ItemOutcome.REFUSED],
+            "skipped": bulk.skipped,
             **_param_detail(bulk),
         }
         audit_record(

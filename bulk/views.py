@@ -5,14 +5,14 @@ and the action to `bulk:start`, which shows the action's form; posting that form
 runs the action (or hands it to a job) and shows the summary, which polls while a job runs.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from bulk import selectors, services
+from bulk import permissions, selectors, services
 from bulk.forms import FORMS
 from bulk.models import BulkKind
 from pipeline.models import StageDefinition
@@ -22,9 +22,13 @@ from records.views.records import list_filters
 
 
 class _Selection:
-    def __init__(self, records, label: str, count: int, scope: str, ids, filters: str):
+    def __init__(self, records, label: str, count: int, scope: str, ids, filters: str, gone=0):
         self.records, self.label, self.count = records, label, count
         self.scope, self.ids, self.filters = scope, ids, filters
+        self.gone = gone  # ticked ids that name no live record of this workspace
+
+
+GONE = "The ticked records no longer exist: they were deleted or merged meanwhile."
 
 
 def _selection(request) -> tuple[_Selection | None, str]:
@@ -48,11 +52,13 @@ def _selection(request) -> tuple[_Selection | None, str]:
     if not ids:
         return None, "Tick at least one record, or choose “all matching”."
     records = record_selectors.live_records(workspace).filter(pk__in=ids)
-    if records.count() != len(ids):
-        # Another workspace's id answers like a missing one.
-        raise Http404("No such record.")
-    label = f"{len(ids)} selected record{'s' if len(ids) != 1 else ''}"
-    return _Selection(records, label, len(ids), scope, ids, filters), ""
+    live = records.count()
+    if not live:
+        return None, GONE
+    # A record deleted since the list was shown is skipped, not a failure of the whole
+    # request; another workspace's id counts the same as a missing one (nothing revealed).
+    label = f"{live} selected record{'s' if live != 1 else ''}"
+    return _Selection(records, label, live, scope, ids, filters, gone=len(ids) - live), ""
 
 
 def _form(request, kind, data=None):
@@ -94,6 +100,7 @@ def bulk_start(request):
                     params=form.params(),
                     records=selection.records,
                     selection=selection.label,
+                    ticked=len(selection.ids),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
@@ -120,6 +127,8 @@ def _merge_two(request):
         return _refuse(request, problem)
     if selection.scope == "all" or len(selection.ids) != 2:
         return _refuse(request, "Tick exactly two records to merge them.")
+    if selection.gone:
+        return _refuse(request, "One of the two ticked records no longer exists.")
     url = reverse("records:merge_confirm", args=[request.workspace.slug, *selection.ids])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -145,8 +154,10 @@ def _summary_response(request, bulk):
 @require_GET
 def bulk_detail(request, bulk_id):
     """The summary: a progress bar while a job runs (htmx polls this), then which records were
-    done, which were refused and why."""
+    done, which were refused and why. Its author's, and admins' and leaders' (403 for others)."""
     bulk = selectors.bulk_of(request.workspace, bulk_id)
+    if not permissions.can_see_bulk(request.membership, bulk):
+        raise PermissionDenied("Only its author, leaders and admins can see this summary.")
     summary = selectors.bulk_summary(request.workspace, bulk)
     context = {"summary": summary, "list_url": _list_url(request)}
     response = render_page(request, "bulk/summary.html", context, partial="summary")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core import signing
 from django.db.models import F, Q
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
 
 class InvalidCursor(ValueError):
@@ -19,27 +20,42 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True)
 class Order:
-    """Order by `key` (a field or an annotation), then by id in the same direction.
+    """Order by `key` (a field or an annotation), then by the `then` fields, then by id, all
+    in the same direction.
 
     `nulls_last` is for an ascending nullable column: it matches PostgreSQL's btree order, so
-    the index still serves the sort."""
+    the index still serves the sort. `then` names non-null columns (e.g. last name, then first
+    name); with them a cursor holds every key's value."""
 
     key: str
     descending: bool = False
     nulls_last: bool = False
+    then: tuple[str, ...] = ()
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (self.key, *self.then)
 
     def order_by(self) -> list:
         if self.descending:
-            return [F(self.key).desc(), F("id").desc()]
+            return [*(F(k).desc() for k in self.keys), F("id").desc()]
         if self.nulls_last:
             return [F(self.key).asc(nulls_last=True), F("id").asc()]
-        return [F(self.key).asc(), F("id").asc()]
+        return [*(F(k).asc() for k in self.keys), F("id").asc()]
 
     def after(self, value, pk) -> Q:
-        """Rows that come after (value, pk) in this order.
+        """Rows that come after (value, pk) in this order (with `then`, value is the list of
+        the keys' values).
 
         Written as `key <= v AND (key < v OR id < pk)` (for descending): the first half is a
         range the index can start from; a plain OR would make the planner walk from the top."""
+        if self.then:
+            if not isinstance(value, list) or len(value) != len(self.keys):
+                raise InvalidCursor("This page link belongs to another list or sort order.")
+            # A row comparison, (last, first, id) > (v1, v2, pk): PostgreSQL starts the scan of
+            # an index on those columns right there, however many rows share the first key.
+            compare = TupleLessThan if self.descending else TupleGreaterThan
+            return compare(Tuple(*(F(k) for k in self.keys), F("id")), (*value, pk))
         strict, loose = ("lt", "lte") if self.descending else ("gt", "gte")
         if self.nulls_last and value is None:
             return Q(**{f"{self.key}__isnull": True, f"id__{strict}": pk})
@@ -62,6 +78,8 @@ def _encode_value(value):
         return ["n", str(value)]
     if isinstance(value, bool | int | str):
         return ["v", value]
+    if isinstance(value, list | tuple):
+        return ["l", [_encode_value(v) for v in value]]
     raise TypeError(f"Cannot put {type(value).__name__} in a cursor.")
 
 
@@ -77,6 +95,8 @@ def _decode_value(encoded):
         return Decimal(raw)
     if tag == "v":
         return raw
+    if tag == "l" and isinstance(raw, list):
+        return [_decode_value(v) for v in raw]
     raise InvalidCursor("Unknown value in cursor.")
 
 
@@ -120,7 +140,9 @@ def paginate(queryset, order: Order, *, salt: str, scope: str, cursor: str | Non
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = encode(salt=salt, scope=scope, value=_sort_value(last, order.key), pk=last.pk)
+        values = [_sort_value(last, k) for k in order.keys]
+        value = values if order.then else values[0]
+        next_cursor = encode(salt=salt, scope=scope, value=value, pk=last.pk)
     return Page(items=rows, next_cursor=next_cursor)
 
 

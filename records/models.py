@@ -288,8 +288,10 @@ class Contact(TenantModel):
         indexes = [
             models.Index(fields=["workspace", "record"], name="contact_ws_record"),
             models.Index(fields=["workspace", "email"], name="contact_ws_email"),
-            # The workspace's contacts list, by name (keyset on first_name, id).
-            models.Index(fields=["workspace", "first_name", "id"], name="contact_ws_name"),
+            # The workspace's contacts list, by last then first name (keyset on all three).
+            models.Index(
+                fields=["workspace", "last_name", "first_name", "id"], name="contact_ws_last_first"
+            ),
         ]
 
     def __str__(self):

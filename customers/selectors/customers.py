@@ -180,13 +180,20 @@ def at_risk_arr(workspace, *, renewal_owner_id: int | None = None) -> AtRisk:
     deleted = Record.objects.of(workspace).filter(
         pk=OuterRef("record_id"), deleted_at__isnull=False
     )
-    rows = Customer.objects.of(workspace).filter(mrr__gt=0).exclude(Exists(deleted))
+    # Under 70 only (both bands): the range of customer_ws_paying_health the figures need.
+    rows = (
+        Customer.objects.of(workspace)
+        .filter(HEALTH_BANDS["below_70"], mrr__gt=0)
+        .exclude(Exists(deleted))
+    )
     if renewal_owner_id is not None:
         rows = rows.filter(renewal_owner_id=renewal_owner_id)
+    # Counted by health_score (never null in a band), not id: id is not in the index, and
+    # reading it would visit every row.
     got = rows.aggregate(
-        at_risk_n=Count("id", filter=HEALTH_BANDS["at_risk"]),
+        at_risk_n=Count("health_score", filter=HEALTH_BANDS["at_risk"]),
         at_risk_mrr=Sum("mrr", filter=HEALTH_BANDS["at_risk"]),
-        critical_n=Count("id", filter=HEALTH_BANDS["critical"]),
+        critical_n=Count("health_score", filter=HEALTH_BANDS["critical"]),
         critical_mrr=Sum("mrr", filter=HEALTH_BANDS["critical"]),
     )
     return AtRisk(

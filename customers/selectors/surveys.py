@@ -55,7 +55,8 @@ def _pct(part, whole) -> int:
 
 
 def _arr():
-    return Coalesce(F("record__customer__mrr"), Value(Decimal("0"))) * 12
+    # Through SurveyResponse.customer, not record__customer: that path joined records_record.
+    return Coalesce(F("customer__mrr"), Value(Decimal("0"))) * 12
 
 
 def _aggregates() -> dict:

@@ -5,7 +5,7 @@ the words of a contact's name (GIN `contact_name_words`) or of their e-mail (GIN
 `contact_search_words`), a phone typed in international form as a prefix of the E.164 column
 (`contact_ws_phone`). One bounded probe (PROBE ids) picks the plan as on the records list: few
 matches are fetched by id and sorted; a word so common that the probe is full walks the list's
-own order (`contact_ws_name`) testing each row until a page is full. Other databases match
+own order (`contact_ws_last_first`) testing each row until a page is full. Other databases match
 substrings (a development database's size).
 """
 
@@ -21,7 +21,9 @@ from records.models import Contact, Seniority
 PAGE_SIZE = 25
 PROBE = 500
 SEARCH_MIN = 3
-ORDER = keyset.Order("first_name")
+# By last name, then first name (a person with no last name sorts first), then id: the
+# order of `contact_ws_last_first`, which the row comparison of keyset.Order starts from.
+ORDER = keyset.Order("last_name", then=("first_name",))
 SALT = "records.contacts"
 # ?validity= — what ADR 0101's flags say about a contact's phone and e-mail.
 VALIDITY = {
@@ -109,14 +111,15 @@ def search_contacts(queryset: QuerySet[Contact], workspace, term: str) -> QueryS
 
 
 def contacts_page(workspace, query: ContactSearch, *, cursor=None, size=PAGE_SIZE):
-    """One page of the workspace's contacts by name, with their record (one query)."""
+    """One page of the workspace's contacts by last then first name, with their record (one
+    query)."""
     queryset = live_contacts(workspace).select_related("record")
     if query.seniority in Seniority.values:
         queryset = queryset.filter(seniority=query.seniority)
     if query.validity in VALIDITY:
         queryset = queryset.filter(VALIDITY[query.validity][1])
     queryset = search_contacts(queryset, workspace, query.term)
-    return keyset.paginate(queryset, ORDER, salt=SALT, scope="name", cursor=cursor, size=size)
+    return keyset.paginate(queryset, ORDER, salt=SALT, scope="last_first", cursor=cursor, size=size)
 
 
 def workspace_has_contacts(workspace) -> bool:

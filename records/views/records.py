@@ -232,6 +232,7 @@ def detail_context(request, record, **overrides) -> dict:
         "contacts": list(selectors.contacts_of(workspace, record)),
         "contact_form": ContactForm(),
         "activity_form": ActivityForm(members=members, initial={"assignee": request.user.pk}),
+        # Also decides "Merge with…": merging this record away deletes it (records.views.merge).
         "can_delete": permissions.can_delete_record(request.membership, record),
         "timeline_cursor": cursor,
         "timeline_error": "",

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from bulk.models import BulkAction, BulkItem
 from jobs.models import Job
@@ -133,16 +134,56 @@ def test_more_than_a_page_runs_as_a_job_with_a_progress_bar(
     assert "Moved: 5" in html and "Unqualified</a>: Does not meet" in html
 
 
-def test_a_foreign_or_missing_record_id_is_404(
+def test_a_ticked_record_gone_meanwhile_is_skipped_and_the_others_are_done(
     admin_client, start_url, other_workspace, make_record
 ):
-    mine = make_record("lead")
+    """Deleted since the list was shown, purged, or another workspace's id (which answers like
+    a missing one): skipped and said so, the rest of the selection goes ahead."""
+    mine = make_record("lead", name="Still Here")
+    deleted = make_record("lead", name="Deleted Meanwhile")
+    Record.objects.filter(pk=deleted.pk).update(deleted_at=timezone.now())
     theirs = RecordFactory(workspace=other_workspace)
-    for ids in ([mine.pk, theirs.pk], [theirs.pk], [999_999], ["abc"]):
+    ids = [mine.pk, deleted.pk, theirs.pk, 999_999]
+    html = admin_client.post(start_url, {"kind": "delete", "ids": ids}).content.decode()
+    assert "1 selected record" in html and "3 of the ticked records no longer exist " in html
+    response = admin_client.post(
+        start_url, {"kind": "delete", "ids": ids, "confirm": "1"}, follow=True
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Deleted: 1" in html and "Skipped: 3 (no longer exist)" in html
+    assert "Refused: 0" in html and "Deleted Meanwhile" not in html
+    bulk = BulkAction.objects.get()
+    assert (bulk.total, bulk.skipped) == (1, 3)
+    assert Record.objects.get(pk=mine.pk).deleted_at is not None
+    assert Record.objects.get(pk=theirs.pk).deleted_at is None
+
+
+def test_only_gone_records_is_refused_plainly_and_a_malformed_id_is_404(
+    admin_client, start_url, other_workspace
+):
+    theirs = RecordFactory(workspace=other_workspace)
+    for ids in ([theirs.pk], [999_999]):
         response = admin_client.post(start_url, {"kind": "delete", "ids": ids, "confirm": "1"})
-        assert response.status_code == 404
+        assert response.status_code == 400
+        assert "The ticked records no longer exist" in response.content.decode()
+    response = admin_client.post(start_url, {"kind": "delete", "ids": ["abc"], "confirm": "1"})
+    assert response.status_code == 404
     assert not BulkAction.objects.exists()
     assert Record.objects.get(pk=theirs.pk).deleted_at is None
+
+
+def test_a_summary_is_seen_by_its_author_and_by_admins_and_leaders_only(
+    client, start_url, team, make_record, detail_url
+):
+    client.force_login(team["ae"].user)
+    record = make_record("lead", owner=team["ae"].user)
+    client.post(start_url, {"kind": "delete", "ids": [record.pk], "confirm": "1"})
+    bulk = BulkAction.objects.get()
+    for role, status in [("ae", 200), ("admin", 200), ("leader", 200), ("sdr", 403), ("csm", 403)]:
+        client.force_login(team[role].user)
+        assert client.get(detail_url(bulk)).status_code == status, role
+        assert client.get(detail_url(bulk) + "?polling=1", **HTMX).status_code == status, role
 
 
 def test_another_workspaces_summary_is_404(client, pipeline_ws, other_workspace, team):

@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +63,24 @@ def test_nps_csat_and_arr_weighted_nps_on_a_hand_computed_example(workspace):
     assert s.arr_weighted_nps == 77  # (30,000 - 1,200) / 37,200 = 77.4
     assert selectors.scores(workspace, today=TODAY, record=c).nps == -100
     assert selectors.scores(workspace, today=TODAY - timedelta(days=200)).nps is None
+
+
+def test_each_answer_weighs_its_customers_current_mrr_read_without_the_records_table(workspace):
+    """The ARR weights join the answer's customer on (workspace, record) directly: a record
+    with no customer row weighs nothing, an MRR change shows at once (nothing is stored)."""
+    paying = _paying(workspace, "1000")
+    prospect = RecordFactory(workspace=workspace)  # answered, but never billed
+    _answer(paying, "nps", 10)
+    SurveyResponse.objects.create(
+        workspace=workspace, record=prospect, kind="nps", score=0, responded_on=TODAY
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        s = selectors.scores(workspace, today=TODAY)
+    assert len(ctx) == 1 and "records_record" not in ctx[0]["sql"]
+    assert (s.nps_responses, s.promoters, s.detractors) == (2, 1, 1)
+    assert (s.arr_total, s.arr_promoters, s.arr_detractors) == (Decimal("12000"),) * 2 + (0,)
+    Customer.objects.filter(record=paying).update(mrr=Decimal("250"))
+    assert selectors.scores(workspace, today=TODAY).arr_promoters == Decimal("3000")
 
 
 def test_survey_bad_input_saves_nothing(workspace):

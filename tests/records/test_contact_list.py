@@ -91,15 +91,13 @@ def test_no_match_and_empty_workspace_say_what_to_do(admin_client, workspace, ot
     assert "No contacts match" in html and "Clear the filters" in html
 
 
-def test_keyset_pages_htmx_partial_and_a_broken_cursor(admin_client, workspace, monkeypatch):
-    monkeypatch.setattr(contact_selectors, "PAGE_SIZE", 2)
-    monkeypatch.setattr(contact_selectors.contacts_page, "__defaults__", (None, 2))
-    record = RecordFactory(workspace=workspace)
-    for name in ["Eve", "Dan", "Ann", "Cat", "Bea"]:
-        ContactFactory(record=record, first_name=name, last_name="")
+def every_page(client, workspace, monkeypatch, size=2):
+    """The names of every page of the list, following its "More contacts" link (htmx)."""
+    monkeypatch.setattr(contact_selectors, "PAGE_SIZE", size)
+    monkeypatch.setattr(contact_selectors.contacts_page, "__defaults__", (None, size))
     seen, query = [], {}
     while True:
-        response = admin_client.get(list_url(workspace), query, **HTMX)
+        response = client.get(list_url(workspace), query, **HTMX)
         html = response.content.decode()
         assert response.status_code == 200 and "<html" not in html
         seen += names(html)
@@ -110,8 +108,33 @@ def test_keyset_pages_htmx_partial_and_a_broken_cursor(admin_client, workspace, 
             "cursor": re.search(r"cursor=([^&\"]+)", more.group(1).replace("&amp;", "&")).group(1)
         }
         query["cursor"] = query["cursor"].replace("%3A", ":")
-    assert seen == ["Ann", "Bea", "Cat", "Dan", "Eve"]
+    return seen
+
+
+def test_keyset_pages_htmx_partial_and_a_broken_cursor(admin_client, workspace, monkeypatch):
+    record = RecordFactory(workspace=workspace)
+    for name in ["Eve", "Dan", "Ann", "Cat", "Bea"]:
+        ContactFactory(record=record, first_name=name, last_name="")
+    assert every_page(admin_client, workspace, monkeypatch) == ["Ann", "Bea", "Cat", "Dan", "Eve"]
     assert admin_client.get(list_url(workspace), {"cursor": "broken"}).status_code == 400
+
+
+def test_the_list_is_by_last_name_then_first_name_across_pages(
+    admin_client, workspace, monkeypatch
+):
+    """Pages end inside a shared last name, or between two people of the same name, and the
+    next one goes on from the right person (the cursor holds both names and the id); a person
+    without a last name sorts first."""
+    record = RecordFactory(workspace=workspace)
+    for first, last in [
+        ("Al", "Young"), ("Cy", "Smith"), ("Zoe", "Adams"), ("Ann", "Smith"), ("Bo", ""),
+        ("Bob", "Smith"), ("Ann", "Smith"),
+    ]:  # fmt: skip
+        ContactFactory(record=record, first_name=first, last_name=last)
+    for size in (2, 3):
+        assert every_page(admin_client, workspace, monkeypatch, size) == [
+            "Bo", "Zoe Adams", "Ann Smith", "Ann Smith", "Bob Smith", "Cy Smith", "Al Young",
+        ]  # fmt: skip
 
 
 def test_list_query_count_is_bounded(

@@ -283,3 +283,16 @@ def test_a_rep_who_may_delete_neither_record_is_403(client, url, pair, rep):
     assert response.status_code == 400
     assert "only admins, leaders and its owner" in response.content.decode()
     assert Record.objects.get(pk=gone.pk).deleted_at is None
+
+
+def test_merge_with_is_offered_only_to_who_may_delete_the_record(client, url, pair, rep):
+    """Merging the record away deletes it: the rep who may not delete it is not offered the
+    button (the confirmation would answer 403); its owner and admins are."""
+    keep, _ = pair  # owned by the admin
+    merge_url = url("merge", keep.pk)
+    client.force_login(rep.user)
+    assert f'href="{merge_url}"' not in client.get(url("detail", keep.pk)).content.decode()
+    mine = RecordFactory(workspace=keep.workspace, owner=rep.user)
+    assert f'href="{url("merge", mine.pk)}"' in client.get(url("detail", mine.pk)).content.decode()
+    client.force_login(keep.owner)
+    assert f'href="{merge_url}"' in client.get(url("detail", keep.pk)).content.decode()
