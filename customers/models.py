@@ -73,9 +73,12 @@ class Customer(TenantModel):
                 name="customer_ws_paying_health",
             ),
             # The scores' ARR weights (customers.selectors.surveys): each response's customer
-            # found by (workspace, record) with its MRR, from the index alone.
+            # found by (workspace, record) with its MRR, from the index alone; and a CSM's
+            # customers (joined from their records) counted and summed per health band.
             models.Index(
-                fields=["workspace", "record"], include=["mrr"], name="customer_ws_record"
+                fields=["workspace", "record"],
+                include=["mrr", "health_score"],
+                name="customer_ws_record",
             ),
         ]
 

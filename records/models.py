@@ -196,10 +196,13 @@ class Record(TenantModel):
                 fields=["workspace", "created_at", "id"], name="record_ws_created", condition=LIVE
             ),
             models.Index(F("workspace"), ICP_SORT, F("id"), name="record_ws_icp", condition=LIVE),
+            # An owner's records; the last activity rides along so "engagement due" over a CSM's
+            # whole book (customers.selectors) filters in the index, not in every record's row.
             models.Index(
                 fields=["workspace", "owner", "-updated_at", "-id"],
                 name="record_ws_owner",
                 condition=LIVE,
+                include=["last_activity_at"],
             ),
             # Stage reports and counts. Not ordered by ICP score: the board walks its own index
             # (pipeline_board_open), and every index that carries the score must take a new key

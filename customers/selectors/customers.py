@@ -90,7 +90,10 @@ def customers(
     """The customers `filters` select (engagement_days: N of "engagement due", when asked)."""
     rows = Customer.objects.of(workspace).filter(record__deleted_at__isnull=True)
     if filters.csm_id is not None:
-        rows = rows.filter(record__owner_id=filters.csm_id)
+        # The record's workspace said as well (it is the customer's): PostgreSQL then finds the
+        # CSM's records by the owner index (workspace, owner, ...), which carries their last
+        # activity, instead of scanning around it.
+        rows = rows.filter(record__workspace_id=workspace.pk, record__owner_id=filters.csm_id)
     if filters.renewal_owner_id is not None:
         rows = rows.filter(renewal_owner_id=filters.renewal_owner_id)
     if filters.health:

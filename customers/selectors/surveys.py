@@ -85,7 +85,15 @@ def responses(workspace, *, today: date, record=None, owner_id=None):
     if record is not None:
         rows = rows.filter(record_id=getattr(record, "pk", record))
     if owner_id is not None:
-        rows = rows.filter(record__owner_id=owner_id)
+        # A CSM's book: their live records (as the customer list the figures link to). Said
+        # with the record's workspace, the records come from the owner index (live records)
+        # alone, hashed against the window's answers; a bare owner test read every record
+        # (355 ms for a CSM's 4,815 answers at 100k records, docs/PERFORMANCE.md).
+        rows = rows.filter(
+            record__workspace_id=workspace.pk,
+            record__owner_id=owner_id,
+            record__deleted_at__isnull=True,
+        )
     return rows
 
 

@@ -100,7 +100,7 @@ def satisfaction(*, workspace, membership, period):
 
 @panel("csm", "engagements", title="Engagements due")
 def engagements(*, workspace, membership, period):
-    """Paying customers with no engagement for the workspace's N days (2 queries + settings)."""
+    """Paying customers with no engagement for the workspace's N days (3 queries + settings)."""
     days = settings_or_defaults(workspace).engagement_days
     got = csm.engagements_due(
         workspace, csm_id=_csm_id(membership), today=period.today, engagement_days=days

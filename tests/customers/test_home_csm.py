@@ -60,7 +60,7 @@ def test_customers_by_health_worst_band_first_with_arr(
 
 
 def test_engagements_due_quietest_first(pipeline_ws, book, team, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         due = csm.engagements_due(
             pipeline_ws,
             csm_id=team["csm"].user_id,

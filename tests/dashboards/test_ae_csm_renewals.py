@@ -46,7 +46,8 @@ BOUNDS = {
     ("ae", "wins"): 2,
     ("csm", "health"): 2,
     ("csm", "satisfaction"): 1,
-    ("csm", "engagements"): 3,
+    # The count, the five quietest customers' record ids, then those five customers whole.
+    ("csm", "engagements"): 4,
     ("csm", "handoffs"): 2,
     ("renewals", "due"): 1,
     ("renewals", "at_risk"): 1,
