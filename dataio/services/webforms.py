@@ -10,11 +10,12 @@ docs/data-in-out.md describes it; ADR 0017 how the public URL reaches the worksp
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from dataio.models import WebForm, WebFormActivity, WebFormOwnerRule, WebFormSub
 from dataio.services.run import json_value
 from dataio.webform_fields import EMAIL, catalog
 from pipeline.models import StageDefinition
+from pipeline.selectors import first_stage
 from pipeline.services.moves import next_in_rotation
 from playbook.integrity import refused_as
 from playbook.models import Membership, User, Workspace
@@ -30,6 +32,7 @@ from records.matching import match_contacts, match_records, normalize_domain
 from records.models import Contact, CustomFieldDefinition, Record, Source
 from records.services.activities import activity_log
 from records.services.contacts import contact_create, contact_update
+from records.services.icp import icp_rescore_in_transaction
 from records.services.ownership import owner_changed
 from records.services.records import normalize_domain as checked_domain
 from records.services.records import record_create, record_update
@@ -192,34 +195,47 @@ def _company_domain(values: dict, email: str) -> str:
         return ""
 
 
-def _first_stage(workspace) -> StageDefinition | None:
-    return (
-        StageDefinition.objects.of(workspace)
-        .filter(is_retired=False)
-        .order_by("position", "id")
-        .first()
-    )
-
-
-def _owner_of_new_record(webform: WebForm, workspace) -> User | None:
+def _owner_of_new_record(webform: WebForm, workspace, stage: StageDefinition | None):
     """The form's owner rule; nobody when it names no active member (one who left)."""
-    owner_id = None
-    if webform.owner_rule == WebFormOwnerRule.MEMBER:
-        owner_id = webform.owner_id
-    elif webform.owner_rule == WebFormOwnerRule.ROUND_ROBIN:
-        stage = _first_stage(workspace)
-        if stage is not None:
-            owner_id = next_in_rotation(
-                workspace=workspace, team=stage.receiving_team, now=timezone.now()
+    if webform.owner_rule == WebFormOwnerRule.MEMBER and webform.owner_id is not None:
+        return User.objects.filter(
+            pk=webform.owner_id,
+            is_active=True,
+            memberships__workspace=workspace,
+            memberships__is_active=True,
+        ).first()
+    if webform.owner_rule == WebFormOwnerRule.ROUND_ROBIN and stage is not None:
+        owner_id = next_in_rotation(
+            workspace=workspace, team=stage.receiving_team, now=timezone.now()
+        )
+        # The rotation picks an active member who is an active user, and record_create checks
+        # the membership again: the user row itself is not read (only its id is used).
+        return User(pk=owner_id) if owner_id is not None else None
+    return None
+
+
+def _serialise(workspace_id: int, keys: list[str]) -> None:
+    """Hold the workspace's transaction-level advisory locks on the submission's e-mail and
+    company domain until commit, before matching: two posts naming the same new company (or
+    the same person, a double click) at the same moment would otherwise both find nothing and
+    create two records. The second waits for the first's commit, then matches what it made.
+    Keys are hashed to 64 bits (a collision only makes two posts wait for each other) and
+    taken in sorted order, so two posts never wait for each other's second lock. SQLite (the
+    embedded default) runs one writing transaction at a time anyway: nothing is taken."""
+    if connection.vendor != "postgresql" or not keys:
+        return
+    locks = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"{workspace_id}:{key}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
             )
-    if owner_id is None:
-        return None
-    return User.objects.filter(
-        pk=owner_id,
-        is_active=True,
-        memberships__workspace=workspace,
-        memberships__is_active=True,
-    ).first()
+            for key in keys
+        }
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(locks)), locks)
 
 
 def _contact_data(values: dict, email: str) -> dict:
@@ -254,18 +270,23 @@ def webform_submit(*, webform: WebForm, values: dict, definitions=None) -> WebFo
     domain = _company_domain(values, email.value)
     if values.get("domain"):
         values = {**values, "domain": domain}
+    _serialise(
+        workspace.pk, [f"email:{email.value.lower()}"] + ([f"domain:{domain}"] if domain else [])
+    )
     contacts = match_contacts(workspace, [email.value])
     known = contacts.get(email.value.lower())
     record_id = known[0] if known else None
     if record_id is None and domain:
         record_id = match_records(workspace, [("", domain)])[0]
     if definitions is None:
-        definitions = CustomFieldDefinition.objects.of(workspace).order_by("position", "id")
+        definitions = list(CustomFieldDefinition.objects.of(workspace).order_by("position", "id"))
     labels = {f.name: f.label for f in catalog(definitions)}
     note = f"Web form “{webform.name}”"
     try:
         if record_id is None:
-            record, contact = _create(webform, workspace, values, email.value, domain, note)
+            record, contact = _create(
+                webform, workspace, values, email.value, domain, note, definitions
+            )
         else:
             record, contact = _update(webform, workspace, record_id, known, values, email.value)
         activity_log(
@@ -277,6 +298,9 @@ def webform_submit(*, webform: WebForm, values: dict, definitions=None) -> WebFo
         )
     except ValidationError as exc:
         raise _posted(exc) from exc
+    # Scored before the commit, not after it in a second transaction (ADR 0017): the record is
+    # locked by this transaction and nothing more changes it, contacts or activities.
+    icp_rescore_in_transaction(record=record)
     return WebFormSubmission.objects.create(
         workspace_id=workspace.pk,
         form=webform,
@@ -287,11 +311,12 @@ def webform_submit(*, webform: WebForm, values: dict, definitions=None) -> WebFo
     )
 
 
-def _create(webform, workspace, values, email, domain, note) -> tuple[Record, Contact]:
+def _create(webform, workspace, values, email, domain, note, definitions):
     contact = _contact_data(values, email)
     name = (values.get("company") or domain or "").strip()
     if not name:
         name = f"{contact['first_name']} {contact['last_name']}".strip() or email
+    stage = first_stage(workspace)
     record = record_create(
         workspace=workspace,
         actor=None,
@@ -301,11 +326,13 @@ def _create(webform, workspace, values, email, domain, note) -> tuple[Record, Co
         employee_count=values.get("employees"),
         country=values.get("country", ""),
         source=webform.source,
-        owner=_owner_of_new_record(webform, workspace),
+        owner=_owner_of_new_record(webform, workspace, stage),
         custom_fields=_custom_updates(values),
-        first_contact=contact,
         stage_note=note,
+        definitions=definitions,
+        first_stage=stage,
     )
+    created = contact_create(record=record, actor=None, record_is_new=True, **contact)
     if record.owner_id is not None:  # one lead, one line in its new owner's notifications
         owner_changed(
             record=record,
@@ -315,8 +342,7 @@ def _create(webform, workspace, values, email, domain, note) -> tuple[Record, Co
             reason="assigned",
             detail=f"came in through the web form “{webform.name}”",
         )
-    found = Contact.objects.of(workspace).filter(record=record).first()
-    return record, found
+    return record, created
 
 
 def _update(webform, workspace, record_id, known, values, email) -> tuple[Record, Contact]:
@@ -337,7 +363,8 @@ def _update(webform, workspace, record_id, known, values, email) -> tuple[Record
         )
     submitted = _contact_data(values, email)
     if known is None or known[0] != record.pk:
-        return record, contact_create(record=record, actor=None, **submitted)
+        # The record's row is locked above (or by record_update, which returns it as written).
+        return record, contact_create(record=record, actor=None, record_locked=True, **submitted)
     contact = Contact.objects.of(workspace).get(pk=known[1])
     current = {
         "first_name": contact.first_name,

@@ -25,6 +25,16 @@ def stages(workspace, *, include_retired: bool = False) -> list[StageDefinition]
     return list(qs.order_by("position", "id"))
 
 
+def first_stage(workspace) -> StageDefinition | None:
+    """The first active stage (normally Lead), where new records start."""
+    return (
+        StageDefinition.objects.of(workspace)
+        .filter(is_retired=False)
+        .order_by("position", "id")
+        .first()
+    )
+
+
 def stage_map(workspace) -> dict[int, StageDefinition]:
     return {s.pk: s for s in stages(workspace, include_retired=True)}
 

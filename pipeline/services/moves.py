@@ -438,17 +438,17 @@ def record_reopen(*, workspace, record, actor, membership, version=None, note: s
     )
 
 
-@transaction.atomic
-def record_place_in_first_stage(*, record, actor=None, note: str = "") -> StageTransition | None:
-    """A new Record enters the workspace's first active stage (normally Lead); the entry is the
-    first row of its stage history (`note` says where it came from, e.g. a web form). Without
-    stages configured the record stays unstaged."""
-    first = (
-        StageDefinition.objects.of(record.workspace_id)
-        .filter(is_retired=False)
-        .order_by("position", "id")
-        .first()
-    )
+# No savepoint: it raises nothing a caller could catch and carry on from, and it runs inside
+# record_create's transaction (a savepoint would be two more round trips per new record).
+@transaction.atomic(savepoint=False)
+def record_place_in_first_stage(
+    *, record, actor=None, note: str = "", stage: StageDefinition | None = None
+) -> StageTransition | None:
+    """A new Record enters the workspace's first active stage (normally Lead), or `stage` when
+    the caller read it already (pipeline.selectors.first_stage); the entry is the first row of
+    its stage history (`note` says where it came from, e.g. a web form). Without stages
+    configured the record stays unstaged."""
+    first = stage if stage is not None else selectors.first_stage(record.workspace_id)
     if first is None:
         return None
     now = timezone.now()
@@ -463,7 +463,7 @@ def record_place_in_first_stage(*, record, actor=None, note: str = "") -> StageT
         from_stage=None,
         to_stage=first,
         actor=actor,
-        to_owner=record.owner,
+        to_owner_id=record.owner_id,
         at=now,
         note=note,
     )

@@ -15,6 +15,7 @@ from playbook.models import AuditKind, User
 from records import contact_changes
 from records.contact_data import parse_email, parse_phone
 from records.models import Contact, ContactChangeKind, Record, Seniority
+from records.services.icp import icp_rescore_after_commit
 from records.services.records import record_touch
 
 CONTACT_FIELDS = (
@@ -83,21 +84,40 @@ def _make_primary(contact: Contact) -> None:
 
 @transaction.atomic
 def contact_create(
-    *, record: Record, actor: User | None, is_primary: bool = False, strict: bool = True, **data
+    *,
+    record: Record,
+    actor: User | None,
+    is_primary: bool = False,
+    strict: bool = True,
+    record_is_new: bool = False,
+    record_locked: bool = False,
+    **data,
 ) -> Contact:
-    """Add a contact. The first contact of a record becomes its primary one."""
+    """Add a contact. The first contact of a record becomes its primary one.
+
+    `record_locked`: the caller locked the record's row in this transaction (select_for_update)
+    and passes it, so it is not locked again. `record_is_new`: the record was created in the
+    caller's transaction and has no contact yet (record_create's first contact, a web form's
+    new lead): no other transaction can see the row, the contact is primary without asking,
+    and the record is not touched (it was just written); three statements fewer. Said of a
+    record that has a primary contact, the one-primary index refuses the insert."""
     _check(data)
-    record = _lock_record(record)
+    if not (record_is_new or record_locked):
+        record = _lock_record(record)
     contact = Contact(workspace_id=record.workspace_id, record=record)
     _apply(contact, record, data, strict=strict)
-    has_primary = (
-        Contact.objects.of(record.workspace_id).filter(record=record, is_primary=True).exists()
-    )
-    if is_primary or not has_primary:
+    if is_primary and not record_is_new:
         _make_primary(contact)
+    else:  # primary when the record has none (no other to unset then)
+        contact.is_primary = record_is_new or not (
+            Contact.objects.of(record.workspace_id).filter(record=record, is_primary=True).exists()
+        )
     contact.save()
     contact_changes.record_change(contact=contact, actor=actor, kind=ContactChangeKind.ADDED)
-    record_touch(workspace_id=record.workspace_id, record_id=record.pk)
+    if record_is_new:
+        icp_rescore_after_commit(workspace_id=record.workspace_id, record_id=record.pk)
+    else:
+        record_touch(workspace_id=record.workspace_id, record_id=record.pk)
     return contact
 
 

@@ -274,10 +274,12 @@ def icp_rescore_records(*, workspace_id: int, record_ids) -> int:
 
 class _Rescore:
     """An after-commit rescore of one record; equal ones are registered once per transaction
-    (creating a record with its first contact rescores it once)."""
+    (creating a record with its first contact rescores it once). `done` is set when the
+    transaction scored the record itself after its last change (icp_rescore_in_transaction)."""
 
     def __init__(self, workspace_id: int, record_id: int):
         self.key = (workspace_id, record_id)
+        self.done = False
 
     def __eq__(self, other):
         return isinstance(other, _Rescore) and other.key == self.key
@@ -286,17 +288,53 @@ class _Rescore:
         return hash(self.key)
 
     def __call__(self):
-        icp_rescore_record(workspace_id=self.key[0], record_id=self.key[1])
+        if not self.done:
+            icp_rescore_record(workspace_id=self.key[0], record_id=self.key[1])
+
+
+def _pending(callback: _Rescore) -> _Rescore | None:
+    for _, func, *_ in transaction.get_connection().run_on_commit:
+        if func == callback:
+            return func
+    return None
 
 
 def icp_rescore_after_commit(*, workspace_id: int, record_id: int) -> None:
     """Rescore the record once the current transaction commits, inline: it is cheap (a few
     short queries, icp_rescore_record), so no Celery task per record."""
     callback = _Rescore(workspace_id, record_id)
-    pending = transaction.get_connection().run_on_commit
-    if any(func == callback for _, func, *_ in pending):
+    pending = _pending(callback)
+    if pending is not None:
+        pending.done = False  # changed again after an in-transaction rescore: score it again
         return
     transaction.on_commit(callback)
+
+
+def icp_rescore_in_transaction(*, record: Record) -> bool:
+    """Rescore `record` now, in the caller's transaction, instead of after its commit: for a
+    caller that holds the record's row lock (it created or locked the record in this
+    transaction) and has made its last change to the record, its contacts and its activities
+    (the public web form, dataio.services.webforms). `record` must hold the row as written.
+    Three or four queries (profile, contacts' and activities' facts, the write if the score
+    changed) and no second transaction: the after-commit rescore the services registered for
+    the record is marked done, and a later change in the same transaction arms it again.
+    Scored in the transaction, the new lead is never seen unscored. True if written."""
+    workspace_id = record.workspace_id
+    criteria, _ = _criteria(workspace_id)
+    written = False
+    if criteria is not None:
+        now = timezone.now()
+        score = icp.score_record(record, criteria, now)
+        if record.icp_score != score:
+            Record.objects.of(workspace_id).filter(pk=record.pk).update(
+                icp_score=score, icp_scored_at=now
+            )
+            record.icp_score, record.icp_scored_at = score, now
+            written = True
+    pending = _pending(_Rescore(workspace_id, record.pk))
+    if pending is not None:
+        pending.done = True
+    return written
 
 
 @dataclass(frozen=True)

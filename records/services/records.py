@@ -127,27 +127,33 @@ def record_create(
     custom_fields: dict | None = None,
     first_contact: dict | None = None,
     stage_note: str = "",
+    definitions: list[CustomFieldDefinition] | None = None,
+    first_stage=None,
     **fields,
 ) -> Record:
     """A new Record (optionally with its first contact) placed in the first pipeline stage;
     `stage_note` goes on that first stage-history row (where the record came from).
+    `definitions` (the workspace's custom fields) and `first_stage` (its first active stage),
+    when the caller read them already, are not read again.
 
     Errors of `first_contact` come keyed "contact.<field>"."""
     _check_fields(fields)
     record = Record(workspace=workspace, created_by=actor, **fields)
-    _validate(record, _definitions(workspace.pk), custom_fields, {})
+    if definitions is None:
+        definitions = _definitions(workspace.pk)
+    _validate(record, definitions, custom_fields, {})
     record._history_user = actor
     record.save()
     if first_contact:
         from records.services.contacts import contact_create
 
         try:
-            contact_create(record=record, actor=actor, **first_contact)
+            contact_create(record=record, actor=actor, record_is_new=True, **first_contact)
         except ValidationError as exc:
             raise ValidationError(
                 {f"contact.{field}": messages for field, messages in exc.message_dict.items()}
             ) from exc
-    record_place_in_first_stage(record=record, actor=actor, note=stage_note)
+    record_place_in_first_stage(record=record, actor=actor, note=stage_note, stage=first_stage)
     if actor is not None:  # the system's creations (imports, demo data) announce nothing
         owner_changed(
             record=record,
