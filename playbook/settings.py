@@ -192,7 +192,10 @@ WEBFORM_MAX_BYTES = env.int("WEBFORM_MAX_BYTES", default=65536)
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The app has no translations: with i18n off, every gettext and get_language() is a plain
+# lookup instead of a context-local read (~8 % of a request's CPU, docs/PERFORMANCE.md); the
+# "en" formats still apply (tests/records/test_formats.py pins them).
+USE_I18N = False
 USE_TZ = True
 
 # --- static -----------------------------------------------------------------------------------
