@@ -46,8 +46,9 @@ def _run(self, ctx, seeders, written: dict) -> None:
         )
 
 
-# Memory of the set-based statements' sorts and hashes (ICP rescore, rollups, health) over a
-# whole workspace: PostgreSQL's default, 4 MB, spills them to temporary files at 100k records already.
+# Memory of the sorts and hash joins over a whole workspace (foreign-key checks, the records'
+# update from the pipeline's walks, ICP rescore, rollups): with PostgreSQL's default, 4 MB, a
+# hash join over 1M records goes to temporary files in batches.
 WORK_MEMORY = "128MB"
 
 
