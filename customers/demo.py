@@ -27,6 +27,8 @@ from records.demo import insert_objects
 from records.models import Record, RecordStatus
 
 CENT = Decimal("0.01")
+# Customers walked and written per batch.
+CHUNK = 5000
 PLANS = [(Decimal("300"), "Starter"), (Decimal("1500"), "Pro"), (Decimal("6000"), "Business")]
 GOALS = [
     "Shorten onboarding of new reps to two weeks.",
@@ -148,6 +150,9 @@ def seed(ctx: DemoContext) -> None:
     renewal_reps = ctx.members.get(Role.RENEWALS, []) or [None]
     subs, rows_of, customer_rows, voices = [], [], [], []
     for n, (record_id, arr, key) in enumerate(customers):
+        if len(customer_rows) == CHUNK:  # written as they come: memory stays bounded at 1M
+            _write(ws, subs, rows_of, customer_rows)
+            subs, rows_of, customer_rows = [], [], []
         won_at, won_by = entries.get(record_id, {}).get("won", (timezone.now(), None))
         won_on = min(timezone.localtime(won_at, ws.tzinfo).date(), today)
         expanded = entries.get(record_id, {}).get("expanded")
@@ -198,7 +203,14 @@ def seed(ctx: DemoContext) -> None:
                 mrr=total,
             )
         )
-    # insert_objects: bulk_create without its per-value preparation in Python (ids set alike).
+    _write(ws, subs, rows_of, customer_rows)
+    seed_voice(ctx, voices, today)
+    health_recompute(workspace=ws, today=today)
+
+
+def _write(ws, subs: list, rows_of: list, customer_rows: list) -> None:
+    """Write a chunk of customers with their subscriptions and ledger rows. insert_objects:
+    bulk_create without its per-value preparation in Python (ids set alike)."""
     insert_objects(Subscription, subs)
     insert_objects(
         MrrMovement,
@@ -217,5 +229,3 @@ def seed(ctx: DemoContext) -> None:
         ],
     )
     insert_objects(Customer, customer_rows)
-    seed_voice(ctx, voices, today)
-    health_recompute(workspace=ws, today=today)

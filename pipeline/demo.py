@@ -25,7 +25,9 @@ from playbook.bulkload import secondary_indexes_dropped
 from playbook.demo import DemoContext
 from playbook.models import Role, Team
 from playbook.sql import AnyOf
-from records.demo import foreign_keys_checked_once, insert_rows, update_rows
+from records.demo import foreign_keys_checked_once, insert_rows
+from records.demo.bulk import rows_updated_at_once
+from records.demo.draws import Weighted
 from records.models import Activity, ActivityKind, Contact, Record, RecordStatus
 
 CHUNK = 5000
@@ -121,13 +123,15 @@ class _Journey:
         self.index = {s.key: i for i, s in enumerate(stages)}
         # Companies outside the ICP are lost for that reason when there is one on the list.
         self.outside_icp = next((r for r in reasons if "profile" in r.label.lower()), None)
+        self.outcomes = Weighted(OUTCOMES.items())
+        self.outcomes_outside_icp = Weighted(OUTCOMES_OUTSIDE_ICP.items())
 
     def owner_for(self, stage):
         return self.rng.choice(self.owners.get(stage.receiving_team) or self.owners[None])
 
     def _outcome(self, icp):
-        table = OUTCOMES if (icp or 0) >= MQL_ICP_THRESHOLD else OUTCOMES_OUTSIDE_ICP
-        ((key, status),) = self.rng.choices(list(table), weights=list(table.values()))
+        table = self.outcomes if (icp or 0) >= MQL_ICP_THRESHOLD else self.outcomes_outside_icp
+        key, status = table.pick(self.rng)
         if key not in self.index or (status == "lost" and not self.reasons):
             return 0, RecordStatus.OPEN
         return self.index[key], status
@@ -229,11 +233,12 @@ def seed(ctx: DemoContext) -> None:
     with (
         secondary_indexes_dropped([StageTransition]),
         foreign_keys_checked_once([StageTransition]),
+        rows_updated_at_once(Record, ws.pk, UPDATED) as update,
     ):
-        _walk_all(ctx, journey, now)
+        _walk_all(ctx, journey, now, update)
 
 
-def _walk_all(ctx: DemoContext, journey: _Journey, now) -> None:
+def _walk_all(ctx: DemoContext, journey: _Journey, now, update) -> None:
     ws, rng, index = ctx.workspace, ctx.rng, journey.index
     unstaged = Record.objects.of(ws).filter(stage__isnull=True).order_by("pk")
     last_pk = 0
@@ -269,7 +274,7 @@ def _walk_all(ctx: DemoContext, journey: _Journey, now) -> None:
                         sql_at,
                     )
                 )
-        update_rows(Record, ws.pk, UPDATED, updates)
+        update(updates)
         insert_rows(StageTransition, TRANSITION_COLUMNS, transitions)
         insert_rows(Activity, DEMO_ACTIVITY_COLUMNS, demos)
         # A record marketing qualified has a reachable primary contact (the MQL rules say so).
