@@ -9,7 +9,7 @@
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from pipeline import selectors
 from playbook.rowurls import row_url
@@ -51,6 +51,21 @@ def sla_marker(context, record):
         "sla": selectors.sla_of(stage, record.stage_entered_at, record.status, now),
         "stage": stage,
     }
+
+
+def sla_badge(record, now) -> str:
+    """The records list's stage-cell marker (records.columns.STAGE_MARKERS, registered in
+    pipeline.apps): `{% sla_marker %}`'s badge, of a record with its stage selected."""
+    stage = record.stage
+    sla = selectors.sla_of(stage, record.stage_entered_at, record.status, now)
+    if not sla.breached:
+        return ""
+    return format_html(
+        '<span class="badge badge-danger" title="In {} for {} days; the SLA is {}">Over SLA</span>',
+        stage.name,
+        sla.days_in_stage,
+        sla.sla_days,
+    )
 
 
 def _stages(context, record) -> dict:
