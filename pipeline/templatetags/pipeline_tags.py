@@ -116,14 +116,6 @@ def move_options(context, stages, current_stage_id):
     return cache[key]
 
 
-def _csrf_input(context) -> str:
-    """What `{% csrf_token %}` writes, once per page."""
-    token = context.get("csrf_token")
-    if not token or token == "NOTPROVIDED":
-        return ""
-    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(token)}">'
-
-
 def _card(card, *, slug, query, csrf, options) -> str:
     record, sla = card.record, card.sla
     pk, version = int(record.pk), int(record.version)
@@ -177,7 +169,7 @@ def board_cards(context, cards):
     common = {
         "slug": slug,
         "query": f"?{escape(query)}" if query else "",
-        "csrf": _csrf_input(context),
+        "csrf": formatting.csrf_input(context),
         "options": lambda stage_id: move_options(context, stages, stage_id),
     }
     return mark_safe("".join(_card(card, **common) for card in cards))
