@@ -51,7 +51,9 @@ class PipelineConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from pipeline.handoff import register_dialog
+        from pipeline.templatetags.pipeline_tags import sla_badge
         from playbook.services import workspace_created
+        from records.columns import STAGE_MARKERS
         from records.services.icp import icp_recomputed
 
         workspace_created.connect(install_default_pipeline, dispatch_uid="pipeline-defaults")
@@ -60,3 +62,5 @@ class PipelineConfig(AppConfig):
             keep_stage_totals_triggers, sender=self, dispatch_uid="pipeline-stage-totals"
         )
         register_dialog()
+        if sla_badge not in STAGE_MARKERS:
+            STAGE_MARKERS.append(sla_badge)  # the records list's "Over SLA" badge

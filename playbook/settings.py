@@ -90,6 +90,9 @@ TEMPLATES = [
     }
 ]
 
+# Widgets render once per distinct context and process (playbook/formrender.py).
+FORM_RENDERER = "playbook.formrender.MemoRenderer"
+
 # --- database -------------------------------------------------------------------------------
 VAR_DIR.mkdir(exist_ok=True)
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}

@@ -9,6 +9,7 @@ column (a custom field since removed) are left out when read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from records import custom_fields as cf
@@ -16,6 +17,11 @@ from records.models import CustomFieldDefinition, CustomFieldKind, ForecastCateg
 from records.models import Source as RecordSource
 
 MAX_COLUMNS = 30
+
+# What other apps add to the stage cell of a list row after the stage's name, each
+# `marker(record, now) -> html` (the pipeline's "Over SLA" badge). Apps above records append
+# theirs in their AppConfig.ready(), so records needs no import of them.
+STAGE_MARKERS: list[Callable] = []
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,7 @@ DEFAULT_COLUMNS = [
     "updated",
 ]
 
-_CHOICE_LABELS = {
+CHOICE_LABELS = {
     "source": dict(RecordSource.choices),
     "status": dict(RecordStatus.choices),
     "forecast_category": dict(ForecastCategory.choices),
@@ -140,6 +146,6 @@ def export_cells(columns: list[Column], row: dict) -> list:
             continue
         for _, field in column.export:
             value = row[field]
-            labels = _CHOICE_LABELS.get(field)
+            labels = CHOICE_LABELS.get(field)
             cells.append(labels.get(value, value) if labels else value)
     return cells

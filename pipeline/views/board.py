@@ -123,8 +123,10 @@ def record_move(request, record_id):
         for stage in stages
         if stage.pk in (from_stage_id, transition.to_stage_id)
     ]
+    card = selectors.card(request.workspace, record.pk, now=now)
     context = {
-        "card": selectors.card(request.workspace, record.pk, now=now),
+        "card": card,
+        "cards": [card],
         "headers": headers,
         "transition": transition,
         "move_stages": stages,

@@ -63,7 +63,7 @@ def _after_done(request, activity):
         return redirect(safe_next(request, _record_url(request, activity.record_id, "timeline")))
     if request.POST.get("view") == "task":
         task = selectors.task_for_row(request.workspace, activity.pk)
-        return render(request, "records/tasks.html#task-row", {"task": task})
+        return render(request, "records/tasks.html#task-row", {"task": task, "tasks": [task]})
     entry = selectors.timeline_entry_for(activity)
     record = activity.record
     response = render(
