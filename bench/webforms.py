@@ -1,6 +1,7 @@
 """Web-form submissions: N posts to a form's public URL through Django's test client (the whole
 request: middleware, the key lookup under row-level security, validation, matching, the record,
-contact, activity and submission writes, the ICP rescore after commit), timed one by one.
+contact, activity and submission writes, the ICP rescore in the same transaction), timed one
+by one.
 
 The mix: half new companies (a new domain and e-mail), a quarter new people of companies the
 workspace has (matched by domain), a quarter people who sent a form before (matched by

@@ -48,3 +48,18 @@ class ForgivingRedisCache(RedisCache):
     delete_many = _forgiving("delete_many", None)
     incr = _forgiving("incr", None)
     clear = _forgiving("clear", False)
+
+    def count_in_window(self, key: str, timeout: int) -> int | None:
+        """Add one to the counter `key` (created at 0, expiring after `timeout` seconds) and
+        return it, in one round trip (a pipeline of SET NX and INCR) on one client: Django's
+        add() then incr() take three (incr asks EXISTS first) and build a client each. None
+        when Redis is unreachable (playbook.ratelimit then lets the request through)."""
+        key = self.make_and_validate_key(key)
+        try:
+            pipe = self._cache.get_client(key, write=True).pipeline(transaction=False)
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return int(pipe.execute()[1])
+        except OUTAGE as exc:
+            log.warning("cache count skipped, Redis unavailable: %s", exc)
+            return None

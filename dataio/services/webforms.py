@@ -4,7 +4,8 @@ A submission is saved whole or not at all (one transaction): the record created 
 contact's e-mail first, else the domain: records.matching), its contact added or completed,
 an activity of the form's kind on its timeline, and the submission row. The record, contact
 and activity services do the checks and the side effects they do for a person typing the
-same (e-mail and phone validity, custom fields' types, first stage, ICP score after commit).
+same (e-mail and phone validity, custom fields' types, first stage); the ICP score is computed
+before the commit, in the same transaction (ADR 0017's update).
 docs/data-in-out.md describes it; ADR 0017 how the public URL reaches the workspace.
 """
 
