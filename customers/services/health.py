@@ -84,11 +84,24 @@ def facts_of(workspace, ids: list[int], *, today: date, engagement_days: int) ->
         .filter(_of_records(ids, "pk"))
         .values_list("pk", "last_activity_at")
     )
-    overdue = set(
-        Activity.objects.of(workspace)
-        .filter(_of_records(ids), kind=ActivityKind.TASK, done=False, due_at__lt=now)
+    # Always the range of ids (kept to `ids` here): with a list, PostgreSQL read the open-tasks
+    # index by due date only and filtered the record ids, every overdue task of the workspace
+    # per chunk (with a heap fetch each before a VACUUM): at 1M records 0.9-1.7 s per chunk of
+    # 1,000 customers, most of seed_demo's customers step. The range is an index condition.
+    wanted = set(ids)
+    overdue = {
+        record_id
+        for record_id in Activity.objects.of(workspace)
+        .filter(
+            record_id__gte=min(ids),
+            record_id__lte=max(ids),
+            kind=ActivityKind.TASK,
+            done=False,
+            due_at__lt=now,
+        )
         .values_list("record_id", flat=True)
-    )
+        if record_id in wanted
+    }
     shrank = set(
         ClassifiedMovement.objects.of(workspace)
         .filter(
