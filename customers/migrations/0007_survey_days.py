@@ -1,0 +1,145 @@
+"""The answers per day, kind and score with their customers' MRR (customers.models.SurveyDay),
+kept by triggers on PostgreSQL.
+
+Statement-level triggers with transition tables: a statement that writes many answers or
+customers (an import, the renewal job's set-based update) costs one grouped upsert, not one
+per row. Each upsert locks its rows in (workspace, day, kind, score) order, so two writers
+cannot deadlock on them. The triggers run as the writer's role under its workspace's policy,
+which every write of these tenant tables already has set. Other databases: nothing (the
+scores are computed live there).
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from playbook.rls import TenantRowLevelSecurity
+
+UPSERT = """
+    INSERT INTO customers_surveyday AS t (workspace_id, day, kind, score, responses, mrr)
+    SELECT workspace_id, day, kind, score, SUM(responses), SUM(mrr)
+    FROM ({rows}) AS d
+    GROUP BY workspace_id, day, kind, score
+    ORDER BY workspace_id, day, kind, score
+    ON CONFLICT (workspace_id, day, kind, score) DO UPDATE
+    SET responses = t.responses + EXCLUDED.responses, mrr = t.mrr + EXCLUDED.mrr
+"""
+# An answer counts once, with its customer's MRR (no customer: 0); a removed one counts -1.
+ANSWERS = """
+    SELECT a.workspace_id, a.responded_on AS day, a.kind, a.score, {sign} AS responses,
+           {sign} * COALESCE(c.mrr, 0) AS mrr
+    FROM {table} AS a
+    LEFT JOIN customers_customer AS c
+      ON c.workspace_id = a.workspace_id AND c.record_id = a.record_id
+"""
+# A customer's MRR as its record's answers see it: {sign} x MRR once per answer.
+CUSTOMERS = """
+    SELECT a.workspace_id, a.responded_on AS day, a.kind, a.score, 0 AS responses,
+           {sign} * c.mrr AS mrr
+    FROM {table} AS c
+    JOIN customers_surveyresponse AS a
+      ON a.workspace_id = c.workspace_id AND a.record_id = c.record_id
+"""
+# The customers whose MRR or record changed, as they are now and as they were.
+CHANGED = "WHERE n.mrr <> o.mrr OR n.record_id <> o.record_id"
+NOW = f"(SELECT n.* FROM new_rows n JOIN old_rows o USING (id) {CHANGED})"
+BEFORE = f"(SELECT o.* FROM old_rows o JOIN new_rows n USING (id) {CHANGED})"
+# (table, event, transition tables, the rows of the upsert)
+TRIGGERS = [
+    ("customers_surveyresponse", "INSERT", "NEW TABLE AS new_rows",
+     ANSWERS.format(sign=1, table="new_rows")),
+    ("customers_surveyresponse", "DELETE", "OLD TABLE AS old_rows",
+     ANSWERS.format(sign=-1, table="old_rows")),
+    # A moved answer (a merge re-points it to the survivor) or a corrected one: out, then in.
+    ("customers_surveyresponse", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     ANSWERS.format(sign=1, table="new_rows") + " UNION ALL "
+     + ANSWERS.format(sign=-1, table="old_rows")),
+    # A customer appearing or going changes the weight of its record's answers; an update
+    # counts only where the MRR or the record changed (the nightly health job changes neither).
+    ("customers_customer", "INSERT", "NEW TABLE AS new_rows",
+     CUSTOMERS.format(sign=1, table="new_rows")),
+    ("customers_customer", "DELETE", "OLD TABLE AS old_rows",
+     CUSTOMERS.format(sign=-1, table="old_rows")),
+    ("customers_customer", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+     CUSTOMERS.format(sign=1, table=NOW) + " UNION ALL "
+     + CUSTOMERS.format(sign=-1, table=BEFORE)),
+]  # fmt: skip
+
+
+def _name(table: str, event: str) -> str:
+    return f"{table}_surveyday_{event.lower()}"
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, event, transition, rows in TRIGGERS:
+        name = _name(table, event)
+        schema_editor.execute(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {UPSERT.format(rows=rows)}; RETURN NULL; END $$"
+        )
+        schema_editor.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
+    # The answers already there (the migration runs as the tables' owner or a superuser).
+    schema_editor.execute(
+        UPSERT.format(rows=ANSWERS.format(sign=1, table="customers_surveyresponse"))
+    )
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for table, event, _, _ in TRIGGERS:
+        name = _name(table, event)
+        schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("customers", "0006_health_panel_indexes"),
+        ("playbook", "0006_audit_bulk_actions_and_merges"),
+    ]
+
+    operations = [
+        migrations.CreateModel(
+            name="SurveyDay",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "kind",
+                    models.CharField(choices=[("nps", "NPS"), ("csat", "CSAT")], max_length=4),
+                ),
+                ("score", models.PositiveSmallIntegerField()),
+                ("responses", models.IntegerField(default=0)),
+                ("mrr", models.DecimalField(decimal_places=2, default=0, max_digits=20)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="playbook.workspace",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "day", "kind", "score"), name="surveyday_unique"
+                    )
+                ],
+            },
+        ),
+        TenantRowLevelSecurity("customers_surveyday"),
+        migrations.RunPython(create, drop),
+    ]
