@@ -441,9 +441,9 @@ class SurveyDay(TenantModel):
     thousand of these rows instead of every answer joined to its customer (440 ms at 1M
     records, docs/PERFORMANCE.md).
 
-    Written only by PostgreSQL triggers (migration 0007), so every writer of answers or of a
-    customer's MRR keeps it exact: the services, the set-based renewal job, the imports'
-    bulk updates, merges moving answers, deletes. An answer adds (1, its customer's MRR); a
+    Written only by PostgreSQL triggers (the `survey_days` migration), so every writer of
+    answers or of a customer's MRR keeps it exact: the services, the set-based renewal job, the
+    imports' bulk updates, merges moving answers, deletes. An answer adds (1, its customer's MRR); a
     change of a customer's MRR adds the difference once per answer of that customer. The
     figures are customers.selectors.surveys.scores; other databases compute them live."""
 
