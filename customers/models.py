@@ -443,9 +443,9 @@ class SurveyDay(TenantModel):
 
     Written only by PostgreSQL triggers (the `survey_days` migration), so every writer of
     answers or of a customer's MRR keeps it exact: the services, the set-based renewal job, the
-    imports' bulk updates, merges moving answers, deletes. An answer adds (1, its customer's MRR); a
-    change of a customer's MRR adds the difference once per answer of that customer. The
-    figures are customers.selectors.surveys.scores; other databases compute them live."""
+    imports' bulk updates, merges moving answers, deletes. An answer adds (1, its customer's
+    MRR); a change of a customer's MRR adds the difference once per answer of that customer.
+    The figures are customers.selectors.surveys.scores; other databases compute them live."""
 
     # No database constraint: deleting a workspace deletes its answers, whose triggers may
     # write a row here after this table's rows of the workspace were deleted.
