@@ -43,25 +43,41 @@ CUSTOMERS = """
 CHANGED = "WHERE n.mrr <> o.mrr OR n.record_id <> o.record_id"
 NOW = f"(SELECT n.* FROM new_rows n JOIN old_rows o USING (id) {CHANGED})"
 BEFORE = f"(SELECT o.* FROM old_rows o JOIN new_rows n USING (id) {CHANGED})"
-# (table, event, transition tables, the rows of the upsert)
+# Concurrency: an answer's trigger reads its customer's MRR and a customer's trigger reads its
+# record's answers, so two transactions writing one of each for the same record would each miss
+# the other's uncommitted row (an answer logged while its customer's MRR changes kept the old
+# MRR). Every trigger first takes a transaction-scoped advisory lock per record it touches, in
+# one order; its upsert, a later statement, then sees whatever the other committed.
+LOCK_CLASS = 303  # ADR 0303
+LOCK = """
+    PERFORM pg_advisory_xact_lock({lock_class}, k)
+    FROM (SELECT DISTINCT hashint8(record_id) AS k FROM ({records}) AS r ORDER BY k) AS keys
+"""
+# (table, event, transition tables, the rows of the upsert, the record ids they touch)
 TRIGGERS = [
     ("customers_surveyresponse", "INSERT", "NEW TABLE AS new_rows",
-     ANSWERS.format(sign=1, table="new_rows")),
+     ANSWERS.format(sign=1, table="new_rows"),
+     "SELECT record_id FROM new_rows"),
     ("customers_surveyresponse", "DELETE", "OLD TABLE AS old_rows",
-     ANSWERS.format(sign=-1, table="old_rows")),
+     ANSWERS.format(sign=-1, table="old_rows"),
+     "SELECT record_id FROM old_rows"),
     # A moved answer (a merge re-points it to the survivor) or a corrected one: out, then in.
     ("customers_surveyresponse", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
      ANSWERS.format(sign=1, table="new_rows") + " UNION ALL "
-     + ANSWERS.format(sign=-1, table="old_rows")),
+     + ANSWERS.format(sign=-1, table="old_rows"),
+     "SELECT record_id FROM new_rows UNION ALL SELECT record_id FROM old_rows"),
     # A customer appearing or going changes the weight of its record's answers; an update
     # counts only where the MRR or the record changed (the nightly health job changes neither).
     ("customers_customer", "INSERT", "NEW TABLE AS new_rows",
-     CUSTOMERS.format(sign=1, table="new_rows")),
+     CUSTOMERS.format(sign=1, table="new_rows"),
+     "SELECT record_id FROM new_rows"),
     ("customers_customer", "DELETE", "OLD TABLE AS old_rows",
-     CUSTOMERS.format(sign=-1, table="old_rows")),
+     CUSTOMERS.format(sign=-1, table="old_rows"),
+     "SELECT record_id FROM old_rows"),
     ("customers_customer", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
      CUSTOMERS.format(sign=1, table=NOW) + " UNION ALL "
-     + CUSTOMERS.format(sign=-1, table=BEFORE)),
+     + CUSTOMERS.format(sign=-1, table=BEFORE),
+     f"SELECT record_id FROM {NOW} AS n UNION ALL SELECT record_id FROM {BEFORE} AS o"),
 ]  # fmt: skip
 
 
@@ -69,15 +85,20 @@ def _name(table: str, event: str) -> str:
     return f"{table}_surveyday_{event.lower()}"
 
 
+def function_sql(name: str, rows: str, records: str) -> str:
+    lock = LOCK.format(lock_class=LOCK_CLASS, records=records)
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {lock}; {UPSERT.format(rows=rows)}; RETURN NULL; END $$"
+    )
+
+
 def create(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table, event, transition, rows in TRIGGERS:
+    for table, event, transition, rows, records in TRIGGERS:
         name = _name(table, event)
-        schema_editor.execute(
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {UPSERT.format(rows=rows)}; RETURN NULL; END $$"
-        )
+        schema_editor.execute(function_sql(name, rows, records))
         schema_editor.execute(
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
@@ -91,7 +112,7 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table, event, _, _ in TRIGGERS:
+    for table, event, *_ in TRIGGERS:
         name = _name(table, event)
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
