@@ -45,39 +45,48 @@ NOW = f"(SELECT n.* FROM new_rows n JOIN old_rows o USING (id) {CHANGED})"
 BEFORE = f"(SELECT o.* FROM old_rows o JOIN new_rows n USING (id) {CHANGED})"
 # Concurrency: an answer's trigger reads its customer's MRR and a customer's trigger reads its
 # record's answers, so two transactions writing one of each for the same record would each miss
-# the other's uncommitted row (an answer logged while its customer's MRR changes kept the old
-# MRR). Every trigger first takes a transaction-scoped advisory lock per record it touches, in
-# one order; its upsert, a later statement, then sees whatever the other committed.
+# the other's uncommitted row (an answer logged while its customer's MRR changed kept the old
+# MRR). Every trigger first takes transaction-scoped advisory locks on the records it touches,
+# in one order; its upsert, a later statement, then sees whatever the other committed. The
+# records are hashed into BUCKETS per workspace: a statement writing thousands of records (an
+# import, the renewal job) takes at most that many locks, not one per record (the shared lock
+# table is sized by max_locks_per_transaction); unrelated records sharing a bucket only wait.
 LOCK_CLASS = 303  # ADR 0303
+BUCKETS = 32
 LOCK = """
     PERFORM pg_advisory_xact_lock({lock_class}, k)
-    FROM (SELECT DISTINCT hashint8(record_id) AS k FROM ({records}) AS r ORDER BY k) AS keys
+    FROM (
+        SELECT DISTINCT hashint8(workspace_id * {buckets} + (hashint8(record_id) & {mask})) AS k
+        FROM ({records}) AS r ORDER BY k
+    ) AS keys
 """
 # (table, event, transition tables, the rows of the upsert, the record ids they touch)
 TRIGGERS = [
     ("customers_surveyresponse", "INSERT", "NEW TABLE AS new_rows",
      ANSWERS.format(sign=1, table="new_rows"),
-     "SELECT record_id FROM new_rows"),
+     "SELECT workspace_id, record_id FROM new_rows"),
     ("customers_surveyresponse", "DELETE", "OLD TABLE AS old_rows",
      ANSWERS.format(sign=-1, table="old_rows"),
-     "SELECT record_id FROM old_rows"),
+     "SELECT workspace_id, record_id FROM old_rows"),
     # A moved answer (a merge re-points it to the survivor) or a corrected one: out, then in.
     ("customers_surveyresponse", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
      ANSWERS.format(sign=1, table="new_rows") + " UNION ALL "
      + ANSWERS.format(sign=-1, table="old_rows"),
-     "SELECT record_id FROM new_rows UNION ALL SELECT record_id FROM old_rows"),
+     "SELECT workspace_id, record_id FROM new_rows "
+     "UNION ALL SELECT workspace_id, record_id FROM old_rows"),
     # A customer appearing or going changes the weight of its record's answers; an update
     # counts only where the MRR or the record changed (the nightly health job changes neither).
     ("customers_customer", "INSERT", "NEW TABLE AS new_rows",
      CUSTOMERS.format(sign=1, table="new_rows"),
-     "SELECT record_id FROM new_rows"),
+     "SELECT workspace_id, record_id FROM new_rows"),
     ("customers_customer", "DELETE", "OLD TABLE AS old_rows",
      CUSTOMERS.format(sign=-1, table="old_rows"),
-     "SELECT record_id FROM old_rows"),
+     "SELECT workspace_id, record_id FROM old_rows"),
     ("customers_customer", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows",
      CUSTOMERS.format(sign=1, table=NOW) + " UNION ALL "
      + CUSTOMERS.format(sign=-1, table=BEFORE),
-     f"SELECT record_id FROM {NOW} AS n UNION ALL SELECT record_id FROM {BEFORE} AS o"),
+     f"SELECT workspace_id, record_id FROM {NOW} AS n "
+     f"UNION ALL SELECT workspace_id, record_id FROM {BEFORE} AS o"),
 ]  # fmt: skip
 
 
@@ -86,7 +95,7 @@ def _name(table: str, event: str) -> str:
 
 
 def function_sql(name: str, rows: str, records: str) -> str:
-    lock = LOCK.format(lock_class=LOCK_CLASS, records=records)
+    lock = LOCK.format(lock_class=LOCK_CLASS, buckets=BUCKETS, mask=BUCKETS - 1, records=records)
     return (
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
         f"BEGIN {lock}; {UPSERT.format(rows=rows)}; RETURN NULL; END $$"
