@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from customers.models import SurveyResponse
+from customers.models import SurveyDay, SurveyResponse
 
 DAYS = 90
 PROMOTER, DETRACTOR = Q(kind="nps", score__gte=9), Q(kind="nps", score__lte=6)
@@ -98,11 +99,38 @@ def responses(workspace, *, today: date, record=None, owner_id=None):
 
 
 def scores(workspace, *, today: date, record=None, owner_id=None) -> Scores:
-    """One query."""
+    """One query. The whole workspace's on PostgreSQL: from the answers per day (SurveyDay,
+    kept exact by triggers), at most 90 days x 16 scores rows whatever the number of answers."""
+    if record is None and owner_id is None and connection.vendor == "postgresql":
+        return _workspace_scores(workspace, today)
     row = responses(workspace, today=today, record=record, owner_id=owner_id).aggregate(
         **_aggregates()
     )
     return _scores(row)
+
+
+def _workspace_scores(workspace, today: date) -> Scores:
+    money = DecimalField(max_digits=20, decimal_places=2)
+    nps, csat = Q(kind="nps"), Q(kind="csat")
+    row = (
+        SurveyDay.objects.of(workspace)
+        .filter(day__gt=today - timedelta(days=DAYS), day__lte=today)
+        .aggregate(
+            nps_responses=Sum("responses", filter=nps),
+            promoters=Sum("responses", filter=PROMOTER),
+            detractors=Sum("responses", filter=DETRACTOR),
+            csat_responses=Sum("responses", filter=csat),
+            satisfied=Sum("responses", filter=Q(kind="csat", score__gte=4)),
+            arr_total=Sum(F("mrr") * 12, filter=nps, output_field=money),
+            arr_promoters=Sum(F("mrr") * 12, filter=PROMOTER, output_field=money),
+            arr_detractors=Sum(F("mrr") * 12, filter=DETRACTOR, output_field=money),
+        )
+    )
+    # No rows in the window: every sum is NULL; the counts are then 0, the money Decimal 0.
+    counts = {"nps_responses", "promoters", "detractors", "csat_responses", "satisfied"}
+    return Scores(
+        **{k: v if v is not None else (0 if k in counts else Decimal("0")) for k, v in row.items()}
+    )
 
 
 def scores_by_csm(workspace, *, today: date) -> dict[int | None, Scores]:

@@ -8,12 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from customers import selectors, services
-from customers.models import Customer, SurveyResponse
+from customers.models import Customer, Subscription, SurveyResponse
+from customers.selectors import surveys
 from records.matching import match_records, normalize_domain
 from records.models import Record
 from tests.conftest import login_as
@@ -65,9 +67,17 @@ def test_nps_csat_and_arr_weighted_nps_on_a_hand_computed_example(workspace):
     assert selectors.scores(workspace, today=TODAY - timedelta(days=200)).nps is None
 
 
+def _live_scores(workspace, today=TODAY):
+    """The scores counted from every answer, as before SurveyDay (and on other databases)."""
+    row = surveys.responses(workspace, today=today).aggregate(**surveys._aggregates())
+    return surveys._scores(row)
+
+
 def test_each_answer_weighs_its_customers_current_mrr_read_without_the_records_table(workspace):
-    """The ARR weights join the answer's customer on (workspace, record) directly: a record
-    with no customer row weighs nothing, an MRR change shows at once (nothing is stored)."""
+    """Counted from the answers (a customer's or a CSM's scores; every database but
+    PostgreSQL for the workspace's), the ARR weights join the answer's customer on (workspace,
+    record) directly: a record with no customer row weighs nothing, an MRR change shows at
+    once."""
     paying = _paying(workspace, "1000")
     prospect = RecordFactory(workspace=workspace)  # answered, but never billed
     _answer(paying, "nps", 10)
@@ -75,12 +85,64 @@ def test_each_answer_weighs_its_customers_current_mrr_read_without_the_records_t
         workspace=workspace, record=prospect, kind="nps", score=0, responded_on=TODAY
     )
     with CaptureQueriesContext(connection) as ctx:
-        s = selectors.scores(workspace, today=TODAY)
+        s = _live_scores(workspace)
     assert len(ctx) == 1 and "records_record" not in ctx[0]["sql"]
     assert (s.nps_responses, s.promoters, s.detractors) == (2, 1, 1)
     assert (s.arr_total, s.arr_promoters, s.arr_detractors) == (Decimal("12000"),) * 2 + (0,)
     Customer.objects.filter(record=paying).update(mrr=Decimal("250"))
-    assert selectors.scores(workspace, today=TODAY).arr_promoters == Decimal("3000")
+    assert _live_scores(workspace).arr_promoters == Decimal("3000")
+    assert selectors.scores(workspace, today=TODAY, record=paying).arr_total == Decimal("3000")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_the_workspace_scores_kept_per_day_equal_every_answer_counted(workspace, other_workspace):
+    """SurveyDay is written by triggers only: after each kind of write to answers or to a
+    customer's MRR, by a service or in bulk, the workspace's scores read from it are exactly
+    those counted from every answer."""
+    a, b = _paying(workspace, "1000"), _paying(workspace, "500")
+    prospect = RecordFactory(workspace=workspace)
+    theirs = _paying(other_workspace, "777")
+
+    def same():
+        with CaptureQueriesContext(connection) as ctx:
+            kept = selectors.scores(workspace, today=TODAY)
+        assert len(ctx) == 1 and "customers_surveyday" in ctx[0]["sql"]
+        assert kept == _live_scores(workspace)
+        for day in (TODAY - timedelta(days=60), TODAY + timedelta(days=30)):
+            assert selectors.scores(workspace, today=day) == _live_scores(workspace, day)
+        return kept
+
+    assert same().nps_responses == 0
+    _answer(a, "nps", 10)
+    _answer(b, "nps", 3)
+    _answer(a, "csat", 5)
+    _answer(b, "nps", 9, on=TODAY - timedelta(days=45))
+    _answer(b, "nps", 0, on=TODAY - timedelta(days=100))  # outside today's window
+    _answer(theirs, "nps", 0)  # another workspace's
+    SurveyResponse.objects.create(
+        workspace=workspace, record=prospect, kind="nps", score=2, responded_on=TODAY
+    )
+    assert same().arr_total == Decimal("24000")  # 12,000 + 6,000 + 6,000 + the prospect: 0
+    # An upsell through the ledger, and the import's bulk update of customers' MRR.
+    sub = Subscription.objects.get(record=b)
+    services.subscription_change_mrr(
+        workspace=workspace, subscription=sub, mrr="800", effective_on=TODAY, actor=None,
+        today=TODAY,
+    )  # fmt: skip
+    assert same().arr_detractors == Decimal("9600")
+    Customer.objects.filter(workspace=workspace).update(mrr=F("mrr") + 1)
+    same()
+    # The prospect becomes a customer; an answer moves to another record (as a merge moves
+    # them) and another is corrected; a customer row and an answer are deleted.
+    Customer.objects.create(workspace=workspace, record=prospect, mrr=Decimal("250"))
+    assert same().arr_detractors == Decimal("12612")  # (801 + 250) x 12
+    SurveyResponse.objects.filter(record=prospect).update(record=a)
+    SurveyResponse.objects.filter(record=b, score=9).update(score=4)
+    same()
+    Customer.objects.filter(record=a).delete()
+    SurveyResponse.objects.filter(record=b, score=3).delete()
+    kept = same()
+    assert (kept.nps_responses, kept.promoters, kept.detractors) == (3, 1, 2)
 
 
 def test_survey_bad_input_saves_nothing(workspace):
