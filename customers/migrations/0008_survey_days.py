@@ -129,7 +129,7 @@ def drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0006_health_panel_indexes"),
+        ("customers", "0007_a_csms_customers_from_the_index"),
         ("playbook", "0006_audit_bulk_actions_and_merges"),
     ]
 
